@@ -1,0 +1,9 @@
+/** The pure-JS kernels: the reference implementation and the fallback backend. */
+export * from './types.js';
+export { matmulABt, matmulAB, matmulAtB, columnSums } from './matmul.js';
+export { activationForward, activationBackward } from './activation.js';
+export { denseForward, denseBackward } from './dense.js';
+export { rnnForward, bpttBackward } from './rnn.js';
+export { lossForwardBackward } from './loss.js';
+export { sgdUpdate, momentumUpdate, adamUpdate } from './optimizer.js';
+export { sumSquares, scaleInPlace, clampInPlace, copy, fill, sumRowsInto, broadcastRows } from './vector.js';

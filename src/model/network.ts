@@ -1,0 +1,153 @@
+import { getBackend, planRegions, Workspace, type Backend, type BackendName, type DType } from '../backend/index.js';
+import { checkFinite, checkOneOf, fail, RnnkitError } from '../errors.js';
+import type { Mem } from '../kernels/js/types.js';
+import { ParameterLayout, type ParameterSpec } from './parameters.js';
+
+export type Floats = Float32Array | Float64Array;
+
+/** Where the fixed block of a model's arena keeps parameters, gradients and optimizer state. */
+export interface FixedBlock {
+  readonly params: number;
+  readonly grads: number;
+  /** The last parameters known to be finite, restored when a step diverges. */
+  readonly snapshot: number;
+  /** Optimizer state: velocity or Adam's first moment. */
+  readonly moment1: number;
+  /** Adam's second moment. */
+  readonly moment2: number;
+}
+
+/**
+ * What every trainable network shares: named parameters in one contiguous
+ * block of a workspace arena, their gradients beside them, and the optimizer
+ * state after that. Subclasses place their batch activations above the block.
+ */
+export abstract class Network<Data> {
+  readonly layout: ParameterLayout;
+  readonly workspace: Workspace;
+  readonly block: FixedBlock;
+
+  constructor(specs: ParameterSpec[], dtype: DType, backend: Backend | BackendName | 'auto') {
+    checkOneOf('dtype', dtype, ['float32', 'float64']);
+    const chosen = typeof backend === 'string' ? getBackend(backend) : backend;
+    if (!chosen.dtypes.includes(dtype)) fail('dtype', `one of ${chosen.dtypes.join(', ')} on the ${chosen.name} backend`, dtype);
+    this.layout = new ParameterLayout(specs);
+    const n = this.layout.count;
+    const { offsets, end } = planRegions(0, { params: n, grads: n, snapshot: n, moment1: n, moment2: n });
+    this.block = offsets;
+    this.workspace = new Workspace(chosen, dtype, end);
+  }
+
+  get dtype(): DType {
+    return this.workspace.dtype;
+  }
+
+  get backend(): Backend {
+    return this.workspace.backend;
+  }
+
+  /** Total number of parameters. */
+  get parameterCount(): number {
+    return this.layout.count;
+  }
+
+  get parameterNames(): string[] {
+    return this.layout.names;
+  }
+
+  /** A copy of one parameter (row-major, the notes' shape). */
+  getParameter(name: string): Floats {
+    const p = this.place(name);
+    return this.workspace.mem.slice(this.block.params + p.offset, this.block.params + p.offset + p.size);
+  }
+
+  /** Replaces one parameter as a whole; the values must be finite and of the right length. */
+  setParameter(name: string, values: ArrayLike<number>): void {
+    const p = this.place(name);
+    if (!values || typeof values.length !== 'number' || values.length !== p.size) {
+      fail(`parameter ${name}`, `${p.size} values (${p.rows}×${p.cols})`, values);
+    }
+    checkFinite(`parameter ${name}`, values);
+    this.workspace.mem.set(values, this.block.params + p.offset);
+  }
+
+  /** Copies of every parameter by name. */
+  parameters(): Record<string, Floats> {
+    const out: Record<string, Floats> = {};
+    for (const name of this.layout.names) out[name] = this.getParameter(name);
+    return out;
+  }
+
+  /** Sets several parameters; all are validated before any is written. */
+  setParameters(values: Record<string, ArrayLike<number>>): void {
+    if (values === null || typeof values !== 'object') fail('parameters', 'an object of named arrays', values);
+    for (const name of Object.keys(values)) {
+      const p = this.place(name);
+      const v = values[name]!;
+      if (!v || v.length !== p.size) fail(`parameter ${name}`, `${p.size} values (${p.rows}×${p.cols})`, v);
+      checkFinite(`parameter ${name}`, v);
+    }
+    for (const name of Object.keys(values)) this.setParameter(name, values[name]!);
+  }
+
+  /** Copies of the gradients left by the last gradient computation, by name. */
+  gradients(): Record<string, Floats> {
+    const out: Record<string, Floats> = {};
+    const mem = this.workspace.mem;
+    for (const p of this.layout.parameters) out[p.name] = mem.slice(this.block.grads + p.offset, this.block.grads + p.offset + p.size);
+    return out;
+  }
+
+  /** Number of examples (sequences, rows) in a dataset. */
+  abstract exampleCount(data: Data): number;
+  /** Throws a clear error unless the data fits this network (sizes, targets, classes). */
+  abstract checkData(data: Data, needTargets: boolean): void;
+  /** Copies the chosen examples into the arena, once per batch. */
+  abstract loadExamples(data: Data, indices: ArrayLike<number>): void;
+  /** Loss of the loaded examples and its gradient (written into the gradient block, weights unchanged). */
+  abstract lossAndGradients(): number;
+  /** Loss of the loaded examples only. */
+  abstract loss(): number;
+
+  /** Loss and gradients of a whole batch, weights unchanged. */
+  computeGradients(data: Data): { loss: number; gradients: Record<string, Floats> } {
+    this.checkData(data, true);
+    this.loadExamples(data, range(this.exampleCount(data)));
+    const loss = this.lossAndGradients();
+    return { loss, gradients: this.gradients() };
+  }
+
+  /** Mean loss over a dataset, evaluated in chunks of `batchSize` examples. */
+  evaluate(data: Data, batchSize = 256): number {
+    this.checkData(data, true);
+    const n = this.exampleCount(data);
+    let total = 0;
+    for (let start = 0; start < n; start += batchSize) {
+      const indices = range(Math.min(batchSize, n - start), start);
+      this.loadExamples(data, indices);
+      total += this.loss() * indices.length;
+    }
+    return total / n;
+  }
+
+  protected place(name: string) {
+    const p = this.layout.find(name);
+    if (!p) throw new RnnkitError(`parameter: unknown name "${name}" (this model has ${this.layout.names.join(', ')})`);
+    return p;
+  }
+
+  protected get mem(): Mem {
+    return this.workspace.mem;
+  }
+
+  /** Arena offset of a parameter's values (or, with grads = true, of its gradient). */
+  protected offsetOf(name: string, grads = false): number {
+    return (grads ? this.block.grads : this.block.params) + this.place(name).offset;
+  }
+}
+
+export function range(n: number, start = 0): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = start + i;
+  return out;
+}

@@ -1,0 +1,85 @@
+import { checkKeys, checkNumber, fail } from '../errors.js';
+import type { Network } from '../model/network.js';
+
+export interface GradientCheckOptions {
+  /** Finite-difference step h. Default 1e-4. */
+  epsilon?: number;
+  /**
+   * Denominator floor of the relative error |a − n| / max(|a|, |n|, floor):
+   * entries smaller than this are compared absolutely (to floor × error). Default 1e-4.
+   */
+  floor?: number;
+  /** Check at most this many entries per parameter (spread evenly). Default: all. */
+  maxPerParameter?: number;
+}
+
+export interface ParameterCheck {
+  /** Worst relative error over the checked entries. */
+  relativeError: number;
+  /** Index of that entry in the row-major parameter. */
+  index: number;
+  analytic: number;
+  numeric: number;
+  checked: number;
+}
+
+export interface GradientCheckResult {
+  /** Loss at the unperturbed parameters (float64). */
+  loss: number;
+  parameters: Record<string, ParameterCheck>;
+  /** Worst relative error over all parameters. */
+  maxRelativeError: number;
+}
+
+interface Checkable<Data> extends Network<Data> {
+  clone(options: { dtype: 'float64'; backend: 'js' }): Checkable<Data>;
+}
+
+/**
+ * Compares the analytic gradient with central finite differences, both in
+ * float64 on a copy of the model (the model itself is untouched). Uses the
+ * five-point stencil (8[L(θ+h) − L(θ−h)] − [L(θ+2h) − L(θ−2h)]) / 12h, whose
+ * truncation error is O(h⁴), so float64 round-off dominates (~1e-12·|L|).
+ */
+export function gradientCheck<Data>(model: Checkable<Data>, data: Data, options: GradientCheckOptions = {}): GradientCheckResult {
+  checkKeys('gradientCheck options', options, ['epsilon', 'floor', 'maxPerParameter']);
+  const h = checkNumber('epsilon', options.epsilon ?? 1e-4, 1e-12, 1);
+  const floor = checkNumber('floor', options.floor ?? 1e-4, 0);
+  const maxPer = options.maxPerParameter ?? Infinity;
+  if (!(maxPer >= 1)) fail('maxPerParameter', 'a number ≥ 1', maxPer);
+
+  const probe = model.clone({ dtype: 'float64', backend: 'js' });
+  probe.checkData(data, true);
+  const all = new Int32Array(probe.exampleCount(data)).map((_, i) => i);
+  probe.loadExamples(data, all);
+  const loss = probe.lossAndGradients();
+  const analytic = probe.gradients();
+
+  const result: Record<string, ParameterCheck> = {};
+  let maxRelativeError = 0;
+  for (const p of probe.layout.parameters) {
+    const values = probe.getParameter(p.name);
+    const stride = Math.max(1, Math.floor(p.size / maxPer));
+    const worst: ParameterCheck = { relativeError: 0, index: -1, analytic: 0, numeric: 0, checked: 0 };
+    const lossAt = (i: number, delta: number) => {
+      values[i] = values[i]! + delta;
+      probe.setParameter(p.name, values);
+      const l = probe.loss();
+      values[i] = values[i]! - delta;
+      return l;
+    };
+    for (let i = 0; i < p.size; i += stride) {
+      const original = values[i]!;
+      const numeric = (8 * (lossAt(i, h) - lossAt(i, -h)) - (lossAt(i, 2 * h) - lossAt(i, -2 * h))) / (12 * h);
+      values[i] = original;
+      const a = analytic[p.name]![i]!;
+      const rel = Math.abs(a - numeric) / Math.max(Math.abs(a), Math.abs(numeric), floor);
+      worst.checked++;
+      if (rel > worst.relativeError || worst.index < 0) Object.assign(worst, { relativeError: rel, index: i, analytic: a, numeric });
+    }
+    probe.setParameter(p.name, values);
+    result[p.name] = worst;
+    maxRelativeError = Math.max(maxRelativeError, worst.relativeError);
+  }
+  return { loss, parameters: result, maxRelativeError };
+}
