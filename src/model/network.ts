@@ -108,6 +108,8 @@ export abstract class Network<Data> {
   abstract lossAndGradients(): number;
   /** Loss of the loaded examples only. */
   abstract loss(): number;
+  /** A new dataset of the chosen examples (for validation splits). */
+  abstract selectExamples(data: Data, indices: ArrayLike<number>): Data;
 
   /** Loss and gradients of a whole batch, weights unchanged. */
   computeGradients(data: Data): { loss: number; gradients: Record<string, Floats> } {

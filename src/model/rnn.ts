@@ -1,6 +1,6 @@
 import { planRegions, type BackendName, type Backend, type DType } from '../backend/index.js';
-import type { SequenceBatch } from '../data/sequence-batch.js';
-import { checkInteger, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../errors.js';
+import { selectSequences, type SequenceBatch } from '../data/sequence-batch.js';
+import { checkFinite, checkInteger, checkKeys, checkNumber, checkOneOf, fail } from '../errors.js';
 import { NONE } from '../kernels/js/types.js';
 import { ACTIVATIONS, activationCode, lossCode, resolveOutput, type Activation, type LossName, type OutputFunction } from './functions.js';
 import { initMatrix, type WeightInit } from './init.js';
@@ -126,6 +126,10 @@ export class ElmanRNN extends Network<SequenceBatch> {
 
   exampleCount(data: SequenceBatch): number {
     return data.size;
+  }
+
+  selectExamples(data: SequenceBatch, indices: ArrayLike<number>): SequenceBatch {
+    return selectSequences(data, indices);
   }
 
   checkData(data: SequenceBatch, needTargets: boolean): void {
@@ -275,18 +279,38 @@ export class ElmanRNN extends Network<SequenceBatch> {
     return out;
   }
 
+  /**
+   * One step for B independent streams: reads x_t [B][p] and φ_{t−1} [B][r],
+   * writes φ_t back into `state` and y_t [B][o] into `outputs`.
+   */
+  stepForward(inputs: ArrayLike<number>, state: Floats, outputs: Floats): void {
+    const { inputSize: p, hiddenSize: r, outputSize: o } = this.config;
+    const B = state.length / r;
+    if (!Number.isInteger(B) || B < 1) fail('state', `a multiple of hiddenSize r = ${r} values`, state);
+    if (!inputs || inputs.length !== B * p) fail('x', `B·p = ${B}·${p} values`, inputs);
+    checkFinite('x', inputs);
+    if (outputs.length !== B * o) fail('outputs', `B·o = ${B}·${o} values`, outputs);
+    this.bind(B, 1);
+    const mem = this.mem, R = this.regions;
+    mem.set(inputs, R.x);
+    mem.set(state, R.phi);
+    this.learnedStateInUse = false;
+    this.forward();
+    state.set(mem.subarray(R.phi + B * r, R.phi + 2 * B * r));
+    outputs.set(mem.subarray(R.y, R.y + B * o));
+  }
+
+  /** The initial state φ_0 this model starts a sequence from: h0 if learned, else zeros. */
+  initialStateVector(): Floats {
+    const r = this.config.hiddenSize;
+    return this.config.initialState === 'learned' ? this.getParameter('h0') : this.workspace.dtype === 'float64' ? new Float64Array(r) : new Float32Array(r);
+  }
+
   /** An independent copy (optionally in another dtype or on another backend). */
   clone(options: { dtype?: DType; backend?: BackendName | 'auto' | Backend } = {}): ElmanRNN {
     checkKeys('clone options', options, ['dtype', 'backend']);
     const copy = new ElmanRNN({ ...this.config, dtype: options.dtype ?? this.dtype, backend: options.backend ?? this.backend });
     copy.setParameters(this.parameters());
     return copy;
-  }
-
-  /** Throws unless this model's hidden size matches a state vector's length. */
-  checkState(argument: string, state: ArrayLike<number>, rows: number): void {
-    if (!state || state.length !== rows * this.config.hiddenSize) {
-      throw new RnnkitError(`${argument}: expected ${rows}·${this.config.hiddenSize} values (rows × hiddenSize)`);
-    }
   }
 }

@@ -1,0 +1,57 @@
+import { checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../errors.js';
+import { Random } from './random.js';
+import type { ElmanRNN } from './rnn.js';
+import { RnnStepper } from './stepper.js';
+
+export interface SampleOptions {
+  /** Number of symbols to generate. */
+  length: number;
+  /** Symbols fed first (class indices), e.g. a prompt; generation continues from the last. Default [0]. */
+  prime?: number[];
+  /** Softmax temperature τ: p ∝ y^{1/τ}. Below 1 sharper, above 1 more random. Default 1. */
+  temperature?: number;
+  seed?: number;
+}
+
+/**
+ * One-to-many generation from a model whose inputs and outputs are one-hot
+ * over the same vocabulary (softmax output, p = o): each sampled symbol is fed
+ * back as the next input. Returns the generated class indices.
+ */
+export function sample(model: ElmanRNN, options: SampleOptions): number[] {
+  checkKeys('sample options', options, ['length', 'prime', 'temperature', 'seed']);
+  const { inputSize: p, outputSize: o, output } = model.config;
+  if (output !== 'softmax') throw new RnnkitError(`sample: expected a model with output 'softmax', got '${output}'`);
+  if (p !== o) throw new RnnkitError(`sample: expected inputSize = outputSize (one-hot feedback), got ${p} and ${o}`);
+  const length = checkInteger('length', options.length, 0);
+  const temperature = checkNumber('temperature', options.temperature ?? 1, 1e-6);
+  const prime = options.prime ?? [0];
+  if (!Array.isArray(prime) || prime.length === 0) fail('prime', 'a non-empty array of class indices', prime);
+  prime.forEach((c, i) => checkInteger(`prime[${i}]`, c, 0, o - 1));
+  const rng = new Random(options.seed ?? 1);
+  const stepper = new RnnStepper(model);
+  const x = new Float32Array(p);
+  const feed = (c: number) => {
+    x.fill(0);
+    x[c] = 1;
+    return stepper.step(x);
+  };
+  let y = feed(prime[0]!);
+  for (let i = 1; i < prime.length; i++) y = feed(prime[i]!);
+  const out: number[] = [];
+  const weights = new Float64Array(o);
+  for (let n = 0; n < length; n++) {
+    let total = 0;
+    for (let k = 0; k < o; k++) total += weights[k] = Math.pow(y[k]!, 1 / temperature);
+    let c = 0;
+    if (total > 0 && Number.isFinite(total)) {
+      let u = rng.next() * total;
+      while (c < o - 1 && (u -= weights[c]!) >= 0) c++;
+    } else {
+      for (let k = 1; k < o; k++) if (y[k]! > y[c]!) c = k; // τ so small every weight underflowed: argmax
+    }
+    out.push(c);
+    y = feed(c);
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+import { checkInteger, checkKeys, fail } from '../errors.js';
+import type { Floats } from './network.js';
+import type { ElmanRNN } from './rnn.js';
+
+/**
+ * Step-by-step inference: feed one x_t, get y_t, the hidden state carried
+ * between calls. For B independent streams at once (default 1).
+ */
+export class RnnStepper {
+  readonly streams: number;
+  private readonly hidden: Floats;
+  private readonly output: Floats;
+
+  constructor(readonly model: ElmanRNN, options: { streams?: number } = {}) {
+    checkKeys('stepper options', options, ['streams']);
+    this.streams = checkInteger('streams', options.streams ?? 1, 1);
+    const make = (n: number) => (model.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+    this.hidden = make(this.streams * model.hiddenSize);
+    this.output = make(this.streams * model.outputSize);
+    this.reset();
+  }
+
+  /** Feeds x_t ([streams][p]); returns y_t ([streams][o], a view valid until the next call). */
+  step(x: ArrayLike<number>): Floats {
+    this.model.stepForward(x, this.hidden, this.output);
+    return this.output;
+  }
+
+  /** Back to φ_0: the given state ([streams][r]) or the model's own (h0 or zeros). */
+  reset(state?: ArrayLike<number>): void {
+    const r = this.model.hiddenSize;
+    if (state !== undefined) {
+      if (!state || state.length !== this.streams * r) fail('state', `streams·r = ${this.streams}·${r} values`, state);
+      this.hidden.set(state);
+      return;
+    }
+    const h0 = this.model.initialStateVector();
+    for (let b = 0; b < this.streams; b++) this.hidden.set(h0, b * r);
+  }
+
+  /** A copy of the current hidden state φ_t, [streams][r]. */
+  get state(): Floats {
+    return this.hidden.slice();
+  }
+}

@@ -1,0 +1,95 @@
+import { checkKeys, checkNumber, checkOneOf, fail } from '../errors.js';
+import type { Network } from '../model/network.js';
+
+export interface SgdSpec { type: 'sgd'; learningRate: number; weightDecay?: number }
+export interface MomentumSpec { type: 'momentum'; learningRate: number; momentum?: number; nesterov?: boolean; weightDecay?: number }
+export interface AdamSpec { type: 'adam'; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number; weightDecay?: number }
+export type OptimizerSpec = SgdSpec | MomentumSpec | AdamSpec;
+
+/**
+ * Applies one update to a network's whole parameter block, in place, using the
+ * gradients in its gradient block and its optimizer-state regions. Weight
+ * decay (L2) applies to the weight matrices only, never to biases or h0.
+ */
+export interface Optimizer {
+  readonly spec: Required<SgdSpec> | Required<MomentumSpec> | Required<AdamSpec>;
+  /** Zeroes the optimizer state (velocity, moments) and the step count. */
+  reset(network: Network<unknown>): void;
+  step(network: Network<unknown>): void;
+}
+
+const KEYS = {
+  sgd: ['type', 'learningRate', 'weightDecay'],
+  momentum: ['type', 'learningRate', 'momentum', 'nesterov', 'weightDecay'],
+  adam: ['type', 'learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay'],
+} as const;
+
+export function createOptimizer(spec: OptimizerSpec): Optimizer {
+  if (spec === null || typeof spec !== 'object') fail('optimizer', "an object like { type: 'adam', learningRate: 0.001 }", spec);
+  const type = checkOneOf('optimizer.type', spec.type, ['sgd', 'momentum', 'adam']);
+  checkKeys(`optimizer (${type})`, spec, KEYS[type]);
+  const weightDecay = checkNumber('optimizer.weightDecay', spec.weightDecay ?? 0, 0);
+  let stepCount = 0;
+  const reset = (net: Network<unknown>) => {
+    const k = net.backend.kernels, n = net.parameterCount;
+    k.fill(net.workspace.mem, net.block.moment1, n, 0);
+    k.fill(net.workspace.mem, net.block.moment2, n, 0);
+    stepCount = 0;
+  };
+  // Two ranges: [0, decayCount) are weights (decayed), the rest biases and h0.
+  const ranges = (net: Network<unknown>) => [
+    { start: 0, size: net.layout.decayCount, decay: weightDecay },
+    { start: net.layout.decayCount, size: net.parameterCount - net.layout.decayCount, decay: 0 },
+  ];
+
+  if (type === 'sgd') {
+    const s = spec as SgdSpec;
+    const resolved = { type, learningRate: checkNumber('optimizer.learningRate', s.learningRate, 0), weightDecay };
+    return {
+      spec: resolved, reset,
+      step(net) {
+        const k = net.backend.kernels, mem = net.workspace.mem, b = net.block;
+        for (const r of ranges(net)) k.sgdUpdate(mem, b.params + r.start, b.grads + r.start, r.size, resolved.learningRate, r.decay);
+      },
+    };
+  }
+  if (type === 'momentum') {
+    const s = spec as MomentumSpec;
+    const resolved = {
+      type, weightDecay,
+      learningRate: checkNumber('optimizer.learningRate', s.learningRate, 0),
+      momentum: checkNumber('optimizer.momentum', s.momentum ?? 0.9, 0, 1),
+      nesterov: s.nesterov ?? false,
+    };
+    if (typeof resolved.nesterov !== 'boolean') fail('optimizer.nesterov', 'a boolean', resolved.nesterov);
+    return {
+      spec: resolved, reset,
+      step(net) {
+        const k = net.backend.kernels, mem = net.workspace.mem, b = net.block;
+        for (const r of ranges(net)) {
+          k.momentumUpdate(mem, b.params + r.start, b.grads + r.start, b.moment1 + r.start, r.size,
+            resolved.learningRate, resolved.momentum, resolved.nesterov ? 1 : 0, r.decay);
+        }
+      },
+    };
+  }
+  const s = spec as AdamSpec;
+  const resolved = {
+    type, weightDecay,
+    learningRate: checkNumber('optimizer.learningRate', s.learningRate ?? 1e-3, 0),
+    beta1: checkNumber('optimizer.beta1', s.beta1 ?? 0.9, 0, 0.999999),
+    beta2: checkNumber('optimizer.beta2', s.beta2 ?? 0.999, 0, 0.999999999),
+    epsilon: checkNumber('optimizer.epsilon', s.epsilon ?? 1e-8, 0),
+  };
+  return {
+    spec: resolved, reset,
+    step(net) {
+      stepCount++;
+      const k = net.backend.kernels, mem = net.workspace.mem, b = net.block;
+      for (const r of ranges(net)) {
+        k.adamUpdate(mem, b.params + r.start, b.grads + r.start, b.moment1 + r.start, b.moment2 + r.start, r.size,
+          resolved.learningRate, resolved.beta1, resolved.beta2, resolved.epsilon, stepCount, r.decay);
+      }
+    },
+  };
+}

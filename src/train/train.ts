@@ -1,0 +1,154 @@
+import { checkInteger, checkKeys, checkNumber, DivergenceError, fail, RnnkitError } from '../errors.js';
+import type { Network } from '../model/network.js';
+import { Random } from '../model/random.js';
+import { clipGradients, gradientNorm, type ClipOptions } from './clip.js';
+import { createOptimizer, type OptimizerSpec } from './optimizer.js';
+
+export interface StepInfo {
+  /** Optimizer steps taken so far in this run (1-based). */
+  step: number;
+  epoch: number;
+  /** Loss of this mini-batch before the update (mean over its sequences). */
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradientNorm: number;
+  batchSize: number;
+  /** Milliseconds since training started. */
+  elapsedMs: number;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  /** Mean training loss over the epoch's examples (each mini-batch's loss before its update). */
+  loss: number;
+  /** Mean loss on the validation data after the epoch, when there is validation data. */
+  validationLoss?: number;
+  steps: number;
+  elapsedMs: number;
+}
+
+export interface TrainOptions<Data> {
+  /** Passes over the data. Default 1. */
+  epochs?: number;
+  /**
+   * Examples per update. Default: all of them (batch gradient descent, note 002
+   * algorithm 1); 1 gives per-example SGD (algorithm 2); anything between,
+   * mini-batch SGD (algorithm 3).
+   */
+  batchSize?: number;
+  /** Default { type: 'adam', learningRate: 0.001 }. */
+  optimizer?: OptimizerSpec;
+  /** Visit examples in a fresh random order each epoch, without repetition (default true). */
+  shuffle?: boolean;
+  /** Seed of the shuffling and of the validation split. Default 1. */
+  seed?: number;
+  /** Held-out data, evaluated after each epoch. */
+  validation?: Data;
+  /** Or: hold out this fraction of the data (chosen at random with the seed). */
+  validationSplit?: number;
+  clipNorm?: number;
+  clipValue?: number;
+  onStep?: (info: StepInfo) => void;
+  onEpoch?: (info: EpochInfo) => void;
+  /** Stops training between two steps; train() then returns with aborted = true. */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  history: EpochInfo[];
+  steps: number;
+  aborted: boolean;
+  elapsedMs: number;
+}
+
+const KEYS = ['epochs', 'batchSize', 'optimizer', 'shuffle', 'seed', 'validation', 'validationSplit', 'clipNorm', 'clipValue', 'onStep', 'onEpoch', 'signal'];
+
+/**
+ * Gradient descent on a network: each step loads a mini-batch into the arena
+ * once, computes loss and gradients, checks they are finite, clips, and
+ * updates. A non-finite loss, gradient or updated weight stops training with a
+ * DivergenceError; the weights are then the last finite ones.
+ */
+export function train<Data>(model: Network<Data>, data: Data, options: TrainOptions<Data> = {}): TrainResult {
+  checkKeys('train options', options, KEYS);
+  const epochs = checkInteger('epochs', options.epochs ?? 1, 1);
+  const seed = checkNumber('seed', options.seed ?? 1);
+  const shuffle = options.shuffle ?? true;
+  if (typeof shuffle !== 'boolean') fail('shuffle', 'a boolean', shuffle);
+  const clip: ClipOptions = {};
+  if (options.clipNorm !== undefined) clip.clipNorm = checkNumber('clipNorm', options.clipNorm, Number.MIN_VALUE);
+  if (options.clipValue !== undefined) clip.clipValue = checkNumber('clipValue', options.clipValue, Number.MIN_VALUE);
+  for (const name of ['onStep', 'onEpoch'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') fail(name, 'a function', options[name]);
+  }
+  const optimizer = createOptimizer(options.optimizer ?? { type: 'adam', learningRate: 1e-3 });
+  model.checkData(data, true);
+
+  const rng = new Random(seed);
+  let trainData = data;
+  let validation = options.validation;
+  if (validation !== undefined) model.checkData(validation, true);
+  if (options.validationSplit !== undefined) {
+    if (validation !== undefined) throw new RnnkitError('validation, validationSplit: expected one of them, got both');
+    const fraction = checkNumber('validationSplit', options.validationSplit, 0, 1);
+    const n = model.exampleCount(data);
+    const held = Math.round(n * fraction);
+    if (held < 1 || held >= n) fail('validationSplit', `a fraction leaving at least one example on each side (${n} examples)`, fraction);
+    const order = rng.shuffle(new Int32Array(n).map((_, i) => i));
+    validation = model.selectExamples(data, order.subarray(n - held));
+    trainData = model.selectExamples(data, order.subarray(0, n - held));
+  }
+
+  const n = model.exampleCount(trainData);
+  const batchSize = checkInteger('batchSize', options.batchSize ?? n, 1);
+  const order = new Int32Array(n).map((_, i) => i);
+  const k = model.backend.kernels;
+  const start = now();
+  const history: EpochInfo[] = [];
+  let step = 0;
+  let aborted = false;
+  optimizer.reset(model);
+
+  for (let epoch = 1; epoch <= epochs && !aborted; epoch++) {
+    if (shuffle) rng.shuffle(order);
+    let lossSum = 0, seen = 0, stepsThisEpoch = 0;
+    for (let first = 0; first < n; first += batchSize) {
+      if (options.signal?.aborted) { aborted = true; break; }
+      const indices = order.subarray(first, Math.min(n, first + batchSize));
+      model.loadExamples(trainData, indices);
+      const loss = model.lossAndGradients();
+      const norm = gradientNorm(model);
+      step++;
+      if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+        const what = Number.isFinite(loss) ? `the gradient norm became ${norm}` : `the loss became ${loss}`;
+        throw new DivergenceError(
+          `training diverged at step ${step} (epoch ${epoch}): ${what}; the weights are those of the last finite step. ` +
+          'Try a smaller learning rate or gradient clipping (clipNorm).', step, epoch, loss);
+      }
+      clipGradients(model, norm, clip);
+      const mem = model.workspace.mem, b = model.block, count = model.parameterCount;
+      k.copy(mem, b.snapshot, b.params, count);
+      optimizer.step(model);
+      if (!Number.isFinite(k.sumSquares(mem, b.params, count))) {
+        k.copy(mem, b.params, b.snapshot, count);
+        throw new DivergenceError(
+          `training diverged at step ${step} (epoch ${epoch}): the update made a weight non-finite; ` +
+          'the weights were restored to the last finite step. Try a smaller learning rate or clipNorm.', step, epoch, loss);
+      }
+      lossSum += loss * indices.length;
+      seen += indices.length;
+      stepsThisEpoch++;
+      options.onStep?.({ step, epoch, loss, gradientNorm: norm, batchSize: indices.length, elapsedMs: now() - start });
+    }
+    if (seen === 0) break;
+    const info: EpochInfo = { epoch, loss: lossSum / seen, steps: stepsThisEpoch, elapsedMs: now() - start };
+    if (validation !== undefined) info.validationLoss = model.evaluate(validation);
+    history.push(info);
+    options.onEpoch?.(info);
+  }
+  return { history, steps: step, aborted, elapsedMs: now() - start };
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
