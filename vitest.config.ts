@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     // Learning tests are CPU-bound; two cores, two workers.
     maxWorkers: 2,
+    // In CI, also write a JSON report so .ci/run can print a plain "N passed, N failed" line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results.json' }]] : ['default'],
   },
 });
