@@ -22,3 +22,6 @@ export { gradientCheck, type GradientCheckOptions, type GradientCheckResult, typ
 
 export { getBackend, type Backend, type BackendName, type DType } from './backend/index.js';
 export { RnnkitError, DivergenceError } from './errors.js';
+
+export { FeedForwardNetwork, type FfnnConfig, type ResolvedFfnnConfig } from './model/ffnn.js';
+export { rowBatch, createRowBatch, selectRows, type RowBatch } from './data/row-batch.js';

@@ -1,0 +1,154 @@
+import { checkFinite, checkInteger, checkKeys, fail, RnnkitError } from '../errors.js';
+
+type Floats = Float32Array | Float64Array;
+
+/**
+ * The dataset D of note 001 eq. 1.7 for a feed-forward network: N independent
+ * examples (x̄⁽ⁱ⁾, ȳ⁽ⁱ⁾), row-major:
+ *   inputs  [N][p]
+ *   targets [N][o]  — or classes [N] (class indices, for cross-entropy)
+ */
+export interface RowBatch {
+  /** N: number of rows (examples). */
+  readonly size: number;
+  /** p: input vector size. */
+  readonly inputSize: number;
+  readonly inputs: Floats;
+  readonly targets?: Floats | undefined;
+  /** o, present with `targets`. */
+  readonly targetSize?: number | undefined;
+  readonly classes?: Int32Array | undefined;
+}
+
+export interface RowBatchOptions {
+  /** N: number of rows. */
+  size: number;
+  /** p: input vector size. */
+  inputSize: number;
+  /** [N][p] */
+  inputs: ArrayLike<number>;
+  /** [N][o] */
+  targets?: ArrayLike<number>;
+  /** o, required with `targets`. */
+  targetSize?: number;
+  /** Class indices [N], each ≥ 0 (the network checks they are below its output size). */
+  classes?: ArrayLike<number>;
+}
+
+/** A batch from flat row-major arrays (copied; Float64Array stays float64, anything else becomes float32). */
+export function createRowBatch(options: RowBatchOptions): RowBatch {
+  if (options === null || typeof options !== 'object') fail('createRowBatch options', 'an object with size, inputSize and inputs', options);
+  checkKeys('createRowBatch options', options, ['size', 'inputSize', 'inputs', 'targets', 'targetSize', 'classes']);
+  const size = checkInteger('size', options.size, 1);
+  const inputSize = checkInteger('inputSize', options.inputSize, 1);
+  const inputs = toFloats('inputs', options.inputs, size * inputSize, `N·p = ${size}·${inputSize}`);
+
+  if (options.targets !== undefined && options.classes !== undefined) {
+    throw new RnnkitError('targets, classes: expected one of them, got both');
+  }
+  let targets: Floats | undefined;
+  let targetSize: number | undefined;
+  if (options.targets !== undefined) {
+    targetSize = checkInteger('targetSize', options.targetSize, 1);
+    targets = toFloats('targets', options.targets, size * targetSize, `N·o = ${size}·${targetSize}`);
+  } else if (options.targetSize !== undefined) {
+    fail('targetSize', 'to be given only with targets', options.targetSize);
+  }
+  let classes: Int32Array | undefined;
+  if (options.classes !== undefined) {
+    checkLength('classes', options.classes, size, `one class index per row (N = ${size})`);
+    classes = new Int32Array(size);
+    for (let i = 0; i < size; i++) classes[i] = checkInteger(`classes[${i}]`, options.classes[i], 0);
+  }
+  return { size, inputSize, inputs, targets, targetSize, classes };
+}
+
+export interface NestedRowOptions {
+  /** [N][p] */
+  inputs: ArrayLike<ArrayLike<number>>;
+  /** [N][o] target vectors, or [N] class indices (for softmax + cross-entropy). */
+  targets?: ArrayLike<ArrayLike<number>> | ArrayLike<number>;
+}
+
+/**
+ * A batch from nested arrays. A flat `targets` array of numbers is read as
+ * class indices; a regression target of size 1 is written [[t₁], [t₂], …].
+ */
+export function rowBatch(options: NestedRowOptions): RowBatch {
+  if (options === null || typeof options !== 'object') fail('rowBatch options', 'an object with inputs (and targets)', options);
+  checkKeys('rowBatch options', options, ['inputs', 'targets']);
+  const rows = options.inputs;
+  if (!isArrayLike(rows) || rows.length === 0) fail('inputs', 'a non-empty array of input vectors', rows);
+  const size = rows.length;
+  const inputSize = vectorLength('inputs[0]', rows[0]);
+  const inputs = new Float32Array(size * inputSize);
+  for (let i = 0; i < size; i++) {
+    checkLength(`inputs[${i}]`, rows[i], inputSize, `p = ${inputSize}, the length of inputs[0]`);
+    checkFinite(`inputs[${i}]`, rows[i]!);
+    inputs.set(Array.from(rows[i]!), i * inputSize);
+  }
+
+  const flat: RowBatchOptions = { size, inputSize, inputs };
+  const raw = options.targets;
+  if (raw !== undefined) {
+    checkLength('targets', raw, size, `one target per input row (N = ${size})`);
+    if (typeof raw[0] === 'number') {
+      // Checked here too, so a bad entry is reported as the targets[i] the caller wrote.
+      flat.classes = Int32Array.from({ length: size }, (_, i) => checkInteger(`targets[${i}]`, raw[i], 0));
+    } else {
+      const vectors = raw as ArrayLike<ArrayLike<number>>;
+      const o = vectorLength('targets[0]', vectors[0]);
+      const targets = new Float32Array(size * o);
+      for (let i = 0; i < size; i++) {
+        checkLength(`targets[${i}]`, vectors[i], o, `o = ${o}, the length of targets[0]`);
+        checkFinite(`targets[${i}]`, vectors[i]!);
+        targets.set(Array.from(vectors[i]!), i * o);
+      }
+      flat.targets = targets;
+      flat.targetSize = o;
+    }
+  }
+  return createRowBatch(flat);
+}
+
+/** A new batch holding the chosen rows, in the given order (repeats allowed). */
+export function selectRows(batch: RowBatch, indices: ArrayLike<number>): RowBatch {
+  if (!isArrayLike(indices) || indices.length === 0) fail('indices', 'a non-empty array of row indices', indices);
+  const n = indices.length;
+  const rows = new Int32Array(n);
+  for (let i = 0; i < n; i++) rows[i] = checkInteger(`indices[${i}]`, indices[i], 0, batch.size - 1);
+  const pick = <A extends Floats | Int32Array>(source: A, width: number): A => {
+    const out = new (source.constructor as new (length: number) => A)(n * width);
+    for (let i = 0; i < n; i++) out.set(source.subarray(rows[i]! * width, (rows[i]! + 1) * width), i * width);
+    return out;
+  };
+  return {
+    size: n,
+    inputSize: batch.inputSize,
+    inputs: pick(batch.inputs, batch.inputSize),
+    targets: batch.targets && pick(batch.targets, batch.targetSize!),
+    targetSize: batch.targetSize,
+    classes: batch.classes && pick(batch.classes, 1),
+  };
+}
+
+function toFloats(argument: string, values: unknown, length: number, expected: string): Floats {
+  checkLength(argument, values, length, expected);
+  const numbers = values as ArrayLike<number>;
+  checkFinite(argument, numbers);
+  return numbers instanceof Float64Array ? new Float64Array(numbers) : Float32Array.from(numbers);
+}
+
+function checkLength(argument: string, values: unknown, length: number, expected: string): asserts values is ArrayLike<unknown> {
+  if (!isArrayLike(values)) fail(argument, `an array of length ${length} (${expected})`, values);
+  if (values.length !== length) fail(argument, `length ${length} (${expected})`, values);
+}
+
+function vectorLength(argument: string, v: unknown): number {
+  if (!isArrayLike(v) || v.length === 0) fail(argument, 'a non-empty vector', v);
+  return v.length;
+}
+
+function isArrayLike(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+}

@@ -1,0 +1,272 @@
+import { planRegions, type Backend, type BackendName, type DType } from '../backend/index.js';
+import { selectRows, type RowBatch } from '../data/row-batch.js';
+import { checkInteger, checkKeys, checkNumber, checkOneOf, fail } from '../errors.js';
+import { NONE, type ActCode, type LossCode } from '../kernels/js/types.js';
+import { ACTIVATIONS, activationCode, lossCode, resolveOutput, type Activation, type LossName, type OutputFunction } from './functions.js';
+import { initMatrix } from './init.js';
+import { Network, type Floats } from './network.js';
+import type { ParameterSpec } from './parameters.js';
+import { Random } from './random.js';
+import { MAX_LAYER_SIZE } from './rnn.js';
+
+export interface FfnnInitOptions {
+  /** Hidden layers' weights W^1..W^{U−1}. Default: 'he' for relu, 'glorot' otherwise. */
+  weights?: 'glorot' | 'he';
+}
+
+export interface FfnnConfig {
+  /** p(0), …, p(U): the input size, any hidden layer sizes, the output size (note 001, definition 1). */
+  layerSizes: number[];
+  /** σ of the hidden layers, default 'tanh'. */
+  activation?: Activation;
+  /** F, default 'identity'. */
+  output?: OutputFunction;
+  /** Default: mse for identity, cross-entropy for softmax, binary-cross-entropy for sigmoid. */
+  loss?: LossName;
+  init?: FfnnInitOptions;
+  /** Seed of the initialisation: same seed, identical model. Default 1. */
+  seed?: number;
+  /** 'float32' (default) or 'float64' (the JS kernels only; used for gradient checks). */
+  dtype?: DType;
+  /** 'auto' (default) or a backend name. */
+  backend?: BackendName | 'auto' | Backend;
+}
+
+/** The configuration as saved with a model: every choice made explicit. */
+export interface ResolvedFfnnConfig {
+  layerSizes: number[];
+  activation: Activation;
+  output: OutputFunction;
+  loss: LossName;
+}
+
+const CONFIG_KEYS = ['layerSizes', 'activation', 'output', 'loss', 'init', 'seed', 'dtype', 'backend'];
+
+export function resolveFfnnConfig(config: FfnnConfig): ResolvedFfnnConfig {
+  if (config === null || typeof config !== 'object') fail('config', 'an object with layerSizes', config);
+  checkKeys('FeedForwardNetwork config', config, CONFIG_KEYS);
+  const sizes: unknown = config.layerSizes;
+  if (!Array.isArray(sizes) || sizes.length < 2) {
+    fail('layerSizes', 'an array of at least 2 sizes [p(0), …, p(U)]: the input size, any hidden sizes, the output size', sizes);
+  }
+  const { output, loss } = resolveOutput(config.output, config.loss);
+  return {
+    layerSizes: sizes.map((size, i) => checkInteger(`layerSizes[${i}]`, size, 1, MAX_LAYER_SIZE)),
+    activation: checkOneOf('activation', config.activation ?? 'tanh', ACTIVATIONS),
+    output,
+    loss,
+  };
+}
+
+/** Arena offsets of one layer's parameters and gradients (the fixed block never moves). */
+interface Layer {
+  readonly weights: number;
+  readonly bias: number;
+  readonly weightGrads: number;
+  readonly biasGrads: number;
+  /** p(k−1) */
+  readonly inSize: number;
+  /** p(k) */
+  readonly outSize: number;
+}
+
+/**
+ * The feed-forward network ⟨p, W, B, σ, F⟩ of note 001, definitions 1–2:
+ *   φ^0 = x,  a^k = W^k·φ^{k−1} + b^k,  φ^k = σ(a^k) for k < U,  y = F(a^U)   (eqs. 1.3–1.6)
+ * Parameters (row-major): W1..WU with W^k p(k)×p(k−1), and b1..bU with b^k ∈ ℝ^{p(k)}.
+ * A batch of N rows is processed at once, each layer as one N-row product.
+ */
+export class FeedForwardNetwork extends Network<RowBatch> {
+  readonly config: ResolvedFfnnConfig;
+  /** layers[k − 1] is layer k of the note, k = 1..U. */
+  private readonly layers: readonly Layer[];
+  private readonly hiddenAct: ActCode;
+  private readonly outputAct: ActCode;
+  /**
+   * The batch block's layout for the row count last loaded: phi[0] is the
+   * input x (φ^0, eq. 1.6) and phi[k] the hidden activations φ^k, k = 1..U−1;
+   * the output layer keeps both a^U (z, for the cross-entropies' log-sum-exp)
+   * and y = F(a^U).
+   */
+  private regions = { phi: [] as number[], z: 0, y: 0, target: 0, dz: 0, delta: [0, 0] as [number, number] };
+  private rows = 0;
+  private lossKind: LossCode;
+
+  constructor(config: FfnnConfig) {
+    const c = resolveFfnnConfig(config);
+    const p = c.layerSizes;
+    const weights: ParameterSpec[] = [], biases: ParameterSpec[] = [];
+    for (let k = 1; k < p.length; k++) {
+      weights.push({ name: `W${k}`, rows: p[k]!, cols: p[k - 1]!, decay: true });
+      biases.push({ name: `b${k}`, rows: p[k]!, cols: 1, decay: false });
+    }
+    super([...weights, ...biases], config.dtype ?? 'float32', config.backend ?? 'auto');
+    this.config = c;
+    // Offsets resolved once, so the per-batch passes look nothing up by name (and allocate nothing).
+    this.layers = weights.map((w, i) => ({
+      weights: this.offsetOf(w.name), bias: this.offsetOf(biases[i]!.name),
+      weightGrads: this.offsetOf(w.name, true), biasGrads: this.offsetOf(biases[i]!.name, true),
+      inSize: w.cols, outSize: w.rows,
+    }));
+    this.hiddenAct = activationCode(c.activation);
+    this.outputAct = activationCode(c.output);
+    this.lossKind = lossCode(c.loss, false);
+    this.initialize(config.init, config.seed ?? 1);
+  }
+
+  /** p(0) */
+  get inputSize(): number { return this.config.layerSizes[0]!; }
+  /** p(U) */
+  get outputSize(): number { return this.config.layerSizes[this.config.layerSizes.length - 1]!; }
+
+  private initialize(init: FfnnInitOptions | undefined, seed: number): void {
+    checkKeys('init', init, ['weights']);
+    checkNumber('seed', seed);
+    const hidden = checkOneOf('init.weights', init?.weights ?? (this.config.activation === 'relu' ? 'he' : 'glorot'), ['glorot', 'he']);
+    const rng = new Random(seed);
+    const U = this.layers.length;
+    for (let k = 1; k <= U; k++) {
+      const { inSize, outSize } = this.layers[k - 1]!;
+      const values = new Float64Array(outSize * inSize);
+      // The output layer feeds F, not σ: Glorot suits every F here (as for the RNN's W_out).
+      initMatrix(values, outSize, inSize, k === U ? 'glorot' : hidden, 1, rng);
+      this.setParameter(`W${k}`, values);
+    }
+    // Biases start at zero (the arena is zeroed).
+  }
+
+  exampleCount(data: RowBatch): number {
+    return data.size;
+  }
+
+  selectExamples(data: RowBatch, indices: ArrayLike<number>): RowBatch {
+    return selectRows(data, indices);
+  }
+
+  checkData(data: RowBatch, needTargets: boolean): void {
+    const p = this.inputSize, o = this.outputSize, loss = this.config.loss;
+    if (!data || typeof data !== 'object' || !(data.inputs instanceof Float32Array || data.inputs instanceof Float64Array)) {
+      fail('batch', 'a RowBatch (from rowBatch() or createRowBatch())', data);
+    }
+    if (data.inputSize !== p) fail('batch.inputSize', `the network's input size layerSizes[0] = ${p}`, data.inputSize);
+    if (data.inputs.length !== data.size * p) fail('batch.inputs', `N·p = ${data.size}·${p} values`, data.inputs);
+    if (!needTargets) return;
+    if (data.classes) {
+      if (loss !== 'cross-entropy') fail('batch.classes', `vector targets: class indices need loss 'cross-entropy', this network's loss is '${loss}'`);
+      if (data.classes.length !== data.size) fail('batch.classes', `N = ${data.size} class indices`, data.classes);
+      for (let i = 0; i < data.size; i++) {
+        const c = data.classes[i]!;
+        if (c < 0 || c >= o) fail(`batch.classes[${i}]`, `a class index in [0, ${o - 1}] (the network's output size is ${o})`, c);
+      }
+    } else if (data.targets) {
+      if (data.targetSize !== o) fail('batch.targetSize', `the network's output size layerSizes[${this.layers.length}] = ${o}`, data.targetSize);
+      if (data.targets.length !== data.size * o) fail('batch.targets', `N·o = ${data.size}·${o} values`, data.targets);
+    } else {
+      fail('batch', 'targets or classes (needed for a loss)');
+    }
+  }
+
+  /** Lays out the batch block for N rows and makes room for it. */
+  private bind(rows: number): void {
+    if (rows === this.rows) return;
+    const p = this.config.layerSizes, U = this.layers.length, o = this.outputSize;
+    const sizes: Record<string, number> = {};
+    for (let k = 0; k < U; k++) sizes[`phi${k}`] = rows * p[k]!;
+    // Δ^k is needed only until Δ^{k−1} is formed, so two buffers of the widest hidden layer alternate.
+    const widestHidden = Math.max(0, ...p.slice(1, U));
+    Object.assign(sizes, { z: rows * o, y: rows * o, target: rows * o, dz: rows * o, delta0: rows * widestHidden, delta1: rows * widestHidden });
+    const { offsets, end } = planRegions(this.workspace.fixedLength, sizes);
+    this.workspace.reserve(end);
+    this.regions = {
+      phi: Array.from({ length: U }, (_, k) => offsets[`phi${k}`]!),
+      z: offsets.z!, y: offsets.y!, target: offsets.target!, dz: offsets.dz!,
+      delta: [offsets.delta0!, offsets.delta1!],
+    };
+    this.rows = rows;
+  }
+
+  /** Copies the chosen rows' inputs and targets (or class indices) into the arena. */
+  loadExamples(data: RowBatch, indices: ArrayLike<number>): void {
+    const N = indices.length, p = this.inputSize, o = this.outputSize;
+    this.bind(N);
+    const mem = this.mem, R = this.regions;
+    for (let i = 0; i < N; i++) {
+      const row = indices[i]!;
+      mem.set(data.inputs.subarray(row * p, row * p + p), R.phi[0]! + i * p);
+      if (data.targets) mem.set(data.targets.subarray(row * o, row * o + o), R.target + i * o);
+      else if (data.classes) mem[R.target + i] = data.classes[row]!;
+    }
+    this.lossKind = lossCode(this.config.loss, data.classes !== undefined && data.targets === undefined);
+  }
+
+  /** Forward over the loaded rows, layer by layer (eqs. 1.3–1.6). */
+  private forward(): void {
+    const mem = this.mem, R = this.regions, kernels = this.backend.kernels, N = this.rows, U = this.layers.length;
+    for (let k = 1; k < U; k++) {
+      const layer = this.layers[k - 1]!;
+      // φ^k is written over a^k: the backward pass reads σ' from φ^k, so a^k need not be kept.
+      kernels.denseForward(mem, R.phi[k - 1]!, layer.weights, layer.bias, R.phi[k]!, R.phi[k]!, N, layer.inSize, layer.outSize, this.hiddenAct);
+    }
+    const out = this.layers[U - 1]!;
+    kernels.denseForward(mem, R.phi[U - 1]!, out.weights, out.bias, R.z, R.y, N, out.inSize, out.outSize, this.outputAct);
+  }
+
+  /** Mean over rows of the per-row loss (eq. 1.8), and ∂L/∂a^U into dz unless it is NONE. */
+  private lossOf(dz: number): number {
+    const R = this.regions;
+    return this.backend.kernels.lossForwardBackward(
+      this.mem, R.z, R.y, R.target, NONE, dz, this.rows, this.outputSize, this.lossKind, this.outputAct, 1 / this.rows,
+    );
+  }
+
+  loss(): number {
+    this.forward();
+    return this.lossOf(NONE);
+  }
+
+  /**
+   * Backprop (eqs. 1.21–1.26). With Δ^k = ∂L/∂a^k for each row:
+   *   Δ^U     = ∂L/∂a^U (the loss kernel applies F's Jacobian)
+   *   Δ^{k−1} = (Δ^k·W^k) ∘ σ'(a^{k−1})   (eq. 1.23 corrected as in the notes' errata: σ' of the lower layer, after W)
+   *   ∂L/∂W^k = Σ_rows Δ^kᵀ φ^{k−1},  ∂L/∂b^k = Σ_rows Δ^k
+   */
+  lossAndGradients(): number {
+    const mem = this.mem, R = this.regions, kernels = this.backend.kernels, N = this.rows;
+    // denseBackward accumulates into the gradients.
+    kernels.fill(mem, this.block.grads, this.parameterCount, 0);
+    this.forward();
+    const loss = this.lossOf(R.dz);
+    let delta = R.dz;
+    for (let k = this.layers.length; k >= 1; k--) {
+      const layer = this.layers[k - 1]!;
+      const below = k > 1 ? R.delta[(k - 1) % 2]! : NONE; // φ^0 = x needs no gradient
+      kernels.denseBackward(mem, delta, R.phi[k - 1]!, layer.weights, layer.weightGrads, layer.biasGrads, below, N, layer.inSize, layer.outSize);
+      if (below !== NONE) kernels.activationBackward(mem, R.phi[k - 1]!, below, N * layer.inSize, this.hiddenAct);
+      delta = below;
+    }
+    return loss;
+  }
+
+  /** Outputs y = F(a^U) for every row, [N][o]. */
+  predict(data: RowBatch): Floats {
+    this.checkData(data, false);
+    const N = data.size, o = this.outputSize;
+    const out = this.dtype === 'float64' ? new Float64Array(N * o) : new Float32Array(N * o);
+    const chunk = 256;
+    for (let start = 0; start < N; start += chunk) {
+      const n = Math.min(chunk, N - start);
+      this.loadExamples(data, new Int32Array(n).map((_, i) => start + i));
+      this.forward();
+      out.set(this.mem.subarray(this.regions.y, this.regions.y + n * o), start * o);
+    }
+    return out;
+  }
+
+  /** An independent copy (optionally in another dtype or on another backend). */
+  clone(options: { dtype?: DType; backend?: BackendName | 'auto' | Backend } = {}): FeedForwardNetwork {
+    checkKeys('clone options', options, ['dtype', 'backend']);
+    const copy = new FeedForwardNetwork({ ...this.config, dtype: options.dtype ?? this.dtype, backend: options.backend ?? this.backend });
+    copy.setParameters(this.parameters());
+    return copy;
+  }
+}
