@@ -25,3 +25,4 @@ export { RnnkitError, DivergenceError } from './errors.js';
 
 export { FeedForwardNetwork, type FfnnConfig, type ResolvedFfnnConfig } from './model/ffnn.js';
 export { rowBatch, createRowBatch, selectRows, type RowBatch } from './data/row-batch.js';
+export { toJSON, fromJSON, toBinary, fromBinary, type SavedModel, type LoadOptions } from './model/serialize.js';

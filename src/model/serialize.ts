@@ -1,0 +1,567 @@
+/**
+ * Saving and loading models: a versioned JSON document and a compact binary
+ * file carrying the same information.
+ *
+ * JSON (`toJSON` / `fromJSON`):
+ *   {"format":"rnnkit","version":1,"kind":"elman-rnn","config":{…},"dtype":"float32",
+ *    "parameters":{"W_in":[…],"W_rec":[…],…}}
+ * The config holds every resolved choice, keys in a fixed order; parameters
+ * come in the model's layout order, each a flat row-major array.
+ *
+ * Binary (`toBinary` / `fromBinary`), all integers and floats little-endian:
+ *   bytes 0–3   "RNNK"
+ *   bytes 4–7   u32 format version (1)
+ *   bytes 8–11  u32 header length L in bytes
+ *   12…12+L     UTF-8 JSON header {"kind","config","dtype","parameters":[{"name","shape":[rows,cols]}…]}
+ *   then zero bytes up to a multiple of the value size (4 for float32, 8 for float64),
+ *   then every parameter's values, in the header's order, nothing after them.
+ *
+ * Both are canonical: saving a loaded model reproduces the input byte for byte.
+ * Loading checks everything (sizes against the config before allocating anything,
+ * every value finite) and only then builds the model, so a bad file never
+ * yields a half-loaded model.
+ */
+import { getBackend, type Backend, type BackendName, type DType } from '../backend/index.js';
+import { checkKeys, checkOneOf, describe, fail, RnnkitError } from '../errors.js';
+import type { Floats, Network } from './network.js';
+import { FeedForwardNetwork, resolveFfnnConfig, type FfnnConfig, type ResolvedFfnnConfig } from './ffnn.js';
+import { ElmanRNN, resolveRnnConfig, type ResolvedRnnConfig, type RnnConfig } from './rnn.js';
+
+/** The format version this build writes. */
+export const FORMAT_VERSION = 1;
+/** The format versions this build reads. */
+export const READABLE_VERSIONS: readonly number[] = [1];
+
+const FORMAT_NAME = 'rnnkit';
+const DOCUMENT_KEYS = ['format', 'version', 'kind', 'config', 'dtype', 'parameters'];
+const HEADER_KEYS = ['kind', 'config', 'dtype', 'parameters'];
+const DTYPES: readonly DType[] = ['float32', 'float64'];
+const BYTES_PER_VALUE: Record<DType, number> = { float32: 4, float64: 8 };
+/** "RNNK" in ASCII. */
+const MAGIC = [0x52, 0x4e, 0x4e, 0x4b];
+/** Magic, version and header length. */
+const FIXED_HEADER_BYTES = 12;
+
+/** One parameter as saved: a rows×cols row-major matrix (a vector has cols = 1). */
+export interface ParameterShape {
+  readonly name: string;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/**
+ * How one kind of model is saved and rebuilt. Methods (not function-valued
+ * properties) so a codec of a specific config type fits the registry's
+ * `ModelCodec<M, object>`.
+ */
+export interface ModelCodec<M extends Network<unknown>, C extends object> {
+  readonly kind: string;
+  /** The saved config's keys in the order they are written; a saved config has exactly these. */
+  readonly configKeys: readonly string[];
+  /** Whether a model is of this kind (how toJSON and toBinary pick the codec). */
+  owns(model: unknown): model is M;
+  configOf(model: M): C;
+  /** Validates a saved config, throwing an RnnkitError that names the field at fault. */
+  resolveConfig(config: Record<string, unknown>): C;
+  /**
+   * The parameters a model of this config has, in layout order — from the
+   * config alone, so a file's sizes are checked before anything is allocated.
+   */
+  parameterShapes(config: C): ParameterShape[];
+  /** A freshly initialised model of this config (its parameters are then overwritten). */
+  create(config: C, options: { dtype: DType; backend: Backend }): M;
+}
+
+const elmanRnnCodec: ModelCodec<ElmanRNN, ResolvedRnnConfig> = {
+  kind: 'elman-rnn',
+  configKeys: ['inputSize', 'hiddenSize', 'outputSize', 'activation', 'output', 'loss', 'initialState'] satisfies (keyof ResolvedRnnConfig)[],
+  owns(model): model is ElmanRNN {
+    return model instanceof ElmanRNN;
+  },
+  configOf(model) {
+    return model.config;
+  },
+  resolveConfig(config) {
+    return resolveRnnConfig(config as unknown as RnnConfig);
+  },
+  parameterShapes({ inputSize: p, hiddenSize: r, outputSize: o, initialState }) {
+    // ElmanRNN's layout: the decayed weights first, then biases and the learned h0.
+    // A model built from the config is checked against this list (see `build`).
+    const shapes = [
+      { name: 'W_in', rows: r, cols: p },
+      { name: 'W_rec', rows: r, cols: r },
+      { name: 'W_out', rows: o, cols: r },
+      { name: 'b_rec', rows: r, cols: 1 },
+      { name: 'b_out', rows: o, cols: 1 },
+    ];
+    if (initialState === 'learned') shapes.push({ name: 'h0', rows: r, cols: 1 });
+    return shapes;
+  },
+  create(config, { dtype, backend }) {
+    // The initial values are overwritten at once: skip the orthogonal W_rec's O(r³) Gram–Schmidt.
+    return new ElmanRNN({ ...config, dtype, backend, init: { recurrent: 'zeros' } });
+  },
+};
+
+const ffnnCodec: ModelCodec<FeedForwardNetwork, ResolvedFfnnConfig> = {
+  kind: 'ffnn',
+  configKeys: ['layerSizes', 'activation', 'output', 'loss'] satisfies (keyof ResolvedFfnnConfig)[],
+  owns(model): model is FeedForwardNetwork {
+    return model instanceof FeedForwardNetwork;
+  },
+  configOf(model) {
+    return model.config;
+  },
+  resolveConfig(config) {
+    return resolveFfnnConfig(config as unknown as FfnnConfig);
+  },
+  parameterShapes({ layerSizes: p }) {
+    // FeedForwardNetwork's layout: the weights W1..WU (decayed) first, then the biases b1..bU.
+    const weights: ParameterShape[] = [], biases: ParameterShape[] = [];
+    for (let k = 1; k < p.length; k++) {
+      weights.push({ name: `W${k}`, rows: p[k]!, cols: p[k - 1]! });
+      biases.push({ name: `b${k}`, rows: p[k]!, cols: 1 });
+    }
+    return [...weights, ...biases];
+  },
+  create(config, { dtype, backend }) {
+    return new FeedForwardNetwork({ ...config, dtype, backend });
+  },
+};
+
+/**
+ * THE PLACE TO ADD A MODEL KIND: its class here and its codec (like the two
+ * above) in CODECS. Nothing else in this file knows about particular kinds.
+ */
+export interface ModelKinds {
+  'elman-rnn': ElmanRNN;
+  ffnn: FeedForwardNetwork;
+}
+export type ModelKind = keyof ModelKinds;
+/** Any model that can be saved and loaded. */
+export type SavedModel = ModelKinds[ModelKind];
+
+const CODECS: { readonly [K in ModelKind]: ModelCodec<ModelKinds[K], object> } = {
+  'elman-rnn': elmanRnnCodec,
+  ffnn: ffnnCodec,
+};
+/** A codec seen through the registry: any savable model, any config. */
+type AnyCodec = ModelCodec<SavedModel, object>;
+const KINDS = Object.keys(CODECS) as ModelKind[];
+
+function codecOf(kind: ModelKind): AnyCodec {
+  return CODECS[kind];
+}
+
+export interface LoadOptions<K extends ModelKind = ModelKind> {
+  /** The loaded model's element type. Default: the saved one. */
+  dtype?: DType;
+  /** 'auto' (default) or a backend name or object. */
+  backend?: BackendName | 'auto' | Backend;
+  /** The kind the file must hold (a file of another kind is refused); also narrows the return type. */
+  kind?: K;
+}
+
+/** A model as a versioned JSON document (see the top of this file). */
+export function toJSON(model: SavedModel): string {
+  return withContext('toJSON', () => writeJSON(model));
+}
+
+function writeJSON(model: SavedModel): string {
+  const saved = describeModel(model);
+  const parameters = saved.shapes.map(({ name }) => {
+    const values = savedValues(model, name);
+    const numbers = Array.from(values, (v) => formatNumber(v, saved.dtype)).join(',');
+    return `${JSON.stringify(name)}:[${numbers}]`;
+  });
+  // Written by hand rather than JSON.stringify: JSON.stringify turns -0 into 0,
+  // and float32 values get their shortest float32 decimal (see formatNumber).
+  const head = JSON.stringify({ format: FORMAT_NAME, version: FORMAT_VERSION, kind: saved.codec.kind, config: saved.config, dtype: saved.dtype });
+  return `${head.slice(0, -1)},"parameters":{${parameters.join(',')}}}`;
+}
+
+export function fromJSON<K extends ModelKind>(text: string, options: LoadOptions<K> & { kind: K }): ModelKinds[K];
+export function fromJSON(text: string, options?: LoadOptions): SavedModel;
+export function fromJSON(text: string, options: LoadOptions = {}): SavedModel {
+  const target = checkLoadOptions('fromJSON', options);
+  return withContext('fromJSON', () => {
+    if (typeof text !== 'string') fail('text', 'a string (from toJSON)', text);
+    const document = parseObject(text, 'text', 'document');
+    checkFormat(document.format);
+    checkVersion(document.version);
+    checkExactKeys('document', document, DOCUMENT_KEYS);
+    const saved = checkDescription(document, target.kind);
+    const values = readJsonParameters(document.parameters, saved, target.dtype ?? saved.dtype);
+    return build(saved, values, target.dtype ?? saved.dtype, target.backend);
+  });
+}
+
+/** A model as a compact binary file (see the top of this file). */
+export function toBinary(model: SavedModel): Uint8Array {
+  return withContext('toBinary', () => writeBinary(model));
+}
+
+function writeBinary(model: SavedModel): Uint8Array {
+  const saved = describeModel(model);
+  const header = new TextEncoder().encode(JSON.stringify({
+    kind: saved.codec.kind,
+    config: saved.config,
+    dtype: saved.dtype,
+    parameters: saved.shapes.map(({ name, rows, cols }) => ({ name, shape: [rows, cols] })),
+  }));
+  const size = BYTES_PER_VALUE[saved.dtype];
+  const start = payloadStart(header.length, saved.dtype);
+  const bytes = new Uint8Array(start + valueCount(saved.shapes) * size);
+  const view = new DataView(bytes.buffer);
+  bytes.set(MAGIC, 0);
+  view.setUint32(4, FORMAT_VERSION, true);
+  view.setUint32(8, header.length, true);
+  bytes.set(header, FIXED_HEADER_BYTES);
+  let at = start;
+  for (const { name } of saved.shapes) {
+    for (const v of savedValues(model, name)) {
+      if (saved.dtype === 'float32') view.setFloat32(at, v, true);
+      else view.setFloat64(at, v, true);
+      at += size;
+    }
+  }
+  return bytes;
+}
+
+export function fromBinary<K extends ModelKind>(bytes: Uint8Array | ArrayBuffer, options: LoadOptions<K> & { kind: K }): ModelKinds[K];
+export function fromBinary(bytes: Uint8Array | ArrayBuffer, options?: LoadOptions): SavedModel;
+export function fromBinary(bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): SavedModel {
+  const target = checkLoadOptions('fromBinary', options);
+  return withContext('fromBinary', () => {
+    const data = asBytes(bytes);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    checkFixedHeader(data, view);
+    const headerLength = view.getUint32(8, true);
+    if (FIXED_HEADER_BYTES + headerLength > data.length) {
+      throw new RnnkitError(`header length: ${headerLength} bytes from offset ${FIXED_HEADER_BYTES} run past the end of the ${data.length}-byte buffer (truncated?)`);
+    }
+    const header = parseObject(decodeUtf8(data.subarray(FIXED_HEADER_BYTES, FIXED_HEADER_BYTES + headerLength)), 'header', 'header');
+    checkExactKeys('header', header, HEADER_KEYS);
+    const saved = checkDescription(header, target.kind);
+    checkHeaderParameters(header.parameters, saved);
+    const start = payloadStart(headerLength, saved.dtype);
+    // Sizes first: a crafted config must not make us allocate anything it implies.
+    checkPayloadLength(data.length, start, saved);
+    checkPadding(data, FIXED_HEADER_BYTES + headerLength, start);
+    const values = readBinaryParameters(view, start, saved, target.dtype ?? saved.dtype);
+    return build(saved, values, target.dtype ?? saved.dtype, target.backend);
+  });
+}
+
+// ---- What a file describes ----------------------------------------------------
+
+/** A validated kind, config and dtype, with the parameter shapes they imply. */
+interface Description {
+  readonly codec: AnyCodec;
+  readonly config: object;
+  readonly dtype: DType;
+  readonly shapes: ParameterShape[];
+}
+
+/** The description of a model being saved, checked so the file written can be read back. */
+function describeModel(model: SavedModel): Description {
+  const codec = KINDS.map(codecOf).find((c) => c.owns(model));
+  if (!codec) fail('model', `a model of a savable kind (${KINDS.join(', ')})`, model);
+  const config = codec.configOf(model);
+  const keys = Object.keys(config);
+  if (keys.length !== codec.configKeys.length || !codec.configKeys.every((k) => keys.includes(k))) {
+    // A field added to the config but not to the codec would be silently lost.
+    throw new Error(`rnnkit internal error: the ${codec.kind} codec saves config keys ${codec.configKeys.join(', ')} but the model's config has ${keys.join(', ')}`);
+  }
+  const shapes = codec.parameterShapes(config);
+  checkLayout(codec, model, shapes);
+  const ordered = Object.fromEntries(codec.configKeys.map((k) => [k, (config as Record<string, unknown>)[k]]));
+  return { codec, config: ordered, dtype: model.dtype, shapes };
+}
+
+/** Kind, dtype and config of a document or header (their keys already checked). */
+function checkDescription(source: Record<string, unknown>, expectedKind: ModelKind | undefined): Description {
+  const codec = checkKind(source.kind, expectedKind);
+  const dtype = checkOneOf('dtype', source.dtype, DTYPES);
+  const config = checkConfig(codec, source.config);
+  return { codec, config, dtype, shapes: codec.parameterShapes(config) };
+}
+
+function checkKind(kind: unknown, expected: ModelKind | undefined): AnyCodec {
+  if (typeof kind !== 'string' || !(KINDS as string[]).includes(kind)) {
+    throw new RnnkitError(`kind: unknown model kind ${describe(kind)} (known kinds: ${KINDS.map((k) => `'${k}'`).join(', ')})`);
+  }
+  if (expected !== undefined && kind !== expected) fail('kind', `'${expected}' (options.kind)`, kind);
+  return codecOf(kind as ModelKind);
+}
+
+/** A saved config has every key of the kind's resolved config and nothing else; its values are checked by the model's own rules. */
+function checkConfig(codec: AnyCodec, config: unknown): object {
+  if (!isObject(config)) fail('config', `an object (the ${codec.kind} configuration)`, config);
+  checkExactKeys('config', config, codec.configKeys, `a saved ${codec.kind} config has exactly ${codec.configKeys.join(', ')}`);
+  try {
+    return codec.resolveConfig(config);
+  } catch (error) {
+    // The model's messages name the field ("hiddenSize: …"); say where it sits.
+    if (error instanceof RnnkitError) throw new RnnkitError(`config.${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+function checkFormat(format: unknown): void {
+  if (format !== FORMAT_NAME) fail('format', `"${FORMAT_NAME}" (not an rnnkit model document)`, format);
+}
+
+function checkVersion(version: unknown): void {
+  if (typeof version !== 'number' || !READABLE_VERSIONS.includes(version)) {
+    throw new RnnkitError(`version: unsupported version ${describe(version)} (this rnnkit reads version ${READABLE_VERSIONS.join(', ')})`);
+  }
+}
+
+/** Rejects unknown keys (likely typos or a newer format) and missing ones. */
+function checkExactKeys(argument: string, object: Record<string, unknown>, keys: readonly string[], note = `expected exactly ${keys.join(', ')}`): void {
+  for (const key of Object.keys(object)) {
+    if (!keys.includes(key)) throw new RnnkitError(`${argument}: unknown key '${key}' (${note})`);
+  }
+  for (const key of keys) {
+    if (!Object.hasOwn(object, key)) throw new RnnkitError(`${argument}: missing key '${key}' (${note})`);
+  }
+}
+
+/** Missing and unexpected parameter names, with the list the config implies. */
+function checkParameterNames(argument: string, names: readonly string[], saved: Description): void {
+  const expected = saved.shapes.map((s) => s.name);
+  const note = `an ${saved.codec.kind} with this config has ${expected.join(', ')}`;
+  for (const name of expected) {
+    if (!names.includes(name)) throw new RnnkitError(`${argument}: missing '${name}' (${note})`);
+  }
+  for (const name of names) {
+    if (!expected.includes(name)) throw new RnnkitError(`${argument}: unexpected '${name}' (${note})`);
+  }
+}
+
+// ---- Reading values -------------------------------------------------------------
+
+function readJsonParameters(raw: unknown, saved: Description, dtype: DType): Record<string, Floats> {
+  if (!isObject(raw)) fail('parameters', 'an object of named arrays of numbers', raw);
+  // Keys are unique and their order carries no meaning: names are enough.
+  checkParameterNames('parameters', Object.keys(raw), saved);
+  const out: Record<string, Floats> = {};
+  for (const { name, rows, cols } of saved.shapes) {
+    const values = raw[name];
+    const count = rows * cols;
+    if (!Array.isArray(values) || values.length !== count) fail(`parameters.${name}`, `${count} numbers (${rows}×${cols})`, values);
+    const array = allocate(dtype, count);
+    for (let i = 0; i < count; i++) {
+      const v: unknown = values[i];
+      if (typeof v !== 'number') fail(`parameters.${name}[${i}]`, 'a number', v);
+      // A float32 document's decimals stand for float32 values (see formatNumber).
+      array[i] = saved.dtype === 'float32' ? Math.fround(v) : v;
+      checkStoredFinite(`parameters.${name}[${i}]`, array[i]!, v, dtype);
+    }
+    out[name] = array;
+  }
+  return out;
+}
+
+function readBinaryParameters(view: DataView, start: number, saved: Description, dtype: DType): Record<string, Floats> {
+  const size = BYTES_PER_VALUE[saved.dtype];
+  const out: Record<string, Floats> = {};
+  let at = start;
+  for (const { name, rows, cols } of saved.shapes) {
+    const array = allocate(dtype, rows * cols);
+    for (let i = 0; i < array.length; i++, at += size) {
+      const v = saved.dtype === 'float32' ? view.getFloat32(at, true) : view.getFloat64(at, true);
+      array[i] = v;
+      checkStoredFinite(`parameters.${name}[${i}]`, array[i]!, v, dtype);
+    }
+    out[name] = array;
+  }
+  return out;
+}
+
+/** `stored` is the value as the loaded model will hold it: a float64 value may overflow float32. */
+function checkStoredFinite(argument: string, stored: number, read: number, dtype: DType): void {
+  if (!Number.isFinite(stored)) {
+    fail(argument, Number.isFinite(read) ? `a finite number (it overflows ${dtype})` : 'a finite number', read);
+  }
+}
+
+// ---- Binary framing -------------------------------------------------------------
+
+function asBytes(bytes: unknown): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  fail('bytes', 'a Uint8Array or ArrayBuffer (from toBinary)', bytes);
+}
+
+function checkFixedHeader(data: Uint8Array, view: DataView): void {
+  if (data.length < FIXED_HEADER_BYTES) {
+    throw new RnnkitError(`truncated: ${data.length} bytes, shorter than the ${FIXED_HEADER_BYTES}-byte start of an rnnkit binary model (magic, version, header length)`);
+  }
+  if (MAGIC.some((byte, i) => data[i] !== byte)) {
+    fail('magic', `the bytes "RNNK" (${hex(MAGIC)}) of an rnnkit binary model`, hex(data.subarray(0, 4)));
+  }
+  checkVersion(view.getUint32(4, true));
+}
+
+/** Values start at the first multiple of their size after the header, so they can be viewed in place. */
+function payloadStart(headerLength: number, dtype: DType): number {
+  const size = BYTES_PER_VALUE[dtype];
+  return Math.ceil((FIXED_HEADER_BYTES + headerLength) / size) * size;
+}
+
+function checkHeaderParameters(raw: unknown, saved: Description): void {
+  if (!Array.isArray(raw)) fail('parameters', 'an array of {name, shape}', raw);
+  const names = raw.map((entry: unknown, i) => {
+    if (!isObject(entry)) fail(`parameters[${i}]`, 'an object {name, shape}', entry);
+    checkExactKeys(`parameters[${i}]`, entry, ['name', 'shape']);
+    if (typeof entry.name !== 'string') fail(`parameters[${i}].name`, 'a string', entry.name);
+    return entry.name;
+  });
+  checkParameterNames('parameters', names, saved);
+  // The payload follows this list, so its order matters (and a duplicate would shift everything after it).
+  const expected = saved.shapes.map((s) => s.name);
+  if (names.length !== expected.length || names.some((name, i) => name !== expected[i])) {
+    fail('parameters', `the order ${expected.join(', ')}`, names.join(', '));
+  }
+  saved.shapes.forEach(({ name, rows, cols }, i) => {
+    const shape: unknown = (raw[i] as { shape: unknown }).shape;
+    if (!Array.isArray(shape) || shape.length !== 2 || shape[0] !== rows || shape[1] !== cols) {
+      fail(`parameters[${i}].shape (${name})`, `[${rows},${cols}] for this config`, Array.isArray(shape) ? `[${shape.join(',')}]` : shape);
+    }
+  });
+}
+
+function checkPayloadLength(total: number, start: number, saved: Description): void {
+  const count = valueCount(saved.shapes);
+  const expected = count * BYTES_PER_VALUE[saved.dtype];
+  const available = Math.max(0, total - start);
+  if (available !== expected) {
+    const why = available < expected ? 'truncated?' : `${available - expected} trailing bytes`;
+    throw new RnnkitError(`payload: expected ${expected} bytes (${count} ${saved.dtype} values for this config) from offset ${start}, got ${available} (${why})`);
+  }
+}
+
+function checkPadding(data: Uint8Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    if (data[i] !== 0) throw new RnnkitError(`padding: expected zero bytes at offsets ${from}–${to - 1}, got ${data[i]} at offset ${i}`);
+  }
+}
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    // fatal: refuse malformed UTF-8 rather than replace it; ignoreBOM: keep a BOM so it fails as JSON.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new RnnkitError('header: not valid UTF-8');
+  }
+}
+
+// ---- Building -------------------------------------------------------------------
+
+/** Builds the model only now that every check has passed. */
+function build(saved: Description, values: Record<string, Floats>, dtype: DType, backend: Backend): SavedModel {
+  const model = saved.codec.create(saved.config, { dtype, backend });
+  checkLayout(saved.codec, model, saved.shapes);
+  model.setParameters(values);
+  return model;
+}
+
+/** The codec's shapes must be the model's layout, or files would not match the models they describe. */
+function checkLayout(codec: AnyCodec, model: SavedModel, shapes: readonly ParameterShape[]): void {
+  const actual = model.layout.parameters;
+  const same = actual.length === shapes.length && actual.every((p, i) => p.name === shapes[i]!.name && p.rows === shapes[i]!.rows && p.cols === shapes[i]!.cols);
+  if (!same) {
+    const list = (ps: readonly ParameterShape[]) => ps.map((p) => `${p.name} ${p.rows}×${p.cols}`).join(', ');
+    throw new Error(`rnnkit internal error: the ${codec.kind} codec expects parameters ${list(shapes)} but the model has ${list(actual)}`);
+  }
+}
+
+// ---- Helpers --------------------------------------------------------------------
+
+function checkLoadOptions(caller: string, options: LoadOptions): { dtype: DType | undefined; backend: Backend; kind: ModelKind | undefined } {
+  checkKeys(`${caller} options`, options, ['dtype', 'backend', 'kind']);
+  const dtype = options.dtype === undefined ? undefined : checkOneOf(`${caller} options.dtype`, options.dtype, DTYPES);
+  const kind = options.kind === undefined ? undefined : checkOneOf(`${caller} options.kind`, options.kind, KINDS);
+  const backend = typeof options.backend === 'object' && options.backend !== null ? options.backend : getBackend(options.backend ?? 'auto');
+  return { dtype, backend, kind };
+}
+
+/** Prefixes rnnkit's own errors with the public function that was running. */
+function withContext<T>(caller: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof RnnkitError) throw new RnnkitError(`${caller}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+function parseObject(text: string, argument: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new RnnkitError(`${argument}: not valid JSON (${(error as Error).message})`);
+  }
+  if (!isObject(value)) fail(what, 'a JSON object (an rnnkit model)', value);
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function savedValues(model: SavedModel, name: string): Floats {
+  const values = model.getParameter(name);
+  for (let i = 0; i < values.length; i++) {
+    // JSON has no NaN, and the loader refuses non-finite values: fail now, not at load time.
+    if (!Number.isFinite(values[i])) fail(`parameter ${name}[${i}]`, 'a finite number (a diverged model cannot be saved)', values[i]);
+  }
+  return values;
+}
+
+/**
+ * The shortest decimal that reads back as exactly the stored value: for
+ * float64 JS's own shortest round-trip form; for float32 the shortest decimal
+ * whose nearest float32 is the value (0.1, not 0.10000000149011612), which the
+ * loader rounds back with Math.fround. -0 stays "-0" (JSON.stringify writes 0).
+ */
+function formatNumber(value: number, dtype: DType): string {
+  if (Object.is(value, -0)) return '-0';
+  if (dtype === 'float64') return String(value);
+  return String(shortestFloat32Decimal(value));
+}
+
+/**
+ * The fewest significant digits that identify a float32 (nine always do).
+ * "p digits identify it" holds for every p from some p* up to 9 — the nearest
+ * (p+1)-digit decimal is at least as close as the nearest p-digit one, and the
+ * decimals rounding to a float32 form an interval symmetric about it (except at
+ * powers of two, which the test suite checks one by one) — so we can scan down
+ * from 8 and stop at the first failure. Trained weights mostly need 8 or 9
+ * digits, so this usually takes two or three tries.
+ */
+function shortestFloat32Decimal(value: number): number {
+  if (value === 0) return 0;
+  let shortest = Number(value.toPrecision(9));
+  for (let digits = 8; digits >= 1; digits--) {
+    const candidate = Number(value.toPrecision(digits));
+    if (Math.fround(candidate) !== value) break;
+    shortest = candidate;
+  }
+  return shortest;
+}
+
+function allocate(dtype: DType, length: number): Floats {
+  return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+}
+
+function valueCount(shapes: readonly ParameterShape[]): number {
+  return shapes.reduce((n, s) => n + s.rows * s.cols, 0);
+}
+
+function hex(bytes: ArrayLike<number>): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+}
