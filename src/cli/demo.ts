@@ -22,6 +22,7 @@ print(`Elman RNN ${model.inputSize}→${model.hiddenSize}→${model.outputSize},
 print(`Loss is ½(y − target)²; the best answer without memory scores ${baseline.toFixed(4)}.\n`);
 print(`before training: test loss ${model.evaluate(test).toFixed(4)}`);
 
+let belowHalf = false;
 const stepsPerEpoch = Math.ceil((data.size * 0.9) / batchSize);
 const result = train(model, data, {
   epochs, batchSize, validationSplit: 0.1, clipNorm: 1,
@@ -32,7 +33,9 @@ const result = train(model, data, {
     progressLine(out, `epoch ${String(s.epoch).padStart(2)}/${epochs} ${bar(done)} loss ${s.loss.toFixed(4)}  ${rate.toFixed(0)} steps/s`);
   },
   onEpoch: (e) => {
-    const note = e.validationLoss! < baseline / 2 ? '  (memory at work: below half the baseline)' : '';
+    const crossed = e.validationLoss! < baseline / 2 && !belowHalf;
+    if (crossed) belowHalf = true;
+    const note = crossed ? '  ← below half the memoryless baseline: the model remembers' : '';
     progressLine(out, `epoch ${String(e.epoch).padStart(2)}/${epochs} train ${e.loss.toFixed(4)}  validation ${e.validationLoss!.toFixed(4)}  ` +
       `${(e.elapsedMs / 1000).toFixed(1)} s${note}`, true);
   },
