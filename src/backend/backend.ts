@@ -12,10 +12,10 @@ export type Kernels = Pick<
   | 'matmulABt' | 'matmulAB' | 'matmulAtB' | 'columnSums'
   | 'activationForward' | 'activationBackward'
   | 'denseForward' | 'denseBackward'
-  | 'rnnForward' | 'bpttBackward'
+  | 'rnnForward' | 'bpttBackward' | 'rtrlStep' | 'rtrlInit'
   | 'lossForwardBackward'
   | 'sgdUpdate' | 'momentumUpdate' | 'adamUpdate'
-  | 'sumSquares' | 'scaleInPlace' | 'clampInPlace' | 'copy' | 'fill' | 'sumRowsInto' | 'broadcastRows'
+  | 'sumSquares' | 'scaleInPlace' | 'clampInPlace' | 'copy' | 'fill' | 'sumRowsInto' | 'broadcastRows' | 'addInPlace'
 >;
 
 export type BackendName = 'js';

@@ -1,6 +1,7 @@
-import { planRegions, type BackendName, type Backend, type DType } from '../backend/index.js';
+import { type BackendName, type Backend, type DType } from '../backend/index.js';
 import { selectSequences, type SequenceBatch } from '../data/sequence-batch.js';
-import { checkFinite, checkInteger, checkKeys, checkNumber, checkOneOf, fail } from '../errors.js';
+import { checkFinite, checkInteger, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../errors.js';
+import { planFrame, type RnnFrame } from './rnn-frame.js';
 import { NONE } from '../kernels/js/types.js';
 import { ACTIVATIONS, activationCode, lossCode, resolveOutput, type Activation, type LossName, type OutputFunction } from './functions.js';
 import { initMatrix, type WeightInit } from './init.js';
@@ -78,11 +79,11 @@ export function resolveRnnConfig(config: RnnConfig): ResolvedRnnConfig {
 export class ElmanRNN extends Network<SequenceBatch> {
   readonly config: ResolvedRnnConfig;
   /** The batch block's layout for the shape last loaded. */
-  private regions = { x: 0, phi: 0, z: 0, y: 0, target: 0, mask: 0, dz: 0, dPhi: 0, dH0: 0 };
-  private batch = 0;
-  private steps = 0;
-  private classTargets = false;
-  private learnedStateInUse = false;
+  /** The batch block's frame for the shape last used, and the arena layout it was planned for. */
+  private frame: RnnFrame | undefined;
+  private frameGeneration = -1;
+  /** The frame holding the batch loaded by loadExamples. */
+  private loaded: RnnFrame | undefined;
 
   constructor(config: RnnConfig) {
     const c = resolveRnnConfig(config);
@@ -154,85 +155,143 @@ export class ElmanRNN extends Network<SequenceBatch> {
     }
   }
 
-  /** Lays out the batch block for B sequences of T steps (time-major) and makes room for it. */
-  private bind(batch: number, steps: number): void {
-    if (batch === this.batch && steps === this.steps) return;
+  /** The frame in the batch block for B sequences and a window of C steps (planned again only when needed). */
+  batchFrame(batch: number, capacity: number): RnnFrame {
+    const f = this.frame;
+    if (f && f.batch === batch && f.capacity === capacity && this.frameGeneration === this.workspace.generation) return f;
     const { inputSize: p, hiddenSize: r, outputSize: o } = this.config;
-    const rows = steps * batch;
-    const { offsets, end } = planRegions(this.workspace.fixedLength, {
-      x: rows * p, phi: (steps + 1) * batch * r, z: rows * o, y: rows * o,
-      target: rows * o, mask: rows, dz: rows * o, dPhi: rows * r, dH0: batch * r,
-    });
+    const { frame, end } = planFrame(this.workspace.fixedLength, batch, capacity, p, r, o);
     this.workspace.reserve(end);
-    this.regions = offsets;
-    this.batch = batch;
-    this.steps = steps;
+    this.frame = frame;
+    this.frameGeneration = this.workspace.generation;
+    return frame;
   }
 
-  /** Copies the chosen sequences into the arena, transposed to time-major [T][B]. */
-  loadExamples(data: SequenceBatch, indices: ArrayLike<number>): void {
-    const B = indices.length, T = data.steps;
+  /** A frame in a region pinned to the fixed block, which other calls on this model leave alone. */
+  pinnedFrame(batch: number, capacity: number): RnnFrame {
     const { inputSize: p, hiddenSize: r, outputSize: o } = this.config;
-    this.bind(B, T);
-    const mem = this.mem, R = this.regions, k = this.backend.kernels;
+    const size = planFrame(0, batch, capacity, p, r, o).end;
+    return planFrame(this.workspace.pin(size), batch, capacity, p, r, o).frame;
+  }
+
+  /**
+   * Copies steps [fromStep, fromStep + count) of the chosen sequences into
+   * slots [slot, slot + count) of a frame, transposed to time-major.
+   */
+  loadSteps(f: RnnFrame, data: SequenceBatch, indices: ArrayLike<number>, fromStep: number, count: number, slot: number): void {
+    const B = f.batch, T = data.steps;
+    const { inputSize: p, outputSize: o } = this.config;
+    const mem = this.mem;
     for (let i = 0; i < B; i++) {
       const b = indices[i]!;
-      for (let t = 0; t < T; t++) {
-        const row = t * B + i, src = b * T + t;
-        mem.set(data.inputs.subarray(src * p, src * p + p), R.x + row * p);
-        mem[R.mask + row] = data.mask[src]!;
-        if (data.targets) mem.set(data.targets.subarray(src * o, src * o + o), R.target + row * o);
-        else if (data.classes) mem[R.target + row] = data.classes[src]!;
+      for (let s = 0; s < count; s++) {
+        const row = (slot + s) * B + i, src = b * T + fromStep + s;
+        mem.set(data.inputs.subarray(src * p, src * p + p), f.x + row * p);
+        mem[f.mask + row] = data.mask[src]!;
+        if (data.targets) mem.set(data.targets.subarray(src * o, src * o + o), f.target + row * o);
+        else if (data.classes) mem[f.target + row] = data.classes[src]!;
       }
     }
-    this.classTargets = data.classes !== undefined && data.targets === undefined;
-    // φ_0: given per sequence, else the learned h0 (broadcast in forward), else zeros.
-    this.learnedStateInUse = !data.initialState && this.config.initialState === 'learned';
+    f.classTargets = data.classes !== undefined && data.targets === undefined;
+  }
+
+  /** φ_0 in slot 0: given per sequence, else the learned h0 (filled by the forward pass), else zeros. */
+  loadInitialState(f: RnnFrame, data: SequenceBatch, indices: ArrayLike<number>): void {
+    const r = this.config.hiddenSize, mem = this.mem;
+    f.learnedState = !data.initialState && this.config.initialState === 'learned';
     if (data.initialState) {
-      for (let i = 0; i < B; i++) mem.set(data.initialState.subarray(indices[i]! * r, indices[i]! * r + r), R.phi + i * r);
-    } else if (!this.learnedStateInUse) {
-      k.fill(mem, R.phi, B * r, 0);
+      for (let i = 0; i < f.batch; i++) mem.set(data.initialState.subarray(indices[i]! * r, indices[i]! * r + r), f.phi + i * r);
+    } else if (!f.learnedState) {
+      this.backend.kernels.fill(mem, f.phi, f.batch * r, 0);
     }
   }
 
-  /** Forward over the loaded batch: hidden states φ_1..φ_T, then z and y = F(z) at every step. */
-  private forward(): void {
-    const mem = this.mem, R = this.regions, k = this.backend.kernels, B = this.batch, T = this.steps;
-    const { inputSize: p, hiddenSize: r, outputSize: o, activation, output } = this.config;
-    if (this.learnedStateInUse) k.broadcastRows(mem, R.phi, this.offsetOf('h0'), B, r);
-    k.rnnForward(mem, R.x, R.phi, this.offsetOf('W_in'), this.offsetOf('W_rec'), this.offsetOf('b_rec'), B, T, p, r, activationCode(activation));
-    k.denseForward(mem, R.phi + B * r, this.offsetOf('W_out'), this.offsetOf('b_out'), R.z, R.y, T * B, r, o, activationCode(output));
+  /** Copies the chosen sequences (all T steps) into the batch frame. */
+  loadExamples(data: SequenceBatch, indices: ArrayLike<number>): void {
+    const f = this.batchFrame(indices.length, data.steps);
+    this.loadSteps(f, data, indices, 0, data.steps, 0);
+    this.loadInitialState(f, data, indices);
+    this.loaded = f;
   }
 
-  private lossOf(dz: number): number {
-    const R = this.regions;
+  /** Forward over slots [from, from + count) from the state in slot `from`: φ, then z and y = F(z). */
+  forwardSlots(f: RnnFrame, from: number, count: number): void {
+    const mem = this.mem, k = this.backend.kernels, B = f.batch;
+    const { inputSize: p, hiddenSize: r, outputSize: o, activation, output } = this.config;
+    if (from === 0 && f.learnedState) k.broadcastRows(mem, f.phi, this.offsetOf('h0'), B, r);
+    k.rnnForward(mem, f.x + from * B * p, f.phi + from * B * r, this.offsetOf('W_in'), this.offsetOf('W_rec'), this.offsetOf('b_rec'),
+      B, count, p, r, activationCode(activation));
+    k.denseForward(mem, f.phi + (from + 1) * B * r, this.offsetOf('W_out'), this.offsetOf('b_out'),
+      f.z + from * B * o, f.y + from * B * o, count * B, r, o, activationCode(output));
+  }
+
+  /** Loss of slots [from, from + count) (mean over sequences, eq. 1.31) and, if asked, ∂L/∂z into dz. */
+  lossSlots(f: RnnFrame, from: number, count: number, gradient: boolean): number {
     const { outputSize: o, output, loss } = this.config;
+    const rows = from * f.batch;
     return this.backend.kernels.lossForwardBackward(
-      this.mem, R.z, R.y, R.target, R.mask, dz, this.steps * this.batch, o,
-      lossCode(loss, this.classTargets), activationCode(output), 1 / this.batch,
+      this.mem, f.z + rows * o, f.y + rows * o, f.target + (f.classTargets ? rows : rows * o), f.mask + rows,
+      gradient ? f.dz + rows * o : NONE, count * f.batch, o, lossCode(loss, f.classTargets), activationCode(output), 1 / f.batch,
     );
+  }
+
+  /**
+   * The output layer's backward pass for slots [from, from + count) (eqs. 1.43–1.44):
+   * accumulates dW_out, db_out and writes ∂L/∂φ_t for those slots into dPhi.
+   */
+  outputBackward(f: RnnFrame, from: number, count: number): void {
+    const { hiddenSize: r, outputSize: o } = this.config, B = f.batch;
+    this.backend.kernels.denseBackward(this.mem, f.dz + from * B * o, f.phi + (from + 1) * B * r, this.offsetOf('W_out'),
+      this.offsetOf('W_out', true), this.offsetOf('b_out', true), f.dPhi + from * B * r, count * B, r, o);
+  }
+
+  /**
+   * BPTT over slots [0, length) of a frame (dPhi holding ∂L/∂φ from the outputs,
+   * zero where no loss was injected). With `intoH0`, ∂L/∂φ_0 is summed into h0's
+   * gradient (only when slot 0 really is the learned h0).
+   */
+  bpttSlots(f: RnnFrame, length: number, intoH0: boolean): void {
+    const mem = this.mem, k = this.backend.kernels, B = f.batch;
+    const { inputSize: p, hiddenSize: r, activation } = this.config;
+    k.bpttBackward(mem, f.dPhi, f.phi, f.x, this.offsetOf('W_rec'),
+      this.offsetOf('W_in', true), this.offsetOf('W_rec', true), this.offsetOf('b_rec', true), f.dH0,
+      B, length, p, r, activationCode(activation));
+    if (intoH0 && f.learnedState) k.sumRowsInto(mem, this.offsetOf('h0', true), f.dH0, B, r);
   }
 
   loss(): number {
-    this.forward();
-    return this.lossOf(NONE);
+    const f = this.requireLoaded();
+    this.forwardSlots(f, 0, f.capacity);
+    return this.lossSlots(f, 0, f.capacity, false);
   }
 
+  /** Full BPTT on the loaded batch. */
   lossAndGradients(): number {
-    const mem = this.mem, R = this.regions, k = this.backend.kernels, B = this.batch, T = this.steps;
-    const { inputSize: p, hiddenSize: r, outputSize: o, activation } = this.config;
-    k.fill(mem, this.block.grads, this.parameterCount, 0);
-    this.forward();
-    const loss = this.lossOf(R.dz);
-    // Output layer (eqs. 1.43–1.44) over all T·B rows at once; its δ flows into ∂L/∂φ_t.
-    k.denseBackward(mem, R.dz, R.phi + B * r, this.offsetOf('W_out'), this.offsetOf('W_out', true), this.offsetOf('b_out', true), R.dPhi, T * B, r, o);
-    k.bpttBackward(
-      mem, R.dPhi, R.phi, R.x, this.offsetOf('W_rec'),
-      this.offsetOf('W_in', true), this.offsetOf('W_rec', true), this.offsetOf('b_rec', true), R.dH0,
-      B, T, p, r, activationCode(activation),
-    );
-    if (this.learnedStateInUse) k.sumRowsInto(mem, this.offsetOf('h0', true), R.dH0, B, r);
+    const f = this.requireLoaded();
+    this.backend.kernels.fill(this.mem, this.block.grads, this.parameterCount, 0);
+    this.forwardSlots(f, 0, f.capacity);
+    const loss = this.lossSlots(f, 0, f.capacity, true);
+    this.outputBackward(f, 0, f.capacity);
+    this.bpttSlots(f, f.capacity, true);
     return loss;
+  }
+
+  /** Whether a frame still holds what was put in it (no other call on the model has re-planned the batch block). */
+  frameIsCurrent(f: RnnFrame): boolean {
+    return this.frameGeneration === this.workspace.generation && (f === this.frame || f.end <= this.workspace.fixedLength);
+  }
+
+  /** Arena offset of a parameter or (grads = true) of its gradient, for the gradient algorithms. */
+  parameterOffset(name: string, grads = false): number {
+    return this.offsetOf(name, grads);
+  }
+
+  private requireLoaded(): RnnFrame {
+    const f = this.loaded;
+    if (!f || f !== this.frame || this.frameGeneration !== this.workspace.generation) {
+      throw new RnnkitError('ElmanRNN: no batch is loaded (call loadExamples first; other calls on the model replace it)');
+    }
+    return f;
   }
 
   /**
@@ -243,40 +302,41 @@ export class ElmanRNN extends Network<SequenceBatch> {
     this.checkData(data, false);
     const B = data.size, T = data.steps, o = this.config.outputSize;
     const out = this.workspace.dtype === 'float64' ? new Float64Array(B * T * o) : new Float32Array(B * T * o);
-    const chunk = 256;
-    for (let start = 0; start < B; start += chunk) {
-      const n = Math.min(chunk, B - start);
-      const indices = new Int32Array(n).map((_, i) => start + i);
-      this.loadExamples(data, indices);
-      this.forward();
-      const mem = this.mem, y = this.regions.y;
+    this.forEachChunk(data, (f, start, n) => {
+      const mem = this.mem;
       for (let i = 0; i < n; i++) {
         for (let t = 0; t < T; t++) {
-          const src = y + (t * n + i) * o;
+          const src = f.y + (t * n + i) * o;
           out.set(mem.subarray(src, src + o), ((start + i) * T + t) * o);
         }
       }
-    }
+    });
     return out;
   }
 
-  /** Final hidden state φ_T of each sequence after the last forward pass (at each sequence's length), [B][r]. */
+  /** The hidden state at each sequence's last valid step, [B][r]. */
   finalStates(data: SequenceBatch): Floats {
     this.checkData(data, false);
     const B = data.size, r = this.config.hiddenSize;
     const out = this.workspace.dtype === 'float64' ? new Float64Array(B * r) : new Float32Array(B * r);
-    const chunk = 256;
-    for (let start = 0; start < B; start += chunk) {
-      const n = Math.min(chunk, B - start);
-      this.loadExamples(data, new Int32Array(n).map((_, i) => start + i));
-      this.forward();
+    this.forEachChunk(data, (f, start, n) => {
       for (let i = 0; i < n; i++) {
-        const t = data.lengths[start + i]!;
-        const src = this.regions.phi + (t * n + i) * r;
+        const src = f.phi + (data.lengths[start + i]! * n + i) * r;
         out.set(this.mem.subarray(src, src + r), (start + i) * r);
       }
-    }
+    });
     return out;
+  }
+
+  /** Runs the forward pass over a batch in chunks of at most 256 sequences. */
+  private forEachChunk(data: SequenceBatch, use: (f: RnnFrame, start: number, n: number) => void): void {
+    for (let start = 0; start < data.size; start += 256) {
+      const n = Math.min(256, data.size - start);
+      this.loadExamples(data, new Int32Array(n).map((_, i) => start + i));
+      const f = this.loaded!;
+      this.forwardSlots(f, 0, f.capacity);
+      use(f, start, n);
+    }
   }
 
   /**
@@ -290,14 +350,14 @@ export class ElmanRNN extends Network<SequenceBatch> {
     if (!inputs || inputs.length !== B * p) fail('x', `B·p = ${B}·${p} values`, inputs);
     checkFinite('x', inputs);
     if (outputs.length !== B * o) fail('outputs', `B·o = ${B}·${o} values`, outputs);
-    this.bind(B, 1);
-    const mem = this.mem, R = this.regions;
-    mem.set(inputs, R.x);
-    mem.set(state, R.phi);
-    this.learnedStateInUse = false;
-    this.forward();
-    state.set(mem.subarray(R.phi + B * r, R.phi + 2 * B * r));
-    outputs.set(mem.subarray(R.y, R.y + B * o));
+    const f = this.batchFrame(B, 1);
+    const mem = this.mem;
+    mem.set(inputs, f.x);
+    mem.set(state, f.phi);
+    f.learnedState = false;
+    this.forwardSlots(f, 0, 1);
+    state.set(mem.subarray(f.phi + B * r, f.phi + 2 * B * r));
+    outputs.set(mem.subarray(f.y, f.y + B * o));
   }
 
   /** The initial state φ_0 this model starts a sequence from: h0 if learned, else zeros. */

@@ -3,6 +3,7 @@ import type { Network } from '../model/network.js';
 import { Random } from '../model/random.js';
 import { clipGradients, gradientNorm, type ClipOptions } from './clip.js';
 import { createOptimizer, type OptimizerSpec } from './optimizer.js';
+import { gradientPasses, resolveGradientAlgorithm, type GradientSpec } from './gradient-algorithm.js';
 
 export interface StepInfo {
   /** Optimizer steps taken so far in this run (1-based). */
@@ -38,6 +39,11 @@ export interface TrainOptions<Data> {
   batchSize?: number;
   /** Default { type: 'adam', learningRate: 0.001 }. */
   optimizer?: OptimizerSpec;
+  /**
+   * How the gradient is computed (RNNs): 'bptt' (default), { type: 'tbptt', k }
+   * (an update after every chunk of k steps) or 'rtrl'.
+   */
+  algorithm?: GradientSpec;
   /** Visit examples in a fresh random order each epoch, without repetition (default true). */
   shuffle?: boolean;
   /** Seed of the shuffling and of the validation split. Default 1. */
@@ -61,7 +67,7 @@ export interface TrainResult {
   elapsedMs: number;
 }
 
-const KEYS = ['epochs', 'batchSize', 'optimizer', 'shuffle', 'seed', 'validation', 'validationSplit', 'clipNorm', 'clipValue', 'onStep', 'onEpoch', 'signal'];
+const KEYS = ['epochs', 'batchSize', 'optimizer', 'algorithm', 'shuffle', 'seed', 'validation', 'validationSplit', 'clipNorm', 'clipValue', 'onStep', 'onEpoch', 'signal'];
 
 /**
  * Gradient descent on a network: each step loads a mini-batch into the arena
@@ -82,6 +88,7 @@ export function train<Data>(model: Network<Data>, data: Data, options: TrainOpti
     if (options[name] !== undefined && typeof options[name] !== 'function') fail(name, 'a function', options[name]);
   }
   const optimizer = createOptimizer(options.optimizer ?? { type: 'adam', learningRate: 1e-3 });
+  const algorithm = resolveGradientAlgorithm(options.algorithm);
   model.checkData(data, true);
 
   const rng = new Random(seed);
@@ -115,30 +122,33 @@ export function train<Data>(model: Network<Data>, data: Data, options: TrainOpti
     for (let first = 0; first < n; first += batchSize) {
       if (options.signal?.aborted) { aborted = true; break; }
       const indices = order.subarray(first, Math.min(n, first + batchSize));
-      model.loadExamples(trainData, indices);
-      const loss = model.lossAndGradients();
-      const norm = gradientNorm(model);
-      step++;
-      if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-        const what = Number.isFinite(loss) ? `the gradient norm became ${norm}` : `the loss became ${loss}`;
-        throw new DivergenceError(
-          `training diverged at step ${step} (epoch ${epoch}): ${what}; the weights are those of the last finite step. ` +
-          'Try a smaller learning rate or gradient clipping (clipNorm).', step, epoch, loss);
+      // One pass per update: the whole batch for BPTT and RTRL, each chunk for truncated BPTT.
+      let batchLoss = 0;
+      for (const loss of gradientPasses(model, trainData, indices, algorithm, false)) {
+        const norm = gradientNorm(model);
+        step++;
+        if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+          const what = Number.isFinite(loss) ? `the gradient norm became ${norm}` : `the loss became ${loss}`;
+          throw new DivergenceError(
+            `training diverged at step ${step} (epoch ${epoch}): ${what}; the weights are those of the last finite step. ` +
+            'Try a smaller learning rate or gradient clipping (clipNorm).', step, epoch, loss);
+        }
+        clipGradients(model, norm, clip);
+        const mem = model.workspace.mem, b = model.block, count = model.parameterCount;
+        k.copy(mem, b.snapshot, b.params, count);
+        optimizer.step(model);
+        if (!Number.isFinite(k.sumSquares(mem, b.params, count))) {
+          k.copy(mem, b.params, b.snapshot, count);
+          throw new DivergenceError(
+            `training diverged at step ${step} (epoch ${epoch}): the update made a weight non-finite; ` +
+            'the weights were restored to the last finite step. Try a smaller learning rate or clipNorm.', step, epoch, loss);
+        }
+        batchLoss += loss;
+        stepsThisEpoch++;
+        options.onStep?.({ step, epoch, loss, gradientNorm: norm, batchSize: indices.length, elapsedMs: now() - start });
       }
-      clipGradients(model, norm, clip);
-      const mem = model.workspace.mem, b = model.block, count = model.parameterCount;
-      k.copy(mem, b.snapshot, b.params, count);
-      optimizer.step(model);
-      if (!Number.isFinite(k.sumSquares(mem, b.params, count))) {
-        k.copy(mem, b.params, b.snapshot, count);
-        throw new DivergenceError(
-          `training diverged at step ${step} (epoch ${epoch}): the update made a weight non-finite; ` +
-          'the weights were restored to the last finite step. Try a smaller learning rate or clipNorm.', step, epoch, loss);
-      }
-      lossSum += loss * indices.length;
+      lossSum += batchLoss * indices.length;
       seen += indices.length;
-      stepsThisEpoch++;
-      options.onStep?.({ step, epoch, loss, gradientNorm: norm, batchSize: indices.length, elapsedMs: now() - start });
     }
     if (seen === 0) break;
     const info: EpochInfo = { epoch, loss: lossSum / seen, steps: stepsThisEpoch, elapsedMs: now() - start };

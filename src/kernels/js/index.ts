@@ -5,5 +5,6 @@ export { activationForward, activationBackward } from './activation.js';
 export { denseForward, denseBackward } from './dense.js';
 export { rnnForward, bpttBackward } from './rnn.js';
 export { lossForwardBackward } from './loss.js';
+export { rtrlStep, rtrlInit } from './rtrl.js';
 export { sgdUpdate, momentumUpdate, adamUpdate } from './optimizer.js';
-export { sumSquares, scaleInPlace, clampInPlace, copy, fill, sumRowsInto, broadcastRows } from './vector.js';
+export { sumSquares, scaleInPlace, clampInPlace, copy, fill, sumRowsInto, broadcastRows, addInPlace } from './vector.js';

@@ -43,3 +43,8 @@ export function sumRowsInto(mem: Mem, out: number, x: number, rows: number, cols
 export function broadcastRows(mem: Mem, x: number, v: number, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) mem.copyWithin(x + r * cols, v, v + cols);
 }
+
+/** dst[i] += src[i] (adding a gradient computed elsewhere into the gradient block). */
+export function addInPlace(mem: Mem, dst: number, src: number, n: number): void {
+  for (let i = 0; i < n; i++) mem[dst + i] += mem[src + i];
+}

@@ -1,0 +1,90 @@
+import { checkInteger, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../errors.js';
+import type { Network } from '../model/network.js';
+import { ElmanRNN } from '../model/rnn.js';
+import type { SequenceBatch } from '../data/sequence-batch.js';
+import { rtrlGradient, RTRL_DEFAULT_MAX_BYTES } from './rtrl.js';
+import { tbpttPasses } from './tbptt.js';
+
+/**
+ * How an RNN's gradient is computed (note 002 §3.2):
+ * - 'bptt': full backpropagation through time.
+ * - { type: 'tbptt', k1, k2 }: truncated BPTT (Williams & Peng): every k1 steps,
+ *   back-propagate at most k2 steps; k = k1 = k2 is the common case. In
+ *   training, the weights are updated after every chunk of k1 steps.
+ * - 'rtrl' / { type: 'rtrl', maxBytes }: exact real-time recurrent learning
+ *   (Williams & Zipser), forward-mode sensitivities; refused past maxBytes.
+ */
+export type GradientSpec =
+  | 'bptt' | 'rtrl'
+  | { type: 'bptt' }
+  | { type: 'tbptt'; k: number }
+  | { type: 'tbptt'; k1: number; k2?: number }
+  | { type: 'rtrl'; maxBytes?: number };
+
+export type GradientAlgorithm =
+  | { type: 'bptt' }
+  | { type: 'tbptt'; k1: number; k2: number }
+  | { type: 'rtrl'; maxBytes: number };
+
+export function resolveGradientAlgorithm(spec: unknown): GradientAlgorithm {
+  if (spec === undefined) return { type: 'bptt' };
+  if (typeof spec === 'string') {
+    const type = checkOneOf('algorithm', spec, ['bptt', 'rtrl']);
+    return type === 'bptt' ? { type } : { type, maxBytes: RTRL_DEFAULT_MAX_BYTES };
+  }
+  if (spec === null || typeof spec !== 'object') fail('algorithm', "'bptt', 'rtrl' or { type: 'tbptt', k }", spec);
+  const s = spec as Record<string, unknown>;
+  const type = checkOneOf('algorithm.type', s.type, ['bptt', 'tbptt', 'rtrl']);
+  if (type === 'bptt') { checkKeys('algorithm', s, ['type']); return { type }; }
+  if (type === 'rtrl') {
+    checkKeys('algorithm', s, ['type', 'maxBytes']);
+    return { type, maxBytes: checkNumber('algorithm.maxBytes', s.maxBytes ?? RTRL_DEFAULT_MAX_BYTES, 1) };
+  }
+  checkKeys('algorithm', s, ['type', 'k', 'k1', 'k2']);
+  if (s.k !== undefined && (s.k1 !== undefined || s.k2 !== undefined)) {
+    throw new RnnkitError('algorithm: expected k, or k1 with an optional k2, got both');
+  }
+  const k1 = checkInteger(s.k !== undefined ? 'algorithm.k' : 'algorithm.k1', s.k ?? s.k1, 1);
+  const k2 = checkInteger('algorithm.k2', s.k2 ?? k1, 1);
+  if (k2 < k1) fail('algorithm.k2', `an integer ≥ k1 = ${k1} (every step's error must be back-propagated at least once)`, k2);
+  return { type, k1, k2 };
+}
+
+/**
+ * The gradient passes of one batch: each yields a loss with the gradients in
+ * the model's gradient block. One pass for BPTT and RTRL (and for a
+ * feed-forward network), one per chunk for truncated BPTT. With `accumulate`,
+ * chunks add to the gradient instead of replacing it (the fixed-weights sum).
+ */
+export function* gradientPasses<Data>(
+  model: Network<Data>, data: Data, indices: ArrayLike<number>, algorithm: GradientAlgorithm, accumulate: boolean,
+): Generator<number> {
+  if (algorithm.type !== 'bptt') {
+    if (!(model instanceof ElmanRNN)) {
+      throw new RnnkitError(`algorithm: '${algorithm.type}' needs an ElmanRNN (a feed-forward network is trained by backprop)`);
+    }
+    const sequences = data as unknown as SequenceBatch;
+    if (algorithm.type === 'tbptt') yield* tbpttPasses(model, sequences, indices, algorithm.k1, algorithm.k2, accumulate);
+    else yield rtrlGradient(model, sequences, indices, algorithm.maxBytes);
+    return;
+  }
+  model.loadExamples(data, indices);
+  yield model.lossAndGradients();
+}
+
+/**
+ * Loss and gradients of a whole batch with the weights held fixed, by any
+ * algorithm (truncated BPTT sums its chunks' gradients).
+ */
+export function computeGradients<Data>(
+  model: Network<Data>, data: Data, options: { algorithm?: GradientSpec } = {},
+): { loss: number; gradients: ReturnType<Network<Data>['gradients']> } {
+  checkKeys('computeGradients options', options, ['algorithm']);
+  const algorithm = resolveGradientAlgorithm(options.algorithm);
+  model.checkData(data, true);
+  const all = new Int32Array(model.exampleCount(data)).map((_, i) => i);
+  model.backend.kernels.fill(model.workspace.mem, model.block.grads, model.parameterCount, 0);
+  let loss = 0;
+  for (const chunkLoss of gradientPasses(model, data, all, algorithm, true)) loss += chunkLoss;
+  return { loss, gradients: model.gradients() };
+}

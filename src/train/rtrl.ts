@@ -1,0 +1,117 @@
+import { planRegions } from '../backend/index.js';
+import type { SequenceBatch } from '../data/sequence-batch.js';
+import { RnnkitError } from '../errors.js';
+import { NONE } from '../kernels/js/types.js';
+import { activationCode } from '../model/functions.js';
+import type { ElmanRNN } from '../model/rnn.js';
+import type { RnnFrame } from '../model/rnn-frame.js';
+
+/** Default ceiling on RTRL's sensitivity memory: 256 MiB. */
+export const RTRL_DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+
+/** n: the recurrent parameters RTRL tracks, W_in (r·p), W_rec (r·r), b_rec (r) and h0 (r) if learned. */
+export function sensitivityColumns(model: ElmanRNN): number {
+  const { inputSize: p, hiddenSize: r, initialState } = model.config;
+  return r * p + r * r + r + (initialState === 'learned' ? r : 0);
+}
+
+/** Bytes RTRL needs for B sequences: P_{t−1} and P_t (2·B·r·n values) and the gradient (n). */
+export function rtrlBytes(model: ElmanRNN, batch: number): number {
+  const n = sensitivityColumns(model);
+  return (2 * batch * model.config.hiddenSize * n + n) * (model.dtype === 'float64' ? 8 : 4);
+}
+
+/** Refuses, before allocating, what would exceed the cap, saying how much it would need. */
+export function checkRtrlMemory(model: ElmanRNN, batch: number, maxBytes: number): void {
+  const bytes = rtrlBytes(model, batch);
+  if (bytes <= maxBytes) return;
+  const { hiddenSize: r } = model.config;
+  throw new RnnkitError(
+    `RTRL would need ${formatBytes(bytes)} for its sensitivities (2 × B·r·n = 2 × ${batch}·${r}·${sensitivityColumns(model)} values), ` +
+    `over the cap of ${formatBytes(maxBytes)} (algorithm.maxBytes). Truncated BPTT ({ type: 'tbptt', k }) needs only O(k·B·r); ` +
+    'or use a smaller batch or hidden size, or raise maxBytes.');
+}
+
+export interface RtrlRegions {
+  /** P_{t−1} and P_t, swapped each step. */
+  sensitivities: [number, number];
+  /** The recurrent parameters' gradient, in sensitivity-column order. */
+  gradient: number;
+}
+
+/** Lays out RTRL's regions from `start`; returns them and the end. */
+export function planRtrl(model: ElmanRNN, batch: number, start: number): { regions: RtrlRegions; end: number } {
+  const n = sensitivityColumns(model), size = batch * model.config.hiddenSize * n;
+  const { offsets, end } = planRegions(start, { p0: size, p1: size, gradient: n });
+  return { regions: { sensitivities: [offsets.p0, offsets.p1], gradient: offsets.gradient }, end };
+}
+
+/** P_0 for a frame's sequences: ∂φ_0/∂h0 = I when slot 0 is the learned h0, else zero. */
+export function rtrlStart(model: ElmanRNN, f: RnnFrame, regions: RtrlRegions, learnedState: boolean): void {
+  const { inputSize: p, hiddenSize: r } = model.config;
+  const n = sensitivityColumns(model);
+  const h0Column = learnedState ? r * p + r * r + r : NONE;
+  const mem = model.workspace.mem, k = model.backend.kernels;
+  k.rtrlInit(mem, regions.sensitivities[0], f.batch, r, n, h0Column);
+  k.fill(mem, regions.gradient, n, 0);
+}
+
+/**
+ * Advances the sensitivities over `count` slots of a frame from `from`
+ * (P_{t−1} → P_t), accumulating (∂L_t/∂φ_t)·P_t from the frame's dPhi into the
+ * recurrent gradient. Leaves the newest P in sensitivities[0].
+ */
+export function rtrlAdvance(model: ElmanRNN, f: RnnFrame, regions: RtrlRegions, from: number, count: number): void {
+  const { inputSize: p, hiddenSize: r, activation } = model.config;
+  const n = sensitivityColumns(model), B = f.batch;
+  const mem = model.workspace.mem, k = model.backend.kernels, wRec = model.parameterOffset('W_rec');
+  const P = regions.sensitivities;
+  for (let s = from; s < from + count; s++) {
+    k.rtrlStep(mem, P[0], P[1], wRec, f.x + s * B * p, f.phi + s * B * r, f.phi + (s + 1) * B * r,
+      f.dPhi + s * B * r, regions.gradient, B, p, r, n, activationCode(activation));
+    P.reverse();
+  }
+}
+
+/** Adds the accumulated recurrent gradient into the model's gradient block and zeroes it. */
+export function rtrlFlush(model: ElmanRNN, regions: RtrlRegions): void {
+  const { inputSize: p, hiddenSize: r, initialState } = model.config;
+  const mem = model.workspace.mem, k = model.backend.kernels;
+  let column = regions.gradient;
+  const parts: [string, number][] = [['W_in', r * p], ['W_rec', r * r], ['b_rec', r]];
+  if (initialState === 'learned') parts.push(['h0', r]);
+  for (const [name, size] of parts) {
+    k.addInPlace(mem, model.parameterOffset(name, true), column, size);
+    column += size;
+  }
+  k.fill(mem, regions.gradient, sensitivityColumns(model), 0);
+}
+
+/**
+ * The exact gradient of one batch by RTRL with the weights held fixed: the
+ * forward pass and the output layer as in BPTT, then the sensitivities carried
+ * forward in time instead of any backward pass. Equals full BPTT's gradient.
+ */
+export function rtrlGradient(model: ElmanRNN, data: SequenceBatch, indices: ArrayLike<number>, maxBytes: number): number {
+  const B = indices.length, T = data.steps;
+  checkRtrlMemory(model, B, maxBytes);
+  // Reserve everything before loading: growing the arena drops the batch block.
+  const planned = model.batchFrame(B, T);
+  const { regions, end } = planRtrl(model, B, planned.end);
+  model.workspace.reserve(end);
+  model.loadExamples(data, indices);
+  const f = model.batchFrame(B, T);
+  const k = model.backend.kernels;
+  k.fill(model.workspace.mem, model.block.grads, model.parameterCount, 0);
+  model.forwardSlots(f, 0, T);
+  const loss = model.lossSlots(f, 0, T, true);
+  model.outputBackward(f, 0, T); // dPhi[t] = ∂L_t/∂φ_t
+  rtrlStart(model, f, regions, f.learnedState);
+  rtrlAdvance(model, f, regions, 0, T);
+  rtrlFlush(model, regions);
+  return loss;
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
