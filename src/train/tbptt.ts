@@ -5,8 +5,9 @@ import type { ElmanRNN } from '../model/rnn.js';
 /**
  * Truncated BPTT(k1, k2) (Williams & Peng 1990; note 002 eqs. 3.22–3.23) over
  * one batch. The sequence is consumed k1 steps at a time; after each chunk,
- * the error of that chunk's outputs is propagated back through at most the
- * last k2 steps, and the pass yields its loss with the gradient ready. The
+ * the error of that chunk's outputs is propagated back through the chunk and
+ * the k2 − k1 steps before it (k2 steps for a full chunk), and the pass yields
+ * its loss with the gradient ready. The
  * hidden state is carried across chunk boundaries; no gradient crosses the
  * window's start.
  *
@@ -31,9 +32,11 @@ export function* tbpttPasses(
     }
     const mem = model.workspace.mem;
     const n = Math.min(k1, T - t);
-    if (length + n > f.capacity) {
+    // The chunk's error flows back through the chunk and at most k2 − k1 steps before it.
+    const keep = Math.min(length, k2 - k1);
+    if (keep < length) {
       // Slide: drop the oldest steps; φ's slot 0 becomes the state before the new window start.
-      const drop = length + n - f.capacity;
+      const drop = length - keep;
       k.copy(mem, f.x, f.x + drop * B * p, (length - drop) * B * p);
       k.copy(mem, f.phi, f.phi + drop * B * r, (length - drop + 1) * B * r);
       length -= drop;

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { createSequenceBatch, type SequenceBatch } from '../src/data/sequence-batch.js';
+import type { Activation } from '../src/model/functions.js';
+import { ElmanRNN } from '../src/model/rnn.js';
+import { computeGradients } from '../src/train/gradient-algorithm.js';
+import { gradientCheck } from '../src/train/gradient-check.js';
+import { rtrlBytes } from '../src/train/rtrl.js';
+import { train } from '../src/train/train.js';
+import { randomBatch } from './helpers/random-data.js';
+
+type Grads = Record<string, Float32Array | Float64Array>;
+
+/** Worst relative difference between two gradient sets, over all parameters (norm-wise per parameter). */
+function relativeDifference(a: Grads, b: Grads): number {
+  let worst = 0;
+  for (const name of Object.keys(a)) {
+    let diff = 0, norm = 0;
+    for (let i = 0; i < a[name]!.length; i++) {
+      diff = Math.max(diff, Math.abs(a[name]![i]! - b[name]![i]!));
+      norm = Math.max(norm, Math.abs(a[name]![i]!), Math.abs(b[name]![i]!));
+    }
+    worst = Math.max(worst, diff / Math.max(norm, 1e-300));
+  }
+  return worst;
+}
+
+const activations: Activation[] = ['tanh', 'sigmoid', 'relu', 'identity'];
+
+function model64(activation: Activation, learned = true) {
+  const m = new ElmanRNN({
+    inputSize: 7, hiddenSize: 13, outputSize: 5, activation, output: 'softmax', dtype: 'float64',
+    initialState: learned ? 'learned' : 'zeros', seed: 4, init: { recurrentGain: 0.9 },
+  });
+  if (learned) m.setParameter('h0', Float64Array.from({ length: 13 }, (_, i) => 0.2 * Math.cos(i)));
+  return m;
+}
+
+describe('exact RTRL', () => {
+  for (const activation of activations) {
+    it(`equals full BPTT (≤ 1e-9 relative) for σ=${activation}, with a mask, ragged lengths and a learned h0`, () => {
+      const model = model64(activation);
+      const batch = randomBatch({ size: 3, steps: 6, inputSize: 7, outputSize: 5, targets: 'classes', ragged: true, seed: 5 });
+      (batch.mask as Float32Array)[2] = 0; // switch one more step off by hand
+      const bptt = computeGradients(model, batch);
+      const rtrl = computeGradients(model, batch, { algorithm: 'rtrl' });
+      expect(rtrl.loss).toBeCloseTo(bptt.loss, 12);
+      expect(relativeDifference(rtrl.gradients, bptt.gradients)).toBeLessThanOrEqual(1e-9);
+      expect(Math.max(...Array.from(bptt.gradients.h0!, Math.abs))).toBeGreaterThan(1e-6); // h0 really is exercised
+    });
+  }
+
+  it('passes a float64 finite-difference check at odd sizes (r=13, p=7, o=5) and at r=1', () => {
+    const batch = randomBatch({ size: 3, steps: 5, inputSize: 7, outputSize: 5, targets: 'vector', ragged: true, seed: 9 });
+    const model = new ElmanRNN({ inputSize: 7, hiddenSize: 13, outputSize: 5, initialState: 'learned', seed: 2, init: { recurrentGain: 0.9 } });
+    model.setParameter('h0', Float64Array.from({ length: 13 }, (_, i) => 0.1 * i - 0.5));
+    const result = gradientCheck(model, batch, { algorithm: 'rtrl' });
+    for (const [name, c] of Object.entries(result.parameters)) expect(c.relativeError, name).toBeLessThanOrEqual(1e-6);
+    const tiny = new ElmanRNN({ inputSize: 7, hiddenSize: 1, outputSize: 5, activation: 'sigmoid', seed: 3 });
+    expect(gradientCheck(tiny, batch, { algorithm: 'rtrl' }).maxRelativeError).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('refuses, before allocating, what exceeds the memory cap, stating the bytes and suggesting TBPTT', () => {
+    const model = new ElmanRNN({ inputSize: 16, hiddenSize: 64, outputSize: 16 });
+    const batch = randomBatch({ size: 16, steps: 2, inputSize: 16, outputSize: 16, targets: 'vector' });
+    const bytes = rtrlBytes(model, 16);
+    // 2·B·r·n floats: n = 64·16 + 64² + 64 = 5184; 2·16·64·5184 + 5184 values of 4 bytes.
+    expect(bytes).toBe((2 * 16 * 64 * 5184 + 5184) * 4);
+    const before = model.workspace.length;
+    expect(() => computeGradients(model, batch, { algorithm: { type: 'rtrl', maxBytes: 1e6 } }))
+      .toThrow(/RTRL would need 40\.5 MiB for its sensitivities \(2 × B·r·n = 2 × 16·64·5184 values\), over the cap of 1\.0 MiB \(algorithm\.maxBytes\)\. Truncated BPTT/);
+    expect(model.workspace.length).toBe(before); // nothing was allocated
+    const big = new ElmanRNN({ inputSize: 64, hiddenSize: 256, outputSize: 8 });
+    expect(() => computeGradients(big, randomBatch({ size: 32, steps: 2, inputSize: 64, outputSize: 8, targets: 'vector' }), { algorithm: 'rtrl' }))
+      .toThrow(/over the cap of 256\.0 MiB/);
+  });
+});
+
+/** Steps [from, from + count) of a batch as a batch of their own, starting from the given states. */
+function chunkOf(batch: SequenceBatch, from: number, count: number, states: Float32Array | Float64Array | undefined, r: number): SequenceBatch {
+  const { size: B, steps: T, inputSize: p, targetSize: o } = batch;
+  const inputs = new Float64Array(B * count * p), targets = new Float64Array(B * count * o!), mask = new Float64Array(B * count);
+  for (let b = 0; b < B; b++) {
+    for (let s = 0; s < count; s++) {
+      const src = b * T + from + s, dst = b * count + s;
+      inputs.set(batch.inputs.subarray(src * p, (src + 1) * p), dst * p);
+      targets.set(batch.targets!.subarray(src * o!, (src + 1) * o!), dst * o!);
+      mask[dst] = batch.mask[src]!;
+    }
+  }
+  return createSequenceBatch({
+    size: B, steps: count, inputSize: p, inputs, targets, targetSize: o, mask,
+    ...(states ? { initialState: states, stateSize: r } : {}),
+  });
+}
+
+/** The state after `steps` steps of each sequence, by a plain forward pass over a prefix. */
+function stateAfter(model: ElmanRNN, batch: SequenceBatch, steps: number): Float64Array | undefined {
+  if (steps === 0) return undefined;
+  const prefix = chunkOf(batch, 0, steps, undefined, 0);
+  const full = createSequenceBatch({ size: prefix.size, steps, inputSize: prefix.inputSize, inputs: prefix.inputs }); // all lengths = steps
+  return model.finalStates(full) as Float64Array;
+}
+
+describe('truncated BPTT', () => {
+  for (const activation of activations) {
+    it(`with k ≥ T equals full BPTT (σ=${activation})`, () => {
+      const model = model64(activation);
+      const batch = randomBatch({ size: 3, steps: 6, inputSize: 7, outputSize: 5, targets: 'probability', ragged: true, seed: 6 });
+      const bptt = computeGradients(model, batch);
+      for (const k of [6, 9]) {
+        const tbptt = computeGradients(model, batch, { algorithm: { type: 'tbptt', k } });
+        expect(tbptt.loss).toBeCloseTo(bptt.loss, 12);
+        expect(relativeDifference(tbptt.gradients, bptt.gradients)).toBeLessThanOrEqual(1e-12);
+      }
+    });
+  }
+
+  for (const k of [1, 3]) {
+    it(`TBPTT(k=${k}) over T=7 equals full BPTT on detached chunks, summed (a reference built here)`, () => {
+      const model = model64('tanh');
+      const batch = randomBatch({ size: 3, steps: 7, inputSize: 7, outputSize: 5, targets: 'vector', ragged: true, seed: 8 });
+      const tbptt = computeGradients(model, batch, { algorithm: { type: 'tbptt', k } });
+      const reference: Grads = {};
+      let loss = 0;
+      for (let from = 0; from < 7; from += k) {
+        const count = Math.min(k, 7 - from);
+        // Chunk 0 starts from the learned h0; later chunks from the carried state, given as data (no gradient into h0).
+        const chunk = chunkOf(batch, from, count, stateAfter(model, batch, from), 13);
+        const g = computeGradients(model, chunk);
+        loss += g.loss;
+        for (const [name, v] of Object.entries(g.gradients)) {
+          reference[name] ??= new Float64Array(v.length);
+          v.forEach((x, i) => (reference[name]![i]! += x));
+        }
+      }
+      expect(tbptt.loss).toBeCloseTo(loss, 12);
+      expect(relativeDifference(tbptt.gradients, reference)).toBeLessThanOrEqual(1e-12);
+      // And truncation really changes the gradient here: it is not full BPTT.
+      expect(relativeDifference(tbptt.gradients, computeGradients(model, batch).gradients)).toBeGreaterThan(1e-4);
+    });
+  }
+
+  it('TBPTT(k1=2, k2=5): each chunk back-propagates through a 5-step window (reference: masked full BPTT on windows)', () => {
+    const model = model64('sigmoid', false);
+    const batch = randomBatch({ size: 2, steps: 9, inputSize: 7, outputSize: 5, targets: 'vector', seed: 12 });
+    const got = computeGradients(model, batch, { algorithm: { type: 'tbptt', k1: 2, k2: 5 } });
+    const reference: Grads = {};
+    for (let chunkStart = 0; chunkStart < 9; chunkStart += 2) {
+      const end = Math.min(9, chunkStart + 2);
+      const windowStart = Math.max(0, chunkStart - 3); // k2 − k1 = 3 steps before the chunk
+      const window = chunkOf(batch, windowStart, end - windowStart, stateAfter(model, batch, windowStart), 13);
+      const mask = window.mask as Float32Array;
+      // Only the chunk's own outputs inject error.
+      for (let b = 0; b < 2; b++) for (let s = 0; s < chunkStart - windowStart; s++) mask[b * (end - windowStart) + s] = 0;
+      const g = computeGradients(model, window);
+      for (const [name, v] of Object.entries(g.gradients)) {
+        reference[name] ??= new Float64Array(v.length);
+        v.forEach((x, i) => (reference[name]![i]! += x));
+      }
+    }
+    expect(relativeDifference(got.gradients, reference)).toBeLessThanOrEqual(1e-12);
+    // The longer window matters: plain chunks of 2 give a different gradient.
+    const chunks = computeGradients(model, batch, { algorithm: { type: 'tbptt', k: 2 } });
+    expect(relativeDifference(got.gradients, chunks.gradients)).toBeGreaterThan(1e-4);
+  });
+
+  it('trains with an update after every chunk, memory independent of T', () => {
+    const model = new ElmanRNN({ inputSize: 3, hiddenSize: 8, outputSize: 2, seed: 1 });
+    const long = randomBatch({ size: 2, steps: 400, inputSize: 3, outputSize: 2, targets: 'vector', seed: 2 });
+    const short = randomBatch({ size: 2, steps: 40, inputSize: 3, outputSize: 2, targets: 'vector', seed: 2 });
+    const steps: number[] = [];
+    train(model, long, { algorithm: { type: 'tbptt', k: 16 }, optimizer: { type: 'sgd', learningRate: 1e-3 }, onStep: (s) => steps.push(s.step) });
+    expect(steps).toHaveLength(25); // ceil(400 / 16) updates for one batch
+    const afterLong = model.workspace.length;
+    const other = new ElmanRNN({ inputSize: 3, hiddenSize: 8, outputSize: 2, seed: 1 });
+    train(other, short, { algorithm: { type: 'tbptt', k: 16 }, optimizer: { type: 'sgd', learningRate: 1e-3 } });
+    expect(afterLong).toBe(other.workspace.length); // the arena is sized by k, not by T
+  });
+
+  it('rejects bad algorithms with the argument named', () => {
+    const model = model64('tanh');
+    const batch = randomBatch({ size: 1, steps: 3, inputSize: 7, outputSize: 5, targets: 'classes' });
+    expect(() => computeGradients(model, batch, { algorithm: 'bpt' as never })).toThrow(/algorithm: expected one of 'bptt', 'rtrl', got "bpt"/);
+    expect(() => computeGradients(model, batch, { algorithm: { type: 'tbptt', k: 0 } })).toThrow(/algorithm.k: expected an integer ≥ 1, got 0/);
+    expect(() => computeGradients(model, batch, { algorithm: { type: 'tbptt', k1: 4, k2: 2 } })).toThrow(/algorithm.k2: expected an integer ≥ k1 = 4/);
+    expect(() => computeGradients(model, batch, { algorithm: { type: 'tbptt', k: 2, window: 3 } as never })).toThrow(/unknown option 'window'/);
+  });
+});
