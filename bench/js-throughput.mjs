@@ -5,16 +5,19 @@
 //
 //   npm run bench:js            # sizes S and M
 //   npm run bench:js -- L       # any of S M L
+//   npm run bench:js -- rtrl    # exact RTRL on S (one step takes seconds on the JS kernels)
 import { Bench } from 'tinybench';
-import { ElmanRNN, createSequenceBatch, createOptimizer, Random } from '../dist/index.js';
+import { ElmanRNN, createSequenceBatch, createOptimizer, computeGradients, Random } from '../dist/index.js';
 
 const SIZES = {
   S: { p: 16, r: 64, o: 16, T: 32, B: 16 },
   M: { p: 64, r: 128, o: 64, T: 64, B: 32 },
   L: { p: 128, r: 256, o: 128, T: 128, B: 32 },
 };
-const chosen = process.argv.slice(2).filter((a) => a in SIZES);
-const sizes = chosen.length ? chosen : ['S', 'M'];
+const args = process.argv.slice(2);
+const rtrl = args.includes('rtrl');
+const chosen = args.filter((a) => a in SIZES);
+const sizes = chosen.length || rtrl ? chosen : ['S', 'M'];
 
 const bench = new Bench({ time: 3000, warmupTime: 500, iterations: 10 });
 const flops = {};
@@ -42,8 +45,31 @@ for (const name of sizes) {
     model.loss();
   });
 }
+const tasks = [];
+if (rtrl) {
+  // Exact RTRL training step on S: forward, the output layer, the sensitivity
+  // recursion over every step (dominant cost 2·B·T·r²·n, n = r·p + r² + r), SGD.
+  const { p, r, o, T, B } = SIZES.S;
+  const rng = new Random(1);
+  const batch = createSequenceBatch({
+    size: B, steps: T, inputSize: p, targetSize: o,
+    inputs: Float32Array.from({ length: B * T * p }, () => rng.gaussian()),
+    targets: Float32Array.from({ length: B * T * o }, () => rng.gaussian()),
+  });
+  const model = new ElmanRNN({ inputSize: p, hiddenSize: r, outputSize: o, seed: 1 });
+  const sgd = createOptimizer({ type: 'sgd', learningRate: 1e-4 });
+  flops['S rtrl train'] = 2 * B * T * r * r * (r * p + r * r + r);
+  const rtrlBench = new Bench({ time: 0, warmupTime: 0, warmupIterations: 1, iterations: 5 });
+  rtrlBench.add('S rtrl train', () => {
+    computeGradients(model, batch, { algorithm: 'rtrl' });
+    sgd.step(model);
+  });
+  await rtrlBench.run();
+  tasks.push(...rtrlBench.tasks);
+}
 await bench.run();
-const rows = bench.tasks.map((task) => {
+tasks.unshift(...bench.tasks);
+const rows = tasks.map((task) => {
   const median = task.result.latency.p50;
   return {
     workload: task.name,

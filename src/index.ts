@@ -26,3 +26,7 @@ export { RnnkitError, DivergenceError } from './errors.js';
 export { FeedForwardNetwork, type FfnnConfig, type ResolvedFfnnConfig } from './model/ffnn.js';
 export { rowBatch, createRowBatch, selectRows, type RowBatch } from './data/row-batch.js';
 export { toJSON, fromJSON, toBinary, fromBinary, type SavedModel, type LoadOptions } from './model/serialize.js';
+
+export { computeGradients, type GradientSpec, type GradientAlgorithm } from './train/gradient-algorithm.js';
+export { rtrlBytes, RTRL_DEFAULT_MAX_BYTES } from './train/rtrl.js';
+export { OnlineLearner, type OnlineLearnerOptions, type OnlineAlgorithm, type OnlineStepInfo } from './train/online.js';

@@ -167,11 +167,16 @@ export class ElmanRNN extends Network<SequenceBatch> {
     return frame;
   }
 
-  /** A frame in a region pinned to the fixed block, which other calls on this model leave alone. */
-  pinnedFrame(batch: number, capacity: number): RnnFrame {
+  /** Elements a frame of B sequences and C steps occupies. */
+  frameSize(batch: number, capacity: number): number {
     const { inputSize: p, hiddenSize: r, outputSize: o } = this.config;
-    const size = planFrame(0, batch, capacity, p, r, o).end;
-    return planFrame(this.workspace.pin(size), batch, capacity, p, r, o).frame;
+    return planFrame(0, batch, capacity, p, r, o).end;
+  }
+
+  /** A frame laid out from `base` (e.g. in a region pinned with workspace.pin, which other calls leave alone). */
+  frameAt(base: number, batch: number, capacity: number): RnnFrame {
+    const { inputSize: p, hiddenSize: r, outputSize: o } = this.config;
+    return planFrame(base, batch, capacity, p, r, o).frame;
   }
 
   /**

@@ -1,0 +1,244 @@
+import { checkFinite, checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../errors.js';
+import type { Floats } from '../model/network.js';
+import type { ElmanRNN } from '../model/rnn.js';
+import type { RnnFrame } from '../model/rnn-frame.js';
+import { clipGradients, gradientNorm, type ClipOptions } from './clip.js';
+import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer.js';
+import { checkRtrlMemory, planRtrl, rtrlAdvance, rtrlFlush, rtrlStart, RTRL_DEFAULT_MAX_BYTES, type RtrlRegions } from './rtrl.js';
+
+export type OnlineAlgorithm = 'rtrl' | { type: 'rtrl'; maxBytes?: number } | { type: 'tbptt'; k: number };
+
+export interface OnlineLearnerOptions {
+  /**
+   * 'rtrl' (default): exact sensitivities carried forward, O(r⁴) per step.
+   * { type: 'tbptt', k }: a sliding window of the last k steps, back-propagated
+   * at each update with error injected from the steps since the last update
+   * (Williams & Peng's BPTT(k; n) with n = updateEvery).
+   */
+  algorithm?: OnlineAlgorithm;
+  /** Default { type: 'sgd', learningRate: 0.01 }. */
+  optimizer?: OptimizerSpec;
+  /** Update the weights every n steps (default 1). */
+  updateEvery?: number;
+  /** Independent streams learned together (default 1): x and targets are [streams][·]. */
+  streams?: number;
+  clipNorm?: number;
+  clipValue?: number;
+  onStep?: (info: OnlineStepInfo) => void;
+}
+
+export interface OnlineStepInfo {
+  /** Steps seen since construction (1-based). */
+  step: number;
+  /** This step's loss (mean over streams); 0 for a step without a target. */
+  loss: number;
+  /** y_t, [streams][o] (a view valid until the next step). */
+  output: Floats;
+  /** Whether the weights were updated after this step. */
+  updated: boolean;
+}
+
+/**
+ * Learning from a stream, one step at a time, forever: feed x_t (and, when
+ * known, its target), get y_t; the weights are updated every n steps. Its
+ * memory is fixed when it is created and does not grow with the stream.
+ *
+ * The learner pins its state (hidden state, sensitivities or window) into the
+ * model's arena, so other calls on the model (predict, evaluate) leave it
+ * intact. It resets the model's optimizer state: do not train the same model
+ * with train() while a learner is in use.
+ */
+export class OnlineLearner {
+  readonly streams: number;
+  readonly updateEvery: number;
+  private readonly algorithm: { type: 'rtrl'; maxBytes: number } | { type: 'tbptt'; k: number };
+  private readonly optimizer: Optimizer;
+  private readonly clip: ClipOptions = {};
+  private readonly frame: RnnFrame;
+  private readonly rtrl: RtrlRegions | undefined;
+  private readonly output: Floats;
+  private readonly onStep: ((info: OnlineStepInfo) => void) | undefined;
+  /** Steps held in the frame (TBPTT window), steps since the last update, and of those the ones with a target. */
+  private length = 0;
+  private sinceUpdate = 0;
+  private pending = 0;
+  private stepCount = 0;
+  /** Whether slot 1 holds a state to carry (RTRL) — false right after reset. */
+  private started = false;
+  /** Targets are class indices or vectors: fixed by the first learn() call, since the frame stores them differently. */
+  private classTargets: boolean | undefined;
+
+  constructor(readonly model: ElmanRNN, options: OnlineLearnerOptions = {}) {
+    checkKeys('OnlineLearner options', options, ['algorithm', 'optimizer', 'updateEvery', 'streams', 'clipNorm', 'clipValue', 'onStep']);
+    this.streams = checkInteger('streams', options.streams ?? 1, 1);
+    this.updateEvery = checkInteger('updateEvery', options.updateEvery ?? 1, 1);
+    this.algorithm = resolveOnline(options.algorithm);
+    if (this.algorithm.type === 'tbptt' && this.algorithm.k < this.updateEvery) {
+      fail('algorithm.k', `an integer ≥ updateEvery = ${this.updateEvery} (every step's error must be back-propagated)`, this.algorithm.k);
+    }
+    if (options.clipNorm !== undefined) this.clip.clipNorm = checkNumber('clipNorm', options.clipNorm, Number.MIN_VALUE);
+    if (options.clipValue !== undefined) this.clip.clipValue = checkNumber('clipValue', options.clipValue, Number.MIN_VALUE);
+    if (options.onStep !== undefined && typeof options.onStep !== 'function') fail('onStep', 'a function', options.onStep);
+    this.onStep = options.onStep;
+    this.optimizer = createOptimizer(options.optimizer ?? { type: 'sgd', learningRate: 0.01 });
+
+    const B = this.streams;
+    if (this.algorithm.type === 'rtrl') {
+      checkRtrlMemory(model, B, this.algorithm.maxBytes);
+      // One slot: φ_{t−1} in slot 0, φ_t in slot 1; the sensitivities right after the frame.
+      const size = planRtrl(model, B, 0).end;
+      const frameSize = model.frameSize(B, 1);
+      const base = model.workspace.pin(frameSize + size);
+      this.frame = model.frameAt(base, B, 1);
+      this.rtrl = planRtrl(model, B, this.frame.end).regions;
+    } else {
+      this.frame = model.frameAt(model.workspace.pin(model.frameSize(B, this.algorithm.k)), B, this.algorithm.k);
+    }
+    this.output = model.dtype === 'float64' ? new Float64Array(B * model.outputSize) : new Float32Array(B * model.outputSize);
+    this.reset();
+  }
+
+  /** Steps seen so far. */
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /** Back to the start of a stream: φ_0 (h0 or zeros), fresh sensitivities or window, pending gradient dropped. */
+  reset(): void {
+    const model = this.model, f = this.frame, mem = model.workspace.mem, k = model.backend.kernels;
+    const r = model.hiddenSize, h0 = model.initialStateVector();
+    for (let b = 0; b < f.batch; b++) mem.set(h0, f.phi + b * r);
+    f.learnedState = false; // slot 0 is written here; the forward pass must not overwrite it
+    if (this.rtrl) rtrlStart(model, f, this.rtrl, model.config.initialState === 'learned');
+    k.fill(mem, model.block.grads, model.parameterCount, 0);
+    this.optimizer.reset(model);
+    this.length = 0;
+    this.sinceUpdate = 0;
+    this.pending = 0;
+    this.started = false;
+  }
+
+  /** Feeds x_t without a target: the state (and sensitivities) advance, nothing is learned from this step. */
+  predict(x: ArrayLike<number>): Floats {
+    return this.advance(x, undefined).output;
+  }
+
+  /**
+   * Feeds x_t with its target ([streams][o] vector or [streams] class
+   * indices): returns y_t (computed before any update) and this step's loss.
+   */
+  learn(x: ArrayLike<number>, target: ArrayLike<number> | number): { output: Floats; loss: number } {
+    if (target === undefined) fail('target', 'a target vector or class index');
+    return this.advance(x, typeof target === 'number' ? [target] : target);
+  }
+
+  private advance(x: ArrayLike<number>, target: ArrayLike<number> | undefined): { output: Floats; loss: number } {
+    const model = this.model, f = this.frame, B = f.batch;
+    const { inputSize: p, hiddenSize: r, outputSize: o, loss: lossName } = model.config;
+    if (!x || x.length !== B * p) fail('x', `streams·p = ${B}·${p} values`, x);
+    checkFinite('x', x);
+    const classes = target !== undefined && lossName === 'cross-entropy' && target.length === B;
+    if (target !== undefined) {
+      if (this.classTargets !== undefined && classes !== this.classTargets) {
+        fail('target', this.classTargets ? `${B} class indices, as in earlier steps` : `streams·o = ${B}·${o} values, as in earlier steps`, target);
+      }
+      if (!classes && target.length !== B * o) fail('target', `streams·o = ${B}·${o} values${lossName === 'cross-entropy' ? ` or ${B} class indices` : ''}`, target);
+      checkFinite('target', target);
+      if (classes) for (let b = 0; b < B; b++) checkInteger(`target[${b}]`, target[b], 0, o - 1);
+    }
+    const k = model.backend.kernels;
+    const mem = model.workspace.mem;
+
+    // The slot this step goes into: the only slot (RTRL), or the next one in the window (TBPTT).
+    if (this.algorithm.type === 'rtrl') {
+      if (this.started) k.copy(mem, f.phi, f.phi + B * r, B * r); // φ_t becomes φ_{t−1}
+      this.started = true;
+      this.length = 0;
+    } else if (this.length === f.capacity) {
+      this.slide(1);
+    }
+    const slot = this.length;
+    mem.set(x, f.x + slot * B * p);
+    for (let b = 0; b < B; b++) mem[f.mask + slot * B + b] = target === undefined ? 0 : 1;
+    if (target !== undefined) {
+      if (classes) mem.set(target, f.target + slot * B);
+      else mem.set(target, f.target + slot * B * o);
+    }
+    if (target !== undefined) this.classTargets = classes;
+    f.classTargets = this.classTargets ?? false;
+    model.forwardSlots(f, slot, 1);
+    const loss = model.lossSlots(f, slot, 1, true);
+    this.output.set(mem.subarray(f.y + slot * B * o, f.y + (slot + 1) * B * o));
+    this.length++;
+    this.stepCount++;
+    this.sinceUpdate++;
+    if (target !== undefined) this.pending++;
+
+    if (this.rtrl) {
+      // Output layer's gradients now; the recurrent ones through the sensitivities.
+      model.outputBackward(f, 0, 1);
+      rtrlAdvance(model, f, this.rtrl, 0, 1);
+    }
+    let updated = false;
+    if (this.pending >= this.updateEvery) {
+      this.update();
+      updated = true;
+    }
+    this.onStep?.({ step: this.stepCount, loss, output: this.output, updated });
+    return { output: this.output, loss };
+  }
+
+  /** Applies the accumulated gradient (RTRL) or back-propagates the window (TBPTT), then one optimizer step. */
+  private update(): void {
+    const model = this.model, f = this.frame, k = model.backend.kernels, mem = model.workspace.mem;
+    if (this.rtrl) {
+      rtrlFlush(model, this.rtrl);
+    } else {
+      // Error from the steps since the last update; the older steps of the window only carry it back.
+      const fresh = Math.min(this.sinceUpdate, this.length), from = this.length - fresh;
+      k.fill(mem, model.block.grads, model.parameterCount, 0);
+      model.lossSlots(f, from, fresh, true);
+      k.fill(mem, f.dPhi, from * f.batch * model.hiddenSize, 0);
+      model.outputBackward(f, from, fresh);
+      model.bpttSlots(f, this.length, false);
+    }
+    const norm = gradientNorm(model);
+    if (!Number.isFinite(norm)) {
+      throw new RnnkitError(`online learning diverged at step ${this.stepCount}: the gradient norm became ${norm}; the weights were not updated`);
+    }
+    clipGradients(model, norm, this.clip);
+    this.optimizer.step(model);
+    k.fill(mem, model.block.grads, model.parameterCount, 0);
+    this.pending = 0;
+    this.sinceUpdate = 0;
+  }
+
+  /** Drops the oldest `drop` steps of the TBPTT window (everything per slot moves down). */
+  private slide(drop: number): void {
+    const model = this.model, f = this.frame, B = f.batch, k = model.backend.kernels, mem = model.workspace.mem;
+    const { inputSize: p, hiddenSize: r, outputSize: o } = model.config;
+    const keep = this.length - drop;
+    k.copy(mem, f.x, f.x + drop * B * p, keep * B * p);
+    k.copy(mem, f.phi, f.phi + drop * B * r, (keep + 1) * B * r);
+    for (const region of [f.z, f.y, f.dz]) k.copy(mem, region, region + drop * B * o, keep * B * o);
+    const targetWidth = f.classTargets ? B : B * o; // class indices take one entry per row
+    k.copy(mem, f.target, f.target + drop * targetWidth, keep * targetWidth);
+    k.copy(mem, f.mask, f.mask + drop * B, keep * B);
+    this.length = keep;
+  }
+}
+
+function resolveOnline(spec: unknown): { type: 'rtrl'; maxBytes: number } | { type: 'tbptt'; k: number } {
+  if (spec === undefined || spec === 'rtrl') return { type: 'rtrl', maxBytes: RTRL_DEFAULT_MAX_BYTES };
+  if (spec === null || typeof spec !== 'object') fail('algorithm', "'rtrl', { type: 'rtrl', maxBytes } or { type: 'tbptt', k }", spec);
+  const s = spec as Record<string, unknown>;
+  if (s.type === 'rtrl') {
+    checkKeys('algorithm', s, ['type', 'maxBytes']);
+    return { type: 'rtrl', maxBytes: checkNumber('algorithm.maxBytes', s.maxBytes ?? RTRL_DEFAULT_MAX_BYTES, 1) };
+  }
+  if (s.type === 'tbptt') {
+    checkKeys('algorithm', s, ['type', 'k']);
+    return { type: 'tbptt', k: checkInteger('algorithm.k', s.k, 1) };
+  }
+  return fail('algorithm.type', "'rtrl' or 'tbptt'", s.type);
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { ElmanRNN } from '../src/model/rnn.js';
+import { Random } from '../src/model/random.js';
+import { OnlineLearner, type OnlineAlgorithm } from '../src/train/online.js';
+import { computeGradients } from '../src/train/gradient-algorithm.js';
+import { sequenceBatch } from '../src/data/sequence-batch.js';
+
+/**
+ * The delayed echo: a stream of random bits; the target at step t is the bit
+ * seen 3 steps before. A model without memory is at chance (50%).
+ */
+function echoAccuracy(algorithm: OnlineAlgorithm, steps: number, seed: number) {
+  const model = new ElmanRNN({ inputSize: 1, hiddenSize: 16, outputSize: 2, output: 'softmax', seed });
+  const learner = new OnlineLearner(model, { algorithm, optimizer: { type: 'adam', learningRate: 0.01 }, clipNorm: 5 });
+  const rng = new Random(seed + 100);
+  const history: number[] = [];
+  let correct = 0, counted = 0;
+  for (let t = 0; t < steps; t++) {
+    const bit = rng.next() < 0.5 ? 1 : 0;
+    history.push(bit);
+    const target = t >= 3 ? history[t - 3]! : 0;
+    const { output } = learner.learn([bit], target);
+    if (t >= steps - 1000) { counted++; if ((output[1]! > output[0]! ? 1 : 0) === target) correct++; }
+  }
+  return { accuracy: correct / counted, model, learner };
+}
+
+describe('online learning from a stream', () => {
+  it('RTRL learns the 3-step delayed echo to ≥ 95% over the last 1000 steps', () => {
+    const { accuracy } = echoAccuracy('rtrl', 5000, 1);
+    expect(accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('TBPTT with a sliding window of 8 learns it too (≥ 95%), while a window of 2 cannot see far enough back', () => {
+    expect(echoAccuracy({ type: 'tbptt', k: 8 }, 5000, 1).accuracy).toBeGreaterThanOrEqual(0.95);
+    // With k = 2 no gradient links the target to the input 3 steps back: near chance.
+    expect(echoAccuracy({ type: 'tbptt', k: 2 }, 3000, 1).accuracy).toBeLessThan(0.75);
+  });
+
+  it('memory does not grow with the stream', () => {
+    for (const algorithm of ['rtrl', { type: 'tbptt', k: 8 }] as OnlineAlgorithm[]) {
+      const model = new ElmanRNN({ inputSize: 2, hiddenSize: 5, outputSize: 1, seed: 1 });
+      const learner = new OnlineLearner(model, { algorithm });
+      learner.learn([1, 0], [0.5]);
+      const arena = model.workspace.length;
+      for (let t = 0; t < 2000; t++) learner.learn([Math.sin(t), 1], [Math.cos(t)]);
+      expect(model.workspace.length).toBe(arena);
+      expect(learner.steps).toBe(2001);
+    }
+  });
+
+  it('with updates held off, online RTRL accumulates exactly the BPTT gradient of the stream so far', () => {
+    const model = new ElmanRNN({ inputSize: 3, hiddenSize: 7, outputSize: 2, dtype: 'float64', initialState: 'learned', seed: 3 });
+    model.setParameter('h0', [0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0]);
+    const xs = [[1, 0, 2], [0.5, -1, 0], [0, 0, 1], [-1, 2, 0.5], [0.25, 0.75, 0.125]];
+    const ys = [[1, 0], [0, 1], [0.5, 0.5], [1, 1], [0, 0]];
+    // SGD with lr = 1 after 5 steps: θ_before − θ_after is exactly the accumulated gradient.
+    const before = model.layout.parameters.flatMap((p) => Array.from(model.getParameter(p.name)));
+    const learner = new OnlineLearner(model, { algorithm: 'rtrl', updateEvery: 5, optimizer: { type: 'sgd', learningRate: 1 } });
+    xs.forEach((x, t) => learner.learn(x, ys[t]!));
+    const after = model.layout.parameters.flatMap((p) => Array.from(model.getParameter(p.name)));
+    model.setParameters(Object.fromEntries(model.layout.parameters.map((p) => [p.name, before.slice(p.offset, p.offset + p.size)])));
+    const bptt = computeGradients(model, sequenceBatch({ inputs: [xs], targets: [ys] }));
+    const expected = model.layout.parameters.flatMap((p) => Array.from(bptt.gradients[p.name]!));
+    expected.forEach((g, i) => expect(before[i]! - after[i]!).toBeCloseTo(g, 10));
+    expect(Math.max(...expected.map(Math.abs))).toBeGreaterThan(0.01);
+  });
+
+  it('predict advances the state without learning; reset starts a new stream', () => {
+    const model = new ElmanRNN({ inputSize: 1, hiddenSize: 4, outputSize: 1, seed: 2 });
+    const learner = new OnlineLearner(model, { algorithm: { type: 'tbptt', k: 4 } });
+    const before = model.getParameter('W_rec');
+    const a = Array.from(learner.predict([1])), b = Array.from(learner.predict([1]));
+    expect(a).not.toEqual(b); // the state moved
+    expect(model.getParameter('W_rec')).toEqual(before);
+    learner.reset();
+    expect(Array.from(learner.predict([1]))).toEqual(a);
+    // Other calls on the model leave the learner's pinned state alone.
+    model.predict(sequenceBatch({ inputs: [[[1], [2], [3], [4], [5], [6]]] }));
+    expect(Array.from(learner.predict([1]))).toEqual(b);
+  });
+
+  it('rejects bad input with the argument named', () => {
+    const model = new ElmanRNN({ inputSize: 2, hiddenSize: 3, outputSize: 2, output: 'softmax' });
+    expect(() => new OnlineLearner(model, { algorithm: { type: 'tbptt', k: 2 }, updateEvery: 4 })).toThrow(/algorithm.k: expected an integer ≥ updateEvery = 4/);
+    expect(() => new OnlineLearner(model, { algorithm: 'bptt' as never })).toThrow(/algorithm/);
+    expect(() => new OnlineLearner(model, { learningRate: 0.1 } as never)).toThrow(/unknown option 'learningRate'/);
+    const learner = new OnlineLearner(model);
+    expect(() => learner.learn([1], 0)).toThrow(/x: expected streams·p = 1·2 values/);
+    expect(() => learner.learn([1, NaN], 0)).toThrow(/x: expected finite numbers/);
+    expect(() => learner.learn([1, 2], 5)).toThrow(/target\[0\]: expected an integer in \[0, 1\], got 5/);
+    learner.learn([1, 2], 1);
+    expect(() => learner.learn([1, 2], [0, 1])).toThrow(/target: expected 1 class indices, as in earlier steps/);
+    const big = new ElmanRNN({ inputSize: 64, hiddenSize: 128, outputSize: 1 });
+    expect(() => new OnlineLearner(big, { streams: 64 })).toThrow(/RTRL would need .* over the cap of 256\.0 MiB/);
+  });
+});
