@@ -80,6 +80,18 @@ describe('online learning from a stream', () => {
     expect(Array.from(learner.predict([1]))).toEqual(b);
   });
 
+  it('reports every step to onStep, with the updates every n steps', () => {
+    const model = new ElmanRNN({ inputSize: 1, hiddenSize: 3, outputSize: 1, seed: 1 });
+    const seen: { step: number; updated: boolean; loss: number }[] = [];
+    const learner = new OnlineLearner(model, { updateEvery: 3, onStep: ({ step, updated, loss }) => seen.push({ step, updated, loss }) });
+    for (let t = 0; t < 7; t++) learner.learn([t % 2], [0.5]);
+    learner.predict([1]);
+    expect(seen.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(seen.map((s) => s.updated)).toEqual([false, false, true, false, false, true, false, false]);
+    expect(seen[7]!.loss).toBe(0); // no target, no loss
+    expect(seen[0]!.loss).toBeGreaterThan(0);
+  });
+
   it('rejects bad input with the argument named', () => {
     const model = new ElmanRNN({ inputSize: 2, hiddenSize: 3, outputSize: 2, output: 'softmax' });
     expect(() => new OnlineLearner(model, { algorithm: { type: 'tbptt', k: 2 }, updateEvery: 4 })).toThrow(/algorithm.k: expected an integer ≥ updateEvery = 4/);
