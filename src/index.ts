@@ -30,3 +30,4 @@ export { toJSON, fromJSON, toBinary, fromBinary, type SavedModel, type LoadOptio
 export { computeGradients, type GradientSpec, type GradientAlgorithm } from './train/gradient-algorithm.js';
 export { rtrlBytes, RTRL_DEFAULT_MAX_BYTES } from './train/rtrl.js';
 export { OnlineLearner, type OnlineLearnerOptions, type OnlineAlgorithm, type OnlineStepInfo } from './train/online.js';
+export { backendInfo, useWasmModule, type BackendInfo, type WasmVariant } from './backend/index.js';

@@ -15,7 +15,7 @@ describe('bad input gets a clear error naming the argument', () => {
     expect(() => new ElmanRNN({ ...config, hiddenUnits: 4 } as never)).toThrow(/unknown option 'hiddenUnits'/);
     expect(() => new ElmanRNN({ ...config, init: { recurrent: 'random' as never } })).toThrow(/init.recurrent/);
     expect(() => new ElmanRNN({ ...config, dtype: 'float16' as never })).toThrow(/dtype: expected one of 'float32', 'float64'/);
-    expect(() => new ElmanRNN({ ...config, backend: 'gpu' as never })).toThrow(/backend: expected one of 'auto', 'js'/);
+    expect(() => new ElmanRNN({ ...config, backend: 'gpu' as never })).toThrow(/backend: expected one of 'auto', 'wasm-simd', 'wasm-scalar', 'js'/);
   });
 
   it('parameters', () => {

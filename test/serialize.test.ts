@@ -381,7 +381,7 @@ describe('fromJSON refuses', () => {
     const text = toJSON(model);
     expect(() => fromJSON(text, { dtyp: 'float64' } as never)).toThrow(/^fromJSON options: unknown option 'dtyp'/);
     expect(() => fromJSON(text, { dtype: 'int8' as never })).toThrow(/^fromJSON options\.dtype: expected one of 'float32', 'float64', got "int8"$/);
-    expect(() => fromJSON(text, { backend: 'gpu' as never })).toThrow(/^backend: expected one of 'auto', 'js', got "gpu"$/);
+    expect(() => fromJSON(text, { backend: 'gpu' as never })).toThrow(/^backend: expected one of 'auto', 'wasm-simd', 'wasm-scalar', 'js', got "gpu"$/);
   });
 
   it('and every refusal is an RnnkitError', () => {

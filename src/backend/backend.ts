@@ -18,7 +18,20 @@ export type Kernels = Pick<
   | 'sumSquares' | 'scaleInPlace' | 'clampInPlace' | 'copy' | 'fill' | 'sumRowsInto' | 'broadcastRows' | 'addInPlace'
 >;
 
-export type BackendName = 'js';
+export type BackendName = 'js' | 'wasm-simd' | 'wasm-scalar';
+
+/** A block of a backend's memory holding one model's arena. */
+export interface Arena {
+  /**
+   * The elements as a typed array. For wasm this view is re-created after
+   * linear memory grows (growth detaches every view): read it afresh after
+   * any call that may allocate, never keep it across one.
+   */
+  readonly mem: Mem;
+  readonly length: number;
+  /** Returns the block for reuse. The arena must not be used afterwards. */
+  release(): void;
+}
 
 export interface Backend {
   readonly name: BackendName;
@@ -26,7 +39,9 @@ export interface Backend {
   /** Which element types this backend's arenas may hold (wasm kernels are float32 only). */
   readonly dtypes: readonly DType[];
   /** A zeroed arena of `length` elements. */
-  allocate(length: number, dtype: DType): Mem;
+  allocate(length: number, dtype: DType): Arena;
+  /** Bytes of memory the backend holds (the wasm linear memory's size; 0 for js). */
+  readonly memoryBytes: number;
 }
 
 export const jsBackend: Backend = {
@@ -34,6 +49,8 @@ export const jsBackend: Backend = {
   kernels: js,
   dtypes: ['float32', 'float64'],
   allocate(length, dtype) {
-    return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+    const mem = dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+    return { mem, length, release() {} };
   },
+  memoryBytes: 0,
 };

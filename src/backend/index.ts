@@ -1,17 +1,98 @@
-import { RnnkitError } from '../errors.js';
-import { jsBackend, type Backend, type BackendName } from './backend.js';
+import { checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
+import { jsBackend, type Backend, type BackendName, type DType } from './backend.js';
+import { decodeBase64, wasmBackend, type WasmVariant } from './wasm.js';
+import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-bytes.generated.js';
 
-export type { Backend, BackendName, DType, Kernels } from './backend.js';
+export type { Arena, Backend, BackendName, DType, Kernels } from './backend.js';
 export { Workspace, planRegions } from './workspace.js';
+export type { WasmVariant } from './wasm.js';
 
-const backends: Record<BackendName, Backend> = { js: jsBackend };
+const NAMES: readonly BackendName[] = ['wasm-simd', 'wasm-scalar', 'js'];
+const loaded = new Map<BackendName, Backend>([['js', jsBackend]]);
+/** Why a backend could not be loaded here, as the runtime said it. */
+const failures = new Map<BackendName, string>();
+let automatic: Backend | undefined;
 
-/** The backend to use: 'auto' (the default) picks the fastest one available. */
-export function getBackend(name: BackendName | 'auto' = 'auto'): Backend {
-  if (name === 'auto') return jsBackend;
-  const backend = backends[name];
-  if (!backend) {
-    throw new RnnkitError(`backend: expected one of 'auto', ${Object.keys(backends).map((n) => `'${n}'`).join(', ')}, got "${String(name)}"`);
+/**
+ * Compiles and instantiates a wasm backend from the bytes embedded in the
+ * bundle. Compiling can be refused even where WebAssembly.validate says yes
+ * (a CSP without 'wasm-unsafe-eval', Cloudflare workerd: "Wasm code generation
+ * disallowed by embedder"), and SIMD can be missing: only a caught error tells.
+ */
+function tryLoad(name: 'wasm-simd' | 'wasm-scalar'): Backend | undefined {
+  const have = loaded.get(name);
+  if (have || failures.has(name)) return have;
+  try {
+    if (typeof WebAssembly !== 'object') throw new Error('WebAssembly is not available in this runtime');
+    const variant: WasmVariant = name === 'wasm-simd' ? 'simd' : 'scalar';
+    const module = new WebAssembly.Module(decodeBase64(variant === 'simd' ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64) as BufferSource);
+    const backend = wasmBackend(module, variant);
+    loaded.set(name, backend);
+    return backend;
+  } catch (error) {
+    failures.set(name, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    return undefined;
   }
+}
+
+/**
+ * A backend by name. 'auto' (the default) is the fastest that works here:
+ * wasm-simd, then wasm-scalar, then js; the choice is made once per process
+ * (or set by useWasmModule). Backends can be used side by side.
+ */
+export function getBackend(name: BackendName | 'auto' = 'auto'): Backend {
+  if (name === 'auto') return (automatic ??= tryLoad('wasm-simd') ?? tryLoad('wasm-scalar') ?? jsBackend);
+  const known = checkOneOf('backend', name, ['auto', ...NAMES]) as BackendName;
+  if (known === 'js') return jsBackend;
+  const backend = tryLoad(known);
+  if (!backend) throw new RnnkitError(`backend: '${known}' is not available in this runtime (${failures.get(known)})`);
+  return backend;
+}
+
+/**
+ * The backend a model of this dtype runs on: 'auto' picks the fastest one that
+ * holds the dtype (float64, used by gradient checks, runs on js).
+ */
+export function backendFor(spec: BackendName | 'auto' | Backend, dtype: DType): Backend {
+  const backend = typeof spec === 'object' && spec !== null ? spec : spec === 'auto' && dtype === 'float64' ? jsBackend : getBackend(spec);
+  if (!backend.dtypes.includes(dtype)) {
+    fail('dtype', `one of ${backend.dtypes.map((d) => `'${d}'`).join(', ')} on the ${backend.name} backend (float64 runs on 'js')`, dtype);
+  }
+  return backend;
+}
+
+export interface BackendInfo {
+  /** What 'auto' uses. */
+  backend: BackendName;
+  /** The backends tried before it and why each failed. */
+  fallbacks: { backend: BackendName; reason: string }[];
+}
+
+/** Which backend 'auto' chose and, after a fallback, why. */
+export function backendInfo(): BackendInfo {
+  const chosen = getBackend('auto');
+  const fallbacks: BackendInfo['fallbacks'] = [];
+  for (const name of NAMES) {
+    if (name === chosen.name) break;
+    const reason = failures.get(name);
+    if (reason) fallbacks.push({ backend: name, reason });
+  }
+  return { backend: chosen.name, fallbacks };
+}
+
+/**
+ * Uses a precompiled kernel module: where compiling from bytes is forbidden
+ * (Cloudflare workerd imports the .wasm file as a WebAssembly.Module), or to
+ * share one compilation. It becomes what 'auto' returns. `variant` says which
+ * build it is (default 'simd').
+ */
+export function useWasmModule(module: WebAssembly.Module, options: { variant?: WasmVariant } = {}): Backend {
+  checkKeys('useWasmModule options', options, ['variant']);
+  if (typeof WebAssembly !== 'object' || !(module instanceof WebAssembly.Module)) fail('module', 'a WebAssembly.Module', module);
+  const variant = checkOneOf('variant', options.variant ?? 'simd', ['simd', 'scalar']);
+  const backend = wasmBackend(module, variant);
+  loaded.set(backend.name, backend);
+  failures.delete(backend.name);
+  automatic = backend;
   return backend;
 }

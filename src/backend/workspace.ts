@@ -1,32 +1,37 @@
+import { RnnkitError } from '../errors.js';
 import type { Mem } from '../kernels/js/types.js';
-import type { Backend, DType } from './backend.js';
+import type { Arena, Backend, DType } from './backend.js';
+
+/** Arenas of models that were garbage-collected without dispose() go back to their backend. */
+const orphans = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Arena>((arena) => arena.release()) : undefined;
 
 /**
- * A model's arena: one typed array holding, in order, a fixed block
- * (parameters, gradients, optimizer state, then any pinned regions) and a
- * batch block (inputs, activations, scratch) sized for the largest batch
- * shape seen so far.
+ * A model's arena: one block of its backend's memory holding, in order, a
+ * fixed block (parameters, gradients, optimizer state, then any pinned
+ * regions) and a batch block (inputs, activations, scratch) sized for the
+ * largest batch shape seen so far.
  *
- * Growing replaces the array (as growing wasm memory detaches its views), so
+ * Growing moves the arena (and growing wasm memory detaches every view), so
  * callers read `mem` afresh after any call that may reserve, and never keep a
  * view across one.
  */
 export class Workspace {
-  private arena: Mem;
+  private arena: Arena | undefined;
   private fixed: number;
   private layoutGeneration = 0;
 
   constructor(readonly backend: Backend, readonly dtype: DType, fixedLength: number) {
     this.fixed = align(fixedLength);
     this.arena = backend.allocate(this.fixed, dtype);
+    orphans?.register(this, this.arena, this);
   }
 
   get mem(): Mem {
-    return this.arena;
+    return this.live().mem;
   }
 
   get length(): number {
-    return this.arena.length;
+    return this.live().length;
   }
 
   /** Where the batch block may start: everything below survives growth. */
@@ -41,10 +46,15 @@ export class Workspace {
 
   /** Ensures the arena holds `length` elements; the fixed block survives, the batch block does not. */
   reserve(length: number): void {
-    if (length <= this.arena.length) return;
+    const old = this.live();
+    if (length <= old.length) return;
     const next = this.backend.allocate(align(length), this.dtype);
-    next.set(this.arena.subarray(0, this.fixed));
+    // Allocating may have grown wasm memory: `old.mem` re-derives its view.
+    next.mem.set(old.mem.subarray(0, Math.min(this.fixed, old.length)));
+    orphans?.unregister(this);
+    old.release();
     this.arena = next;
+    orphans?.register(this, next, this);
   }
 
   /**
@@ -58,6 +68,23 @@ export class Workspace {
     this.layoutGeneration++;
     this.reserve(this.fixed);
     return offset;
+  }
+
+  /** Returns the arena to the backend now; the workspace cannot be used afterwards. */
+  dispose(): void {
+    if (!this.arena) return;
+    orphans?.unregister(this);
+    this.arena.release();
+    this.arena = undefined;
+  }
+
+  get disposed(): boolean {
+    return this.arena === undefined;
+  }
+
+  private live(): Arena {
+    if (!this.arena) throw new RnnkitError('model: it was disposed (dispose() returned its memory); create or load a new one');
+    return this.arena;
   }
 }
 

@@ -265,7 +265,7 @@ export class FeedForwardNetwork extends Network<RowBatch> {
   /** An independent copy (optionally in another dtype or on another backend). */
   clone(options: { dtype?: DType; backend?: BackendName | 'auto' | Backend } = {}): FeedForwardNetwork {
     checkKeys('clone options', options, ['dtype', 'backend']);
-    const copy = new FeedForwardNetwork({ ...this.config, dtype: options.dtype ?? this.dtype, backend: options.backend ?? this.backend });
+    const copy = new FeedForwardNetwork({ ...this.config, dtype: options.dtype ?? this.dtype, backend: options.backend ?? (options.dtype === undefined || options.dtype === this.dtype ? this.backend : 'auto') });
     copy.setParameters(this.parameters());
     return copy;
   }

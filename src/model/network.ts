@@ -1,4 +1,4 @@
-import { getBackend, planRegions, Workspace, type Backend, type BackendName, type DType } from '../backend/index.js';
+import { backendFor, planRegions, Workspace, type Backend, type BackendName, type DType } from '../backend/index.js';
 import { checkFinite, checkOneOf, fail, RnnkitError } from '../errors.js';
 import type { Mem } from '../kernels/js/types.js';
 import { ParameterLayout, type ParameterSpec } from './parameters.js';
@@ -29,8 +29,7 @@ export abstract class Network<Data> {
 
   constructor(specs: ParameterSpec[], dtype: DType, backend: Backend | BackendName | 'auto') {
     checkOneOf('dtype', dtype, ['float32', 'float64']);
-    const chosen = typeof backend === 'string' ? getBackend(backend) : backend;
-    if (!chosen.dtypes.includes(dtype)) fail('dtype', `one of ${chosen.dtypes.join(', ')} on the ${chosen.name} backend`, dtype);
+    const chosen = backendFor(backend, dtype);
     this.layout = new ParameterLayout(specs);
     const n = this.layout.count;
     const { offsets, end } = planRegions(0, { params: n, grads: n, snapshot: n, moment1: n, moment2: n });
@@ -44,6 +43,11 @@ export abstract class Network<Data> {
 
   get backend(): Backend {
     return this.workspace.backend;
+  }
+
+  /** Returns this model's memory to its backend now (it is also returned when the model is garbage-collected). */
+  dispose(): void {
+    this.workspace.dispose();
   }
 
   /** Total number of parameters. */

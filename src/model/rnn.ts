@@ -374,7 +374,7 @@ export class ElmanRNN extends Network<SequenceBatch> {
   /** An independent copy (optionally in another dtype or on another backend). */
   clone(options: { dtype?: DType; backend?: BackendName | 'auto' | Backend } = {}): ElmanRNN {
     checkKeys('clone options', options, ['dtype', 'backend']);
-    const copy = new ElmanRNN({ ...this.config, dtype: options.dtype ?? this.dtype, backend: options.backend ?? this.backend });
+    const copy = new ElmanRNN({ ...this.config, dtype: options.dtype ?? this.dtype, backend: options.backend ?? (options.dtype === undefined || options.dtype === this.dtype ? this.backend : 'auto') });
     copy.setParameters(this.parameters());
     return copy;
   }

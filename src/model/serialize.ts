@@ -69,7 +69,7 @@ export interface ModelCodec<M extends Network<unknown>, C extends object> {
    */
   parameterShapes(config: C): ParameterShape[];
   /** A freshly initialised model of this config (its parameters are then overwritten). */
-  create(config: C, options: { dtype: DType; backend: Backend }): M;
+  create(config: C, options: { dtype: DType; backend: Backend | BackendName | 'auto' }): M;
 }
 
 const elmanRnnCodec: ModelCodec<ElmanRNN, ResolvedRnnConfig> = {
@@ -461,7 +461,7 @@ function decodeUtf8(bytes: Uint8Array): string {
 // ---- Building -------------------------------------------------------------------
 
 /** Builds the model only now that every check has passed. */
-function build(saved: Description, values: Record<string, Floats>, dtype: DType, backend: Backend): SavedModel {
+function build(saved: Description, values: Record<string, Floats>, dtype: DType, backend: Backend | BackendName | 'auto'): SavedModel {
   const model = saved.codec.create(saved.config, { dtype, backend });
   checkLayout(saved.codec, model, saved.shapes);
   model.setParameters(values);
@@ -480,11 +480,12 @@ function checkLayout(codec: AnyCodec, model: SavedModel, shapes: readonly Parame
 
 // ---- Helpers --------------------------------------------------------------------
 
-function checkLoadOptions(caller: string, options: LoadOptions): { dtype: DType | undefined; backend: Backend; kind: ModelKind | undefined } {
+function checkLoadOptions(caller: string, options: LoadOptions): { dtype: DType | undefined; backend: Backend | BackendName | 'auto'; kind: ModelKind | undefined } {
   checkKeys(`${caller} options`, options, ['dtype', 'backend', 'kind']);
   const dtype = options.dtype === undefined ? undefined : checkOneOf(`${caller} options.dtype`, options.dtype, DTYPES);
   const kind = options.kind === undefined ? undefined : checkOneOf(`${caller} options.kind`, options.kind, KINDS);
-  const backend = typeof options.backend === 'object' && options.backend !== null ? options.backend : getBackend(options.backend ?? 'auto');
+  const backend = options.backend ?? 'auto';
+  if (typeof backend === 'string') getBackend(backend); // an unknown name fails here, before anything is read
   return { dtype, backend, kind };
 }
 

@@ -1,0 +1,11 @@
+// The WebAssembly kernels: twins of src/kernels/js, same names and argument
+// order, with byte addresses instead of (array, offset) pairs. Built twice from
+// this source: with SIMD (f32x4) and without (ASC_FEATURE_SIMD false).
+export { matmulABt, matmulAB, matmulAtB, columnSums } from './matmul';
+export { activationForward, activationBackward } from './activation';
+export { denseForward, denseBackward } from './dense';
+export { rnnForward, bpttBackward } from './rnn';
+export { rtrlStep, rtrlInit } from './rtrl';
+export { lossForwardBackward } from './loss';
+export { sgdUpdate, momentumUpdate, adamUpdate } from './optimizer';
+export { sumSquares, scaleInPlace, clampInPlace, copy, fill, sumRowsInto, broadcastRows, addInPlace } from './vector';

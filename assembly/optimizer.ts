@@ -1,0 +1,78 @@
+import { at, get, put } from './memory';
+
+/** θ ← θ − lr·(g + λθ) */
+export function sgdUpdate(param: usize, grad: usize, n: i32, lr: f32, weightDecay: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const lrv = f32x4.splat(lr), wd = f32x4.splat(weightDecay);
+    for (; i + 4 <= n; i += 4) {
+      const p = v128.load(at(param, i));
+      const g = f32x4.add(v128.load(at(grad, i)), f32x4.mul(wd, p));
+      v128.store(at(param, i), f32x4.sub(p, f32x4.mul(lrv, g)));
+    }
+  }
+  for (; i < n; i++) {
+    const p = get(param, i);
+    put(param, i, p - lr * (get(grad, i) + weightDecay * p));
+  }
+}
+
+/** v ← μv + g; θ ← θ − lr·v (Nesterov: θ ← θ − lr·(g + μv)). */
+export function momentumUpdate(
+  param: usize, grad: usize, velocity: usize, n: i32, lr: f32, momentum: f32, nesterov: i32, weightDecay: f32,
+): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const lrv = f32x4.splat(lr), mu = f32x4.splat(momentum), wd = f32x4.splat(weightDecay);
+    for (; i + 4 <= n; i += 4) {
+      const p = v128.load(at(param, i));
+      const g = f32x4.add(v128.load(at(grad, i)), f32x4.mul(wd, p));
+      const v = f32x4.add(f32x4.mul(mu, v128.load(at(velocity, i))), g);
+      v128.store(at(velocity, i), v);
+      const step = nesterov ? f32x4.add(g, f32x4.mul(mu, v)) : v;
+      v128.store(at(param, i), f32x4.sub(p, f32x4.mul(lrv, step)));
+    }
+  }
+  for (; i < n; i++) {
+    const p = get(param, i);
+    const g = get(grad, i) + weightDecay * p;
+    const v = momentum * get(velocity, i) + g;
+    put(velocity, i, v);
+    put(param, i, p - lr * (nesterov ? g + momentum * v : v));
+  }
+}
+
+/** Adam with bias correction for step t ≥ 1. */
+export function adamUpdate(
+  param: usize, grad: usize, m: usize, v: usize, n: i32,
+  lr: f32, beta1: f32, beta2: f32, epsilon: f32, step: i32, weightDecay: f32,
+): void {
+  const correction1 = <f32>(1 - Math.pow(<f64>beta1, <f64>step));
+  const correction2 = <f32>(1 - Math.pow(<f64>beta2, <f64>step));
+  const c1: f32 = <f32>1 / correction1, c2: f32 = <f32>1 / correction2;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const b1 = f32x4.splat(beta1), b2 = f32x4.splat(beta2), ob1 = f32x4.splat(1 - beta1), ob2 = f32x4.splat(1 - beta2);
+    const lrv = f32x4.splat(lr), eps = f32x4.splat(epsilon), wd = f32x4.splat(weightDecay);
+    const c1v = f32x4.splat(c1), c2v = f32x4.splat(c2);
+    for (; i + 4 <= n; i += 4) {
+      const p = v128.load(at(param, i));
+      const g = f32x4.add(v128.load(at(grad, i)), f32x4.mul(wd, p));
+      const mi = f32x4.add(f32x4.mul(b1, v128.load(at(m, i))), f32x4.mul(ob1, g));
+      const vi = f32x4.add(f32x4.mul(b2, v128.load(at(v, i))), f32x4.mul(ob2, f32x4.mul(g, g)));
+      v128.store(at(m, i), mi);
+      v128.store(at(v, i), vi);
+      const denom = f32x4.add(f32x4.sqrt(f32x4.mul(vi, c2v)), eps);
+      v128.store(at(param, i), f32x4.sub(p, f32x4.div(f32x4.mul(lrv, f32x4.mul(mi, c1v)), denom)));
+    }
+  }
+  for (; i < n; i++) {
+    const p = get(param, i);
+    const g = get(grad, i) + weightDecay * p;
+    const mi = beta1 * get(m, i) + (1 - beta1) * g;
+    const vi = beta2 * get(v, i) + (1 - beta2) * g * g;
+    put(m, i, mi);
+    put(v, i, vi);
+    put(param, i, p - (lr * (mi * c1)) / (Mathf.sqrt(vi * c2) + epsilon));
+  }
+}

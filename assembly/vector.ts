@@ -1,0 +1,75 @@
+import { at, get, put } from './memory';
+
+/** Σ x_i², accumulated in f64. */
+export function sumSquares(x: usize, n: i32): f64 {
+  let i = 0;
+  let s: f64 = 0;
+  if (ASC_FEATURE_SIMD) {
+    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const v = v128.load(at(x, i));
+      const lo = f64x2.promote_low_f32x4(v);
+      const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+      acc0 = f64x2.add(acc0, f64x2.mul(lo, lo));
+      acc1 = f64x2.add(acc1, f64x2.mul(hi, hi));
+    }
+    const acc = f64x2.add(acc0, acc1);
+    s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  }
+  for (; i < n; i++) { const v = <f64>get(x, i); s += v * v; }
+  return s;
+}
+
+export function scaleInPlace(x: usize, n: i32, s: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const sv = f32x4.splat(s);
+    for (; i + 4 <= n; i += 4) v128.store(at(x, i), f32x4.mul(v128.load(at(x, i)), sv));
+  }
+  for (; i < n; i++) put(x, i, get(x, i) * s);
+}
+
+export function clampInPlace(x: usize, n: i32, c: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const hi = f32x4.splat(c), lo = f32x4.splat(-c);
+    for (; i + 4 <= n; i += 4) v128.store(at(x, i), f32x4.pmax(lo, f32x4.pmin(hi, v128.load(at(x, i)))));
+  }
+  for (; i < n; i++) {
+    const v = get(x, i);
+    put(x, i, v > c ? c : v < -c ? -c : v);
+  }
+}
+
+/** dst ← src (overlapping ranges allowed). */
+export function copy(dst: usize, src: usize, n: i32): void {
+  memory.copy(dst, src, <usize>n << 2);
+}
+
+export function fill(x: usize, n: i32, value: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const v = f32x4.splat(value);
+    for (; i + 4 <= n; i += 4) v128.store(at(x, i), v);
+  }
+  for (; i < n; i++) put(x, i, value);
+}
+
+/** dst += src. */
+export function addInPlace(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) v128.store(at(dst, i), f32x4.add(v128.load(at(dst, i)), v128.load(at(src, i))));
+  }
+  for (; i < n; i++) put(dst, i, get(dst, i) + get(src, i));
+}
+
+/** out[cols] += Σ_rows x[rows×cols]. */
+export function sumRowsInto(out: usize, x: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) addInPlace(out, at(x, r * cols), cols);
+}
+
+/** Every row of x ← v. */
+export function broadcastRows(x: usize, v: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) copy(at(x, r * cols), v, cols);
+}

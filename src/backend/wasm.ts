@@ -1,0 +1,62 @@
+import { fail } from '../errors.js';
+import { LinearAllocator } from './allocator.js';
+import type { Arena, Backend } from './backend.js';
+import { wasmKernels } from './wasm-kernels.js';
+
+export type WasmVariant = 'simd' | 'scalar';
+
+/** The module's own static data lives in the first page; arenas start above it. */
+const FIRST_ARENA_BYTE = 65536;
+
+/**
+ * A backend over one instance of the kernel module: one linear memory that
+ * every model on this backend shares, handed out by a first-fit allocator.
+ * Instantiating needs no imports (the module exports its memory).
+ */
+export function wasmBackend(module: WebAssembly.Module, variant: WasmVariant): Backend {
+  const instance = new WebAssembly.Instance(module, {});
+  const exports = instance.exports as Record<string, unknown>;
+  const memory = exports.memory;
+  if (!(memory instanceof WebAssembly.Memory)) fail('module', 'the rnnkit kernel module (it exports no memory)');
+  const kernels = wasmKernels(exports as never);
+  const allocator = new LinearAllocator(memory, FIRST_ARENA_BYTE);
+  return {
+    name: variant === 'simd' ? 'wasm-simd' : 'wasm-scalar',
+    kernels,
+    dtypes: ['float32'],
+    get memoryBytes() { return memory.buffer.byteLength; },
+    allocate(length, dtype): Arena {
+      if (dtype !== 'float32') fail('dtype', "'float32' on a wasm backend", dtype);
+      const address = allocator.allocate(length * 4);
+      let view = new Float32Array(memory.buffer, address, length);
+      view.fill(0);
+      let released = false;
+      return {
+        length,
+        get mem() {
+          // A grown memory has a new buffer and the old view is detached: make a new one.
+          if (view.buffer !== memory.buffer) view = new Float32Array(memory.buffer, address, length);
+          return view;
+        },
+        release() {
+          if (released) return;
+          released = true;
+          allocator.release(address);
+        },
+      };
+    },
+  };
+}
+
+/** Bytes from base64, with the decoder every runtime here has (atob), or Node's Buffer. */
+export function decodeBase64(text: string): Uint8Array {
+  if (typeof atob === 'function') {
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+  const B = (globalThis as { Buffer?: { from(s: string, e: string): Uint8Array } }).Buffer;
+  if (!B) throw new Error('no base64 decoder (atob or Buffer) in this runtime');
+  return new Uint8Array(B.from(text, 'base64'));
+}
