@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { getBackend, planRegions, type Backend, type Kernels } from '../src/backend/index.js';
+import { Act, LossKind, NONE } from '../src/kernels/js/types.js';
+import { Random } from '../src/model/random.js';
+
+/**
+ * Every kernel on every backend, from the same random arena: the wasm-simd and
+ * wasm-scalar results must match the JS reference over the WHOLE arena (so a
+ * kernel writing where it should not is caught too) within a float32
+ * tolerance: |wasm − js| ≤ TOLERANCE · max(1, |js|).
+ */
+const TOLERANCE = 2e-5;
+const SIZES = [1, 3, 4, 5, 7, 8, 13, 16, 31, 64];
+const WASM = ['wasm-simd', 'wasm-scalar'] as const;
+
+interface Case {
+  /** Region sizes in elements. */
+  regions: Record<string, number>;
+  /** Special contents (default: Gaussian noise). */
+  fill?: (mem: Float32Array, at: Record<string, number>, rng: Random) => void;
+  run: (k: Kernels, mem: Float32Array, at: Record<string, number>) => number | void;
+  tolerance?: number;
+}
+
+function runOn(backend: Backend, c: Case, seed: number): { mem: Float32Array; result: number | void } {
+  const { offsets, end } = planRegions(0, c.regions);
+  const arena = backend.allocate(end + 4, 'float32');
+  const mem = arena.mem as Float32Array;
+  const rng = new Random(seed);
+  for (let i = 0; i < mem.length; i++) mem[i] = 0.7 * rng.gaussian();
+  c.fill?.(mem, offsets, rng);
+  const result = c.run(backend.kernels, mem, offsets);
+  const copy = (arena.mem as Float32Array).slice();
+  arena.release();
+  return { mem: copy, result };
+}
+
+function expectParity(c: Case, seed = 1) {
+  const reference = runOn(getBackend('js'), c, seed);
+  for (const name of WASM) {
+    const got = runOn(getBackend(name), c, seed);
+    const tol = c.tolerance ?? TOLERANCE;
+    let worst = 0, where = -1;
+    for (let i = 0; i < reference.mem.length; i++) {
+      const e = Math.abs(got.mem[i]! - reference.mem[i]!) / Math.max(1, Math.abs(reference.mem[i]!));
+      if (!(e <= worst)) { worst = e; where = i; }
+    }
+    expect(worst, `${name}: element ${where}: ${got.mem[where]} vs js ${reference.mem[where]}`).toBeLessThanOrEqual(tol);
+    if (typeof reference.result === 'number') {
+      expect(Math.abs((got.result as number) - reference.result) / Math.max(1, Math.abs(reference.result)), `${name}: return value`).toBeLessThanOrEqual(tol);
+    }
+  }
+}
+
+
+describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)', (s) => {
+  it('matrix products: matmulABt, matmulAB, matmulAtB, columnSums, overwrite and accumulate', () => {
+    for (const [m, n, k] of [[s, s, s], [s, 5, 3], [3, s, 7], [7, 3, s], [s, 9, s]] as const) {
+      for (const acc of [0, 1]) {
+        expectParity({ regions: { c: m * n, a: m * k, b: n * k }, run: (K, mem, o) => K.matmulABt(mem, o.c!, o.a!, o.b!, m, n, k, acc) });
+        expectParity({ regions: { c: m * n, a: m * k, b: k * n }, run: (K, mem, o) => K.matmulAB(mem, o.c!, o.a!, o.b!, m, n, k, acc) });
+        expectParity({ regions: { c: m * n, a: k * m, b: k * n }, run: (K, mem, o) => K.matmulAtB(mem, o.c!, o.a!, o.b!, m, n, k, acc) });
+        expectParity({ regions: { out: n, a: m * n }, run: (K, mem, o) => K.columnSums(mem, o.out!, o.a!, m, n, acc) });
+      }
+    }
+  });
+
+  it('activations forward (separate and in place) and backward, every σ and F', () => {
+    const wide = (mem: Float32Array, o: Record<string, number>, rng: Random) => {
+      for (let i = 0; i < 3 * s; i++) mem[o.input! + i] = 4 * rng.gaussian(); // into saturation too
+    };
+    for (const act of [Act.identity, Act.sigmoid, Act.tanh, Act.relu, Act.softmax]) {
+      expectParity({ regions: { input: 3 * s, output: 3 * s }, fill: wide, run: (K, mem, o) => K.activationForward(mem, o.input!, o.output!, 3, s, act) });
+      expectParity({ regions: { input: 3 * s }, fill: wide, run: (K, mem, o) => K.activationForward(mem, o.input!, o.input!, 3, s, act) });
+    }
+    for (const act of [Act.identity, Act.sigmoid, Act.tanh, Act.relu]) {
+      expectParity({ regions: { y: s, grad: s }, run: (K, mem, o) => K.activationBackward(mem, o.y!, o.grad!, s, act) });
+    }
+  });
+
+  it('dense layer forward and backward', () => {
+    for (const [rows, inSize, outSize] of [[s, s, 7], [5, 3, s], [s, s, s]] as const) {
+      for (const act of [Act.identity, Act.tanh, Act.softmax]) {
+        expectParity({
+          regions: { x: rows * inSize, w: outSize * inSize, b: outSize, z: rows * outSize, y: rows * outSize },
+          run: (K, mem, o) => K.denseForward(mem, o.x!, o.w!, o.b!, o.z!, o.y!, rows, inSize, outSize, act),
+        });
+      }
+      for (const dx of [true, false]) {
+        expectParity({
+          regions: { dz: rows * outSize, x: rows * inSize, w: outSize * inSize, dw: outSize * inSize, db: outSize, dx: rows * inSize },
+          run: (K, mem, o) => K.denseBackward(mem, o.dz!, o.x!, o.w!, o.dw!, o.db!, dx ? o.dx! : NONE, rows, inSize, outSize),
+        });
+      }
+    }
+  });
+
+  it('the Elman recurrence forward and BPTT backward, every σ', () => {
+    const B = 3, T = 4, p = s, r = s;
+    for (const act of [Act.identity, Act.sigmoid, Act.tanh, Act.relu]) {
+      // Small recurrent weights keep the identity/relu recurrences from blowing up over T steps.
+      const small = (mem: Float32Array, o: Record<string, number>) => { for (let i = 0; i < r * r; i++) mem[o.wRec! + i]! *= 0.5 / Math.sqrt(r); };
+      expectParity({
+        regions: { x: T * B * p, phi: (T + 1) * B * r, wIn: r * p, wRec: r * r, bRec: r }, fill: small,
+        run: (K, mem, o) => K.rnnForward(mem, o.x!, o.phi!, o.wIn!, o.wRec!, o.bRec!, B, T, p, r, act),
+      });
+      expectParity({
+        regions: { dPhi: T * B * r, phi: (T + 1) * B * r, x: T * B * p, wRec: r * r, dWIn: r * p, dWRec: r * r, dBRec: r, dH0: B * r },
+        fill: (mem, o) => { small(mem, o); if (act === Act.sigmoid) for (let i = 0; i < (T + 1) * B * r; i++) mem[o.phi! + i] = 1 / (1 + Math.exp(-mem[o.phi! + i]!)); },
+        run: (K, mem, o) => K.bpttBackward(mem, o.dPhi!, o.phi!, o.x!, o.wRec!, o.dWIn!, o.dWRec!, o.dBRec!, o.dH0!, B, T, p, r, act),
+      });
+    }
+  });
+
+  it('the RTRL sensitivity step and its initialisation', () => {
+    const B = 2, p = 3, r = Math.min(s, 31), n = r * p + r * r + r + r;
+    for (const act of [Act.tanh, Act.relu]) {
+      for (const withGrad of [true, false]) {
+        expectParity({
+          regions: { pPrev: r * B * n, pNext: r * B * n, wRec: r * r, x: B * p, phiPrev: B * r, phi: B * r, dPhi: B * r, grad: n },
+          run: (K, mem, o) => K.rtrlStep(mem, o.pPrev!, o.pNext!, o.wRec!, o.x!, o.phiPrev!, o.phi!, withGrad ? o.dPhi! : NONE, o.grad!, B, p, r, n, act),
+        });
+      }
+    }
+    for (const h0Column of [NONE, r * p + r * r + r]) {
+      expectParity({ regions: { p: r * B * n }, run: (K, mem, o) => K.rtrlInit(mem, o.p!, B, r, n, h0Column) });
+    }
+  });
+
+  it('losses and their gradients, every (loss, F) pair, with a mask', () => {
+    const rows = s, pairs = [
+      [LossKind.mse, Act.identity], [LossKind.mse, Act.sigmoid], [LossKind.mse, Act.softmax],
+      [LossKind.crossEntropy, Act.softmax], [LossKind.crossEntropyIndex, Act.softmax], [LossKind.binaryCrossEntropy, Act.sigmoid],
+    ] as const;
+    for (const o of [1, 5, s]) {
+      for (const [loss, act] of pairs) {
+        for (const withGrad of [true, false]) {
+          expectParity({
+            regions: { z: rows * o, y: rows * o, target: rows * o, mask: rows, dz: rows * o },
+            fill: (mem, at, rng) => {
+              // y = F(z) as the forward pass leaves it; targets suited to the loss; a 0/1 mask.
+              getBackend('js').kernels.activationForward(mem, at.z!, at.y!, rows, o, act);
+              for (let i = 0; i < rows * o; i++) mem[at.target! + i] = loss === LossKind.mse ? rng.gaussian() : rng.next();
+              if (loss === LossKind.crossEntropyIndex) for (let i = 0; i < rows; i++) mem[at.target! + i] = rng.int(o);
+              for (let i = 0; i < rows; i++) mem[at.mask! + i] = rng.next() < 0.8 ? 1 : 0;
+            },
+            run: (K, mem, at) => K.lossForwardBackward(mem, at.z!, at.y!, at.target!, at.mask!, withGrad ? at.dz! : NONE, rows, o, loss, act, 1 / 3),
+          });
+        }
+      }
+    }
+  });
+
+  it('optimizer updates: SGD, momentum, Nesterov, Adam (with weight decay)', () => {
+    const n = s;
+    expectParity({ regions: { p: n, g: n }, run: (K, mem, o) => K.sgdUpdate(mem, o.p!, o.g!, n, 0.1, 0.01) });
+    for (const nesterov of [0, 1]) {
+      expectParity({ regions: { p: n, g: n, v: n }, run: (K, mem, o) => K.momentumUpdate(mem, o.p!, o.g!, o.v!, n, 0.1, 0.9, nesterov, 0.01) });
+    }
+    expectParity({
+      regions: { p: n, g: n, m: n, v: n },
+      fill: (mem, o) => { for (let i = 0; i < n; i++) mem[o.v! + i] = Math.abs(mem[o.v! + i]!); }, // a second moment is ≥ 0
+      run: (K, mem, o) => K.adamUpdate(mem, o.p!, o.g!, o.m!, o.v!, n, 0.01, 0.9, 0.999, 1e-8, 3, 0.01),
+    });
+  });
+
+  it('vector kernels: sumSquares, scale, clamp, copy (overlapping too), fill, row sums, broadcast, add', () => {
+    const n = s;
+    expectParity({ regions: { x: n }, run: (K, mem, o) => K.sumSquares(mem, o.x!, n) });
+    expectParity({ regions: { x: n }, run: (K, mem, o) => K.scaleInPlace(mem, o.x!, n, 0.37) });
+    expectParity({ regions: { x: n }, run: (K, mem, o) => K.clampInPlace(mem, o.x!, n, 0.5) });
+    expectParity({ regions: { a: n, b: n }, run: (K, mem, o) => K.copy(mem, o.b!, o.a!, n) });
+    expectParity({ regions: { a: 2 * n }, run: (K, mem, o) => K.copy(mem, o.a! + 1, o.a!, n) });
+    expectParity({ regions: { a: 2 * n }, run: (K, mem, o) => K.copy(mem, o.a!, o.a! + 1, n) });
+    expectParity({ regions: { x: n }, run: (K, mem, o) => K.fill(mem, o.x!, n, 1.25) });
+    expectParity({ regions: { out: n, x: 3 * n }, run: (K, mem, o) => K.sumRowsInto(mem, o.out!, o.x!, 3, n) });
+    expectParity({ regions: { x: 3 * n, v: n }, run: (K, mem, o) => K.broadcastRows(mem, o.x!, o.v!, 3, n) });
+    expectParity({ regions: { a: n, b: n }, run: (K, mem, o) => K.addInPlace(mem, o.a!, o.b!, n) });
+  });
+});
+
