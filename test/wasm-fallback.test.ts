@@ -41,7 +41,7 @@ describe("'auto' falls back when wasm cannot be compiled", () => {
       if (bytes.length === simdBytes.length && bytes.every((b, i) => b === simdBytes[i])) {
         throw new WebAssembly.CompileError('WebAssembly.Module(): invalid value type 0x7b (SIMD unsupported)');
       }
-      return new original(bytes);
+      return new original(bytes as BufferSource);
     };
     vi.resetModules();
     const rnnkit = await import('../src/index.js');
