@@ -186,18 +186,24 @@ export class ElmanRNN extends Network<SequenceBatch> {
   loadSteps(f: RnnFrame, data: SequenceBatch, indices: ArrayLike<number>, fromStep: number, count: number, slot: number): void {
     const B = f.batch, T = data.steps;
     const { inputSize: p, outputSize: o } = this.config;
-    const mem = this.mem;
+    const mem = this.mem, inputs = data.inputs, targets = data.targets, classes = data.classes, mask = data.mask;
+    // Plain loops rather than subarray+set: this runs once per batch for every (sequence, step), and allocates nothing.
     for (let i = 0; i < B; i++) {
       const b = indices[i]!;
       for (let s = 0; s < count; s++) {
         const row = (slot + s) * B + i, src = b * T + fromStep + s;
-        mem.set(data.inputs.subarray(src * p, src * p + p), f.x + row * p);
-        mem[f.mask + row] = data.mask[src]!;
-        if (data.targets) mem.set(data.targets.subarray(src * o, src * o + o), f.target + row * o);
-        else if (data.classes) mem[f.target + row] = data.classes[src]!;
+        const x = f.x + row * p, xs = src * p;
+        for (let j = 0; j < p; j++) mem[x + j] = inputs[xs + j]!;
+        mem[f.mask + row] = mask[src]!;
+        if (targets) {
+          const y = f.target + row * o, ys = src * o;
+          for (let j = 0; j < o; j++) mem[y + j] = targets[ys + j]!;
+        } else if (classes) {
+          mem[f.target + row] = classes[src]!;
+        }
       }
     }
-    f.classTargets = data.classes !== undefined && data.targets === undefined;
+    f.classTargets = classes !== undefined && targets === undefined;
   }
 
   /** φ_0 in slot 0: given per sequence, else the learned h0 (filled by the forward pass), else zeros. */
