@@ -1,25 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createRowBatch, rowBatch, selectRows, type RowBatch } from '../src/data/row-batch.js';
 import { FeedForwardNetwork, type FfnnConfig } from '../src/model/ffnn.js';
-import type { Activation, LossName, OutputFunction } from '../src/model/functions.js';
+import type { Activation } from '../src/model/functions.js';
 import { Random } from '../src/model/random.js';
 import { gradientCheck } from '../src/train/gradient-check.js';
 import { train } from '../src/train/train.js';
+import { ACTIVATIONS, HEADS, type TargetKind } from './helpers/cases.js';
 
 const TOLERANCE = 1e-6;
 /** Chosen so that no relu pre-activation lies near its kink (see distanceToKink). */
 const DATA_SEED = 23;
 
-const activations: Activation[] = ['tanh', 'sigmoid', 'relu', 'identity'];
-type TargetKind = 'vector' | 'probability' | 'binary' | 'classes';
-const heads: { output: OutputFunction; loss: LossName; targets: TargetKind }[] = [
-  { output: 'identity', loss: 'mse', targets: 'vector' },
-  { output: 'sigmoid', loss: 'mse', targets: 'binary' },
-  { output: 'softmax', loss: 'mse', targets: 'probability' },
-  { output: 'softmax', loss: 'cross-entropy', targets: 'probability' },
-  { output: 'softmax', loss: 'cross-entropy', targets: 'classes' },
-  { output: 'sigmoid', loss: 'binary-cross-entropy', targets: 'binary' },
-];
+const activations = ACTIVATIONS;
+const heads = HEADS;
 
 /** Gaussian inputs and targets suited to the loss ('binary' = values in [0, 1], as BCE allows soft targets). */
 function randomRows(size: number, inputSize: number, outputSize: number, targets: TargetKind, seed = 11): RowBatch {

@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ElmanRNN } from '../src/model/rnn.js';
 import { gradientCheck } from '../src/train/gradient-check.js';
-import type { Activation, LossName, OutputFunction } from '../src/model/functions.js';
 import type { Task } from '../src/data/sequence-batch.js';
 import { randomBatch } from './helpers/random-data.js';
+import { ACTIVATIONS, HEADS } from './helpers/cases.js';
 
 const TOLERANCE = 1e-6;
 
-const activations: Activation[] = ['tanh', 'sigmoid', 'relu', 'identity'];
-const heads: { output: OutputFunction; loss: LossName; targets: 'vector' | 'probability' | 'binary' | 'classes' }[] = [
-  { output: 'identity', loss: 'mse', targets: 'vector' },
-  { output: 'sigmoid', loss: 'mse', targets: 'binary' },
-  { output: 'softmax', loss: 'mse', targets: 'probability' },
-  { output: 'softmax', loss: 'cross-entropy', targets: 'probability' },
-  { output: 'softmax', loss: 'cross-entropy', targets: 'classes' },
-  { output: 'sigmoid', loss: 'binary-cross-entropy', targets: 'binary' },
-];
+const activations = ACTIVATIONS;
+const heads = HEADS;
 const tasks: Task[] = ['many-to-many', 'many-to-one', 'one-to-many'];
 
 function expectClose(result: ReturnType<typeof gradientCheck>) {

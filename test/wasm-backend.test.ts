@@ -7,6 +7,7 @@ import { ElmanRNN } from '../src/model/rnn.js';
 import { computeGradients, type GradientSpec } from '../src/train/gradient-algorithm.js';
 import { train } from '../src/train/train.js';
 import { randomBatch } from './helpers/random-data.js';
+import { ACTIVATIONS, HEADS, type TargetKind } from './helpers/cases.js';
 
 const BACKENDS: BackendName[] = ['js', 'wasm-simd', 'wasm-scalar'];
 
@@ -55,11 +56,11 @@ describe('the wasm backends', () => {
     return out;
   }
 
-  const cases: [Activation, OutputFunction, LossName, 'vector' | 'classes' | 'binary', GradientSpec][] = [
-    ['tanh', 'identity', 'mse', 'vector', 'bptt'],
-    ['sigmoid', 'softmax', 'cross-entropy', 'classes', 'bptt'],
-    ['relu', 'sigmoid', 'binary-cross-entropy', 'binary', 'bptt'],
+  // Every σ × (F, loss) pair by BPTT, plus RTRL and truncated BPTT.
+  const cases: [Activation, OutputFunction, LossName, TargetKind, GradientSpec][] = [
+    ...ACTIVATIONS.flatMap((a) => HEADS.map((h) => [a, h.output, h.loss, h.targets, 'bptt'] as [Activation, OutputFunction, LossName, TargetKind, GradientSpec])),
     ['tanh', 'softmax', 'cross-entropy', 'classes', 'rtrl'],
+    ['relu', 'identity', 'mse', 'vector', 'rtrl'],
     ['identity', 'identity', 'mse', 'vector', { type: 'tbptt', k: 9 }],
   ];
   for (const backend of ['wasm-simd', 'wasm-scalar'] as const) {
