@@ -515,3 +515,26 @@ describe('fromBinary refuses', () => {
     expect(() => fromBinary(double)).toThrow(/^fromBinary: parameters\.W_rec\[0\]: expected a finite number, got NaN$/);
   });
 });
+
+describe('metadata saved with a model', () => {
+  it('round-trips in JSON and binary, byte-identical, and is refused when not a plain object', async () => {
+    const { ElmanRNN } = await import('../src/model/rnn.js');
+    const { toJSON, fromJSON, toBinary, fromBinary } = await import('../src/model/serialize.js');
+    const model = new ElmanRNN({ inputSize: 3, hiddenSize: 2, outputSize: 3, output: 'softmax' });
+    const plain = toJSON(model);
+    expect(plain).not.toContain('metadata');
+    model.metadata = { vocabulary: ['a', 'b', 'é'], task: 'text', note: { nested: [1, 2] } };
+    const text = toJSON(model);
+    const loaded = fromJSON(text);
+    expect(loaded.metadata).toEqual(model.metadata);
+    expect(toJSON(loaded)).toBe(text);
+    const bytes = toBinary(model);
+    const back = fromBinary(bytes);
+    expect(back.metadata).toEqual(model.metadata);
+    expect(toBinary(back)).toEqual(bytes);
+    expect(model.clone().metadata).toEqual(model.metadata);
+    expect(() => fromJSON(text.replace('"metadata":{', '"metadata":[{').replace(',"parameters"', '],"parameters"'))).toThrow(/metadata: expected a plain JSON object/);
+    model.metadata = [] as never;
+    expect(() => toJSON(model)).toThrow(/metadata: expected a plain JSON object/);
+  });
+});

@@ -267,6 +267,7 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     checkKeys('clone options', options, ['dtype', 'backend']);
     const copy = new FeedForwardNetwork({ ...this.config, dtype: options.dtype ?? this.dtype, backend: options.backend ?? (options.dtype === undefined || options.dtype === this.dtype ? this.backend : 'auto') });
     copy.setParameters(this.parameters());
+    if (this.metadata !== undefined) copy.metadata = structuredClone(this.metadata);
     return copy;
   }
 }

@@ -26,6 +26,8 @@ export abstract class Network<Data> {
   readonly layout: ParameterLayout;
   readonly workspace: Workspace;
   readonly block: FixedBlock;
+  /** Your own plain-JSON data saved with the model (e.g. a character model's vocabulary). */
+  metadata: Record<string, unknown> | undefined = undefined;
 
   constructor(specs: ParameterSpec[], dtype: DType, backend: Backend | BackendName | 'auto') {
     checkOneOf('dtype', dtype, ['float32', 'float64']);

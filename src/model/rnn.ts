@@ -382,6 +382,7 @@ export class ElmanRNN extends Network<SequenceBatch> {
     checkKeys('clone options', options, ['dtype', 'backend']);
     const copy = new ElmanRNN({ ...this.config, dtype: options.dtype ?? this.dtype, backend: options.backend ?? (options.dtype === undefined || options.dtype === this.dtype ? this.backend : 'auto') });
     copy.setParameters(this.parameters());
+    if (this.metadata !== undefined) copy.metadata = structuredClone(this.metadata);
     return copy;
   }
 }

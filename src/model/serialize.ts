@@ -4,7 +4,9 @@
  *
  * JSON (`toJSON` / `fromJSON`):
  *   {"format":"rnnkit","version":1,"kind":"elman-rnn","config":{…},"dtype":"float32",
- *    "parameters":{"W_in":[…],"W_rec":[…],…}}
+ *    ["metadata":{…},] "parameters":{"W_in":[…],"W_rec":[…],…}}
+ * `metadata` (optional) is the model's own plain-JSON object, e.g. the
+ * vocabulary of a character model; files without it are unchanged.
  * The config holds every resolved choice, keys in a fixed order; parameters
  * come in the model's layout order, each a flat row-major array.
  *
@@ -176,7 +178,10 @@ function writeJSON(model: SavedModel): string {
   });
   // Written by hand rather than JSON.stringify: JSON.stringify turns -0 into 0,
   // and float32 values get their shortest float32 decimal (see formatNumber).
-  const head = JSON.stringify({ format: FORMAT_NAME, version: FORMAT_VERSION, kind: saved.codec.kind, config: saved.config, dtype: saved.dtype });
+  const head = JSON.stringify({
+    format: FORMAT_NAME, version: FORMAT_VERSION, kind: saved.codec.kind, config: saved.config, dtype: saved.dtype,
+    ...(model.metadata !== undefined ? { metadata: checkMetadata(model.metadata) } : {}),
+  });
   return `${head.slice(0, -1)},"parameters":{${parameters.join(',')}}}`;
 }
 
@@ -189,10 +194,11 @@ export function fromJSON(text: string, options: LoadOptions = {}): SavedModel {
     const document = parseObject(text, 'text', 'document');
     checkFormat(document.format);
     checkVersion(document.version);
-    checkExactKeys('document', document, DOCUMENT_KEYS);
+    checkExactKeys('document', document, DOCUMENT_KEYS, undefined, ['metadata']);
     const saved = checkDescription(document, target.kind);
+    const metadata = document.metadata === undefined ? undefined : checkMetadata(document.metadata);
     const values = readJsonParameters(document.parameters, saved, target.dtype ?? saved.dtype);
-    return build(saved, values, target.dtype ?? saved.dtype, target.backend);
+    return withMetadata(build(saved, values, target.dtype ?? saved.dtype, target.backend), metadata);
   });
 }
 
@@ -207,6 +213,7 @@ function writeBinary(model: SavedModel): Uint8Array {
     kind: saved.codec.kind,
     config: saved.config,
     dtype: saved.dtype,
+    ...(model.metadata !== undefined ? { metadata: checkMetadata(model.metadata) } : {}),
     parameters: saved.shapes.map(({ name, rows, cols }) => ({ name, shape: [rows, cols] })),
   }));
   const size = BYTES_PER_VALUE[saved.dtype];
@@ -241,15 +248,16 @@ export function fromBinary(bytes: Uint8Array | ArrayBuffer, options: LoadOptions
       throw new RnnkitError(`header length: ${headerLength} bytes from offset ${FIXED_HEADER_BYTES} run past the end of the ${data.length}-byte buffer (truncated?)`);
     }
     const header = parseObject(decodeUtf8(data.subarray(FIXED_HEADER_BYTES, FIXED_HEADER_BYTES + headerLength)), 'header', 'header');
-    checkExactKeys('header', header, HEADER_KEYS);
+    checkExactKeys('header', header, HEADER_KEYS, undefined, ['metadata']);
     const saved = checkDescription(header, target.kind);
+    const metadata = header.metadata === undefined ? undefined : checkMetadata(header.metadata);
     checkHeaderParameters(header.parameters, saved);
     const start = payloadStart(headerLength, saved.dtype);
     // Sizes first: a crafted config must not make us allocate anything it implies.
     checkPayloadLength(data.length, start, saved);
     checkPadding(data, FIXED_HEADER_BYTES + headerLength, start);
     const values = readBinaryParameters(view, start, saved, target.dtype ?? saved.dtype);
-    return build(saved, values, target.dtype ?? saved.dtype, target.backend);
+    return withMetadata(build(saved, values, target.dtype ?? saved.dtype, target.backend), metadata);
   });
 }
 
@@ -319,9 +327,12 @@ function checkVersion(version: unknown): void {
 }
 
 /** Rejects unknown keys (likely typos or a newer format) and missing ones. */
-function checkExactKeys(argument: string, object: Record<string, unknown>, keys: readonly string[], note = `expected exactly ${keys.join(', ')}`): void {
+function checkExactKeys(
+  argument: string, object: Record<string, unknown>, keys: readonly string[],
+  note = `expected exactly ${keys.join(', ')}`, optional: readonly string[] = [],
+): void {
   for (const key of Object.keys(object)) {
-    if (!keys.includes(key)) throw new RnnkitError(`${argument}: unknown key '${key}' (${note})`);
+    if (!keys.includes(key) && !optional.includes(key)) throw new RnnkitError(`${argument}: unknown key '${key}' (${note})`);
   }
   for (const key of keys) {
     if (!Object.hasOwn(object, key)) throw new RnnkitError(`${argument}: missing key '${key}' (${note})`);
@@ -487,6 +498,19 @@ function checkLoadOptions(caller: string, options: LoadOptions): { dtype: DType 
   const backend = options.backend ?? 'auto';
   if (typeof backend === 'string') getBackend(backend); // an unknown name fails here, before anything is read
   return { dtype, backend, kind };
+}
+
+/** Metadata is a plain JSON object (it went through JSON on the way in or will on the way out). */
+function checkMetadata(metadata: unknown): Record<string, unknown> {
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) fail('metadata', 'a plain JSON object', metadata);
+  const text = JSON.stringify(metadata);
+  if (text === undefined) fail('metadata', 'a plain JSON object', metadata);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+function withMetadata<M extends SavedModel>(model: M, metadata: Record<string, unknown> | undefined): M {
+  if (metadata !== undefined) model.metadata = metadata;
+  return model;
 }
 
 /** Prefixes rnnkit's own errors with the public function that was running. */
