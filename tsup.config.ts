@@ -1,21 +1,70 @@
-import { defineConfig } from 'tsup';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { basename, resolve, sep } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
+
+type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+
+// Cleaned once here, not by each config's `clean`: tsup builds the configs in
+// parallel, and one config's clean could delete another's output.
+rmSync('dist', { recursive: true, force: true });
+
+/**
+ * Every library entry is src/index.ts, the one public API. They differ only in
+ * where the wasm kernels come from (src/backend/kernel-source.ts, the embedded
+ * bytes, by default): this links another kernel source in its place.
+ */
+function kernelSource(file: string): Plugin {
+  return {
+    name: 'kernel-source',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/kernel-source\.js$/ }, (args) =>
+        args.importer.endsWith(`${sep}src${sep}backend${sep}index.ts`) ? { path: resolve(file) } : undefined);
+    },
+  };
+}
+
+/**
+ * Leaves a .wasm import for the runtime's own loader (workerd, wrangler and
+ * Vercel's edge bundler make it a WebAssembly.Module) and ships the file in
+ * dist/ beside the entry that imports it.
+ */
+const wasmBesideEntry: Plugin = {
+  name: 'wasm-beside-entry',
+  setup(build) {
+    build.onResolve({ filter: /\.wasm(\?module)?$/ }, (args) => {
+      const [file, query] = args.path.split('?');
+      const source = resolve(args.resolveDir, file!);
+      mkdirSync('dist', { recursive: true });
+      copyFileSync(source, `dist/${basename(source)}`);
+      return { path: `./${basename(source)}${query ? `?${query}` : ''}`, external: true };
+    });
+  },
+};
+
+const library: Options = { format: ['esm', 'cjs'], dts: false, sourcemap: false, target: 'es2022', treeshake: true };
 
 export default defineConfig([
+  // The default entry: both kernel builds embedded (deflated, base64); needs no file system or fetch.
+  // Its type declarations serve every entry, which all export the same API.
+  { ...library, entry: { index: 'src/index.ts' }, dts: true },
+  // rnnkit/js: no wasm bytes in the bundle; the js backend unless useWasmModule() is given a module.
+  { ...library, entry: { js: 'src/index.ts' }, esbuildPlugins: [kernelSource('src/entries/no-kernels.ts')] },
+  // The workerd and edge-light export conditions: ESM only, the kernels imported as a .wasm module.
   {
-    entry: { index: 'src/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'es2022',
-    treeshake: true,
+    ...library, format: ['esm'], entry: { workerd: 'src/index.ts' },
+    esbuildPlugins: [kernelSource('src/entries/workerd-kernels.ts'), wasmBesideEntry],
+  },
+  {
+    ...library, format: ['esm'], entry: { 'edge-light': 'src/index.ts' },
+    esbuildPlugins: [kernelSource('src/entries/edge-light-kernels.ts'), wasmBesideEntry],
   },
   {
     // The command-line programs: ESM only, not part of the typed public API.
-    entry: { 'cli/demo': 'src/cli/demo.ts' },
+    entry: { 'cli/main': 'src/cli/main.ts', 'cli/demo': 'src/cli/demo.ts' },
     format: ['esm'],
     dts: false,
     sourcemap: false,
     target: 'es2022',
+    banner: { js: '#!/usr/bin/env node' },
   },
 ]);

@@ -14,9 +14,11 @@ export {
   sequenceBatch, createSequenceBatch, selectSequences,
   type SequenceBatch, type SequenceBatchOptions, type NestedBatchOptions, type Task,
 } from './data/sequence-batch.js';
-export { addingProblem, type AddingProblemOptions } from './data/tasks.js';
+export { addingProblem, addingTask, type AddingProblemOptions } from './tasks/adding.js';
+export { reberTask, embeddedReberString, isEmbeddedReber, REBER_SYMBOLS } from './tasks/reber.js';
+export { beatsBaseline, type SequenceTask, type TaskReport } from './tasks/task.js';
 
-export { train, type TrainOptions, type TrainResult, type StepInfo, type EpochInfo } from './train/train.js';
+export { train, trainAsync, type TrainOptions, type TrainResult, type StepInfo, type EpochInfo } from './train/train.js';
 export { createOptimizer, type Optimizer, type OptimizerSpec, type SgdSpec, type MomentumSpec, type AdamSpec } from './train/optimizer.js';
 export { gradientCheck, type GradientCheckOptions, type GradientCheckResult, type ParameterCheck } from './train/gradient-check.js';
 
@@ -31,3 +33,25 @@ export { computeGradients, type GradientSpec, type GradientAlgorithm } from './t
 export { rtrlBytes, RTRL_DEFAULT_MAX_BYTES } from './train/rtrl.js';
 export { OnlineLearner, type OnlineLearnerOptions, type OnlineAlgorithm, type OnlineStepInfo } from './train/online.js';
 export { backendInfo, useWasmModule, type BackendInfo, type WasmVariant } from './backend/index.js';
+
+export { Vocabulary } from './data/vocabulary.js';
+export { textDataset, textStreams, type TextDatasetOptions, type TextStreamsOptions, type TextData } from './data/text.js';
+export { splitSequences, miniBatches, type SplitOptions, type MiniBatchOptions } from './data/split.js';
+export { Standardizer, forecastWindows, type Series, type ForecastOptions, type ForecastData } from './data/time-series.js';
+export {
+  learnFromStream,
+  type StreamStep, type StreamStepInfo, type LearnFromStreamOptions, type LearnFromStreamResult,
+} from './data/stream.js';
+
+// Gradient-flow analysis (note 001 §1.3.4): temporal Jacobians, Hochreiter's bound, the W_rec gradient by lag, ReLU paths, a training monitor, SVG charts.
+export {
+  analyzeGradientFlow, temporalJacobian, lagContributions, reluPaths, gradientFlowToJSON,
+  type GradientFlowOptions, type GradientFlowReport,
+} from './analysis/gradient-flow.js';
+export type { JacobianNorms } from './analysis/jacobians.js';
+export type { HochreiterBound, Crossings } from './analysis/bound.js';
+export { longShortRatio, type LagContributions } from './analysis/lag-contributions.js';
+export type { ReluPaths } from './analysis/relu-paths.js';
+export { spectralRadius } from './analysis/linalg.js';
+export { gradientMonitor, type GradientMonitor, type GradientMonitorOptions, type MonitorRecord, type MonitorWarning } from './analysis/monitor.js';
+export { jacobianHeatmapSvg, normBoundSvg, lagContributionsSvg, monitorSvg } from './analysis/svg.js';

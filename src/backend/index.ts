@@ -1,7 +1,7 @@
 import { checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
 import { jsBackend, type Backend, type BackendName, type DType } from './backend.js';
-import { decodeBase64, wasmBackend, type WasmVariant } from './wasm.js';
-import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-bytes.generated.js';
+import { kernelModule } from './kernel-source.js';
+import { wasmBackend, type WasmVariant } from './wasm.js';
 
 export type { Arena, Backend, BackendName, DType, Kernels } from './backend.js';
 export { Workspace, planRegions } from './workspace.js';
@@ -14,10 +14,11 @@ const failures = new Map<BackendName, string>();
 let automatic: Backend | undefined;
 
 /**
- * Compiles and instantiates a wasm backend from the bytes embedded in the
- * bundle. Compiling can be refused even where WebAssembly.validate says yes
- * (a CSP without 'wasm-unsafe-eval', Cloudflare workerd: "Wasm code generation
- * disallowed by embedder"), and SIMD can be missing: only a caught error tells.
+ * Compiles (or, in the workerd entry, takes) the kernel module and
+ * instantiates a wasm backend on it. Compiling can be refused even where
+ * WebAssembly.validate says yes (a CSP without 'wasm-unsafe-eval', Cloudflare
+ * workerd: "Wasm code generation disallowed by embedder"), and SIMD can be
+ * missing: only a caught error tells.
  */
 function tryLoad(name: 'wasm-simd' | 'wasm-scalar'): Backend | undefined {
   const have = loaded.get(name);
@@ -25,8 +26,7 @@ function tryLoad(name: 'wasm-simd' | 'wasm-scalar'): Backend | undefined {
   try {
     if (typeof WebAssembly !== 'object') throw new Error('WebAssembly is not available in this runtime');
     const variant: WasmVariant = name === 'wasm-simd' ? 'simd' : 'scalar';
-    const module = new WebAssembly.Module(decodeBase64(variant === 'simd' ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64) as BufferSource);
-    const backend = wasmBackend(module, variant);
+    const backend = wasmBackend(kernelModule(variant), variant);
     loaded.set(name, backend);
     return backend;
   } catch (error) {

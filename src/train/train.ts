@@ -74,8 +74,42 @@ const KEYS = ['epochs', 'batchSize', 'optimizer', 'algorithm', 'shuffle', 'seed'
  * once, computes loss and gradients, checks they are finite, clips, and
  * updates. A non-finite loss, gradient or updated weight stops training with a
  * DivergenceError; the weights are then the last finite ones.
+ *
+ * Synchronous: nothing else runs on this thread until it returns. Use
+ * trainAsync where timers, I/O or signals (Ctrl-C) must get through.
  */
 export function train<Data>(model: Network<Data>, data: Data, options: TrainOptions<Data> = {}): TrainResult {
+  const loop = trainingLoop(model, data, options);
+  for (;;) {
+    const next = loop.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * The same training, giving the event loop a turn about every `yieldEveryMs`
+ * (default 20 ms) between steps, so an AbortSignal fired by a timer, a request
+ * or Ctrl-C takes effect, and a page stays responsive.
+ */
+export async function trainAsync<Data>(
+  model: Network<Data>, data: Data, options: TrainOptions<Data> & { yieldEveryMs?: number } = {},
+): Promise<TrainResult> {
+  const { yieldEveryMs = 20, ...rest } = options;
+  checkNumber('yieldEveryMs', yieldEveryMs, 0);
+  const loop = trainingLoop(model, data, rest);
+  let lastYield = now();
+  for (;;) {
+    const next = loop.next();
+    if (next.done) return next.value;
+    if (now() - lastYield >= yieldEveryMs) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      lastYield = now();
+    }
+  }
+}
+
+/** The training loop, paused after every optimizer step. */
+function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOptions<Data>): Generator<void, TrainResult> {
   checkKeys('train options', options, KEYS);
   const epochs = checkInteger('epochs', options.epochs ?? 1, 1);
   const seed = checkNumber('seed', options.seed ?? 1);
@@ -146,6 +180,7 @@ export function train<Data>(model: Network<Data>, data: Data, options: TrainOpti
         batchLoss += loss;
         stepsThisEpoch++;
         options.onStep?.({ step, epoch, loss, gradientNorm: norm, batchSize: indices.length, elapsedMs: now() - start });
+        yield;
       }
       lossSum += batchLoss * indices.length;
       seen += indices.length;

@@ -1,6 +1,8 @@
+import { createSequenceBatch, type SequenceBatch } from '../data/sequence-batch.js';
 import { checkInteger, checkKeys, checkNumber } from '../errors.js';
+import type { ElmanRNN } from '../model/rnn.js';
 import { Random } from '../model/random.js';
-import { createSequenceBatch, type SequenceBatch } from './sequence-batch.js';
+import type { SequenceTask } from './task.js';
 
 export interface AddingProblemOptions {
   /** Number of sequences. */
@@ -14,8 +16,8 @@ export interface AddingProblemOptions {
  * The adding problem (Hochreiter & Schmidhuber 1997): each step carries a
  * random value in [0, 1) and a 0/1 marker; exactly two steps are marked, one
  * in each half, and the target at the last step is the sum of the two marked
- * values. Predicting the mean (1.0) gives MSE 1/6 ≈ 0.167 (as ½‖·‖², 1/12):
- * a model beats that only by remembering values across the sequence.
+ * values. Predicting the mean (1.0) scores MSE 1/6: a model beats that only by
+ * remembering values across the sequence.
  */
 export function addingProblem(options: AddingProblemOptions): SequenceBatch {
   checkKeys('addingProblem options', options, ['count', 'steps', 'seed']);
@@ -37,4 +39,27 @@ export function addingProblem(options: AddingProblemOptions): SequenceBatch {
     targets[b] = sum;
   }
   return createSequenceBatch({ size: count, steps, inputSize: 2, inputs, targets, targetSize: 1, task: 'many-to-one' });
+}
+
+/** The adding problem as a task: MSE of the sum against the best memoryless answer's 1/6. */
+export function addingTask(options: { steps?: number; train?: number; test?: number; seed?: number } = {}): SequenceTask {
+  checkKeys('adding task options', options, ['steps', 'train', 'test', 'seed']);
+  const steps = options.steps ?? 50, seed = options.seed ?? 1;
+  const train = addingProblem({ count: options.train ?? 5000, steps, seed });
+  const test = addingProblem({ count: options.test ?? 1000, steps, seed: seed + 1000 });
+  return {
+    name: 'adding',
+    description: `the adding problem: sum the two marked values among ${steps} steps`,
+    train, test,
+    model: { inputSize: 2, outputSize: 1, output: 'identity', loss: 'mse' },
+    evaluate(model: ElmanRNN, data: SequenceBatch = test) {
+      const y = model.predict(data);
+      let se = 0;
+      for (let b = 0; b < data.size; b++) {
+        const row = b * data.steps + data.lengths[b]! - 1;
+        se += (y[row]! - data.targets![row]!) ** 2;
+      }
+      return { metric: 'MSE', value: se / data.size, baseline: 1 / 6, baselineName: 'always 1.0 (no memory)', better: 'lower', extra: {} };
+    },
+  };
 }

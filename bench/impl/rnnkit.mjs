@@ -1,0 +1,61 @@
+// rnnkit on each of its backends, and the float64 reference every
+// implementation is checked against (the JS kernels in float64).
+import {
+  ElmanRNN, FeedForwardNetwork, createSequenceBatch, createRowBatch, createOptimizer, computeGradients, train, getBackend,
+} from '../../dist/index.js';
+import { WORKLOADS } from '../lib/workloads.mjs';
+
+export const VARIANTS = ['wasm-simd', 'wasm-scalar', 'js', 'float64'];
+
+/**
+ * A workload on one rnnkit backend. `variant` is a backend name, or 'float64'
+ * (the js backend in float64: the reference of the agreement check; for
+ * exact RTRL it computes the gradient by full BPTT, which RTRL equals).
+ */
+export function create(variant, workload, data, weights) {
+  const w = WORKLOADS[workload];
+  const backend = variant === 'float64' ? 'js' : variant;
+  const dtype = variant === 'float64' ? 'float64' : 'float32';
+  const s = w.shape;
+  const model = w.kind === 'ffnn-train'
+    ? new FeedForwardNetwork({ layerSizes: s.layers, activation: 'tanh', backend, dtype })
+    : new ElmanRNN({ inputSize: s.p, hiddenSize: s.r, outputSize: s.o, backend, dtype });
+  model.setParameters(weights);
+  const batch = w.kind === 'ffnn-train'
+    ? createRowBatch({ size: data.N, inputSize: data.p, inputs: data.inputs, targets: data.targets, targetSize: data.o })
+    : createSequenceBatch({ size: data.B, steps: data.T, inputSize: data.p, targetSize: data.o, inputs: data.inputs, targets: data.targets });
+  const all = Int32Array.from({ length: batch.size }, (_, i) => i);
+  let rate = 0, sgd;
+  const setRate = (lr) => { rate = lr; sgd = createOptimizer({ type: 'sgd', learningRate: lr }); };
+  setRate(1e-5);
+
+  const steps = {
+    // Forward + full BPTT (backprop for the FFNN) + one SGD update; the batch is copied in once per step.
+    'rnn-train': () => { model.loadExamples(batch, all); model.lossAndGradients(); sgd.step(model); },
+    'ffnn-train': () => { model.loadExamples(batch, all); model.lossAndGradients(); sgd.step(model); },
+    'rnn-inference': () => { model.loadExamples(batch, all); model.loss(); },
+    // The reference gets RTRL's gradient from BPTT (equal in exact arithmetic; the test suite holds them to 1e-9).
+    'rtrl-train': variant === 'float64'
+      ? () => { model.loadExamples(batch, all); model.lossAndGradients(); sgd.step(model); }
+      : () => { computeGradients(model, batch, { algorithm: 'rtrl' }); sgd.step(model); },
+    // One pass over the long sequences, an update after every chunk of k steps (train() is the only public route to that).
+    'tbptt-train': () => {
+      train(model, batch, { epochs: 1, shuffle: false, optimizer: { type: 'sgd', learningRate: rate }, algorithm: { type: 'tbptt', k: s.k } });
+    },
+  };
+  const backendObject = model.backend;
+  return {
+    label: variant === 'float64' ? 'rnnkit js float64 (reference)' : `rnnkit ${variant}`,
+    setRate,
+    step: steps[w.kind],
+    loss() { model.loadExamples(batch, all); return model.loss(); },
+    wasmBytes: () => (backendObject.name === 'js' ? undefined : backendObject.memoryBytes),
+    dispose: () => model.dispose(),
+  };
+}
+
+/** Whether a variant runs here (a wasm backend can be missing); the reason if not. */
+export function unavailable(variant) {
+  if (variant === 'js' || variant === 'float64') return undefined;
+  try { getBackend(variant); return undefined; } catch (error) { return error.message; }
+}

@@ -1,0 +1,188 @@
+// TensorFlow.js 4.22 as a peer, on its wasm backend (XNNPACK, SIMD; Node gets
+// one thread: tfjs turns wasm threads off under Node) and its cpu backend
+// (plain JS). Two formulations of the same network, loss and SGD:
+//   ops    — tf ops + tf.variableGrads + tf.train.sgd: the fastest we found.
+//            The input projection of all T steps is one product, and so is
+//            the output layer; only W_rec·φ runs step by step.
+//   layers — tf.layers.simpleRNN + dense, compiled with SGD and trainOnBatch:
+//            what users write.
+// Both minimise exactly L = (1/B)·Σ_b Σ_t ½‖y_t − target_t‖² (a custom loss
+// for layers: the built-in MSE averages over units and steps) with plain SGD.
+// (@tensorflow/tfjs-node would be faster still, but it downloads a native
+// libtensorflow at install time, from outside the npm registry.)
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { WORKLOADS } from '../lib/workloads.mjs';
+
+const require = createRequire(import.meta.url);
+export const VARIANTS = ['wasm-ops', 'wasm-layers', 'cpu-ops', 'cpu-layers'];
+
+let tf, tfl, wasmModule;
+/** Loads tfjs (the union package users install: core, layers, gradients, cpu backend) and switches to the backend; the wasm binaries come from the npm package itself. */
+async function load(backend) {
+  if (!tf) {
+    tf = require('@tensorflow/tfjs');
+    tfl = tf;
+    wasmModule = require('@tensorflow/tfjs-backend-wasm');
+    wasmModule.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
+    // As tfjs's docs advise for speed: skip the debug-time correctness checks.
+    tf.enableProdMode();
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`tfjs: backend ${backend} failed to initialise`);
+  await tf.ready();
+}
+
+/** Row-major r×c → c×r (tfjs layers keep kernels as [in, out]). */
+function transpose(a, rows, cols) {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
+  return out;
+}
+
+export async function create(variant, workload, data, weights) {
+  const [backend, formulation] = variant.split('-');
+  await load(backend);
+  const w = WORKLOADS[workload];
+  const made = w.kind === 'ffnn-train'
+    ? (formulation === 'ops' ? ffnnOps(w, data, weights) : ffnnLayers(w, data, weights))
+    : (formulation === 'ops' ? rnnOps(w, data, weights) : rnnLayers(w, data, weights));
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = backend === 'wasm' ? `, ${simd ? 'SIMD' : 'no SIMD'}, ${wasmModule.getThreadsCount()} thread(s)` : '';
+  const how = formulation === 'ops' ? 'tf ops + variableGrads' : w.kind === 'rnn-inference' ? 'layers, predict' : 'layers + trainOnBatch';
+  return {
+    label: `tfjs ${tf.version.tfjs} ${backend}, ${how}`,
+    detail: `@tensorflow/tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}${threads}`,
+    ...made,
+    wasmBytes: () => (backend === 'wasm' ? tf.backend().wasm.HEAPU8.buffer.byteLength : undefined),
+    leakCheck: () => tf.memory().numTensors,
+  };
+}
+
+/**
+ * The RNN with tf ops, weights stored [in, out] as tfjs users keep them (no
+ * transposes in the products): all T input projections in one product, then
+ * T recurrent steps, then all T outputs in one product.
+ */
+function rnnOps(w, data, weights) {
+  const { p, r, o, T, B } = w.shape;
+  const v = {
+    W_in: tf.variable(tf.tensor2d(transpose(weights.W_in, r, p), [p, r])),
+    W_rec: tf.variable(tf.tensor2d(transpose(weights.W_rec, r, r), [r, r])),
+    W_out: tf.variable(tf.tensor2d(transpose(weights.W_out, o, r), [r, o])),
+    b_rec: tf.variable(tf.tensor1d(weights.b_rec)),
+    b_out: tf.variable(tf.tensor1d(weights.b_out)),
+  };
+  const varList = Object.values(v);
+  // Time-major rows: rows t·B … t·B + B − 1 are step t.
+  const X = tf.tensor2d(data.inputsTM, [T * B, p]);
+  const Y = tf.tensor2d(data.targetsTM, [T * B, o]);
+  const lossFn = () => {
+    const projected = tf.split(tf.add(tf.matMul(X, v.W_in), v.b_rec), T, 0);
+    const states = [];
+    let h = tf.tanh(projected[0]); // φ_0 = 0: the first step has no recurrent term
+    states.push(h);
+    for (let t = 1; t < T; t++) {
+      h = tf.tanh(tf.add(projected[t], tf.matMul(h, v.W_rec)));
+      states.push(h);
+    }
+    const y = tf.add(tf.matMul(tf.concat(states, 0), v.W_out), v.b_out);
+    return tf.mul(tf.sum(tf.squaredDifference(y, Y)), 0.5 / B);
+  };
+  const optimizer = tf.train.sgd(1e-5);
+  return {
+    setRate: (lr) => optimizer.setLearningRate(lr),
+    step: w.kind === 'rnn-inference'
+      ? () => { const l = tf.tidy(lossFn); l.dataSync(); l.dispose(); }
+      : () => {
+        tf.tidy(() => {
+          const { grads } = tf.variableGrads(lossFn, varList);
+          optimizer.applyGradients(grads);
+        });
+      },
+    loss: () => { const l = tf.tidy(lossFn); const value = l.dataSync()[0]; l.dispose(); return value; },
+    dispose: () => { tf.dispose([...varList, X, Y]); optimizer.dispose(); },
+  };
+}
+
+/** The per-sequence loss the layers model minimises: Σ_t ½‖y_t − target_t‖²; tfjs averages it over the batch. */
+const halfSumOfSquares = (axes) => (yTrue, yPred) => tf.mul(tf.sum(tf.squaredDifference(yPred, yTrue), axes), 0.5);
+
+/** The RNN as users write it with tfjs-layers: simpleRNN (tanh, all steps returned) + dense on every step. */
+function rnnLayers(w, data, weights) {
+  const { p, r, o, T, B } = w.shape;
+  const model = tfl.sequential();
+  // Its default orthogonal initializer throws in tfjs 4.22 ("rMat.flatten is not a function"); the weights are set below anyway.
+  model.add(tfl.layers.simpleRNN({ units: r, activation: 'tanh', returnSequences: true, inputShape: [T, p], recurrentInitializer: 'glorotUniform' }));
+  model.add(tfl.layers.dense({ units: o }));
+  const optimizer = tf.train.sgd(1e-5);
+  model.compile({ optimizer, loss: halfSumOfSquares([1, 2]) });
+  // Keras layouts: kernels are [in, out], i.e. transposed.
+  model.layers[0].setWeights([
+    tf.tensor2d(transpose(weights.W_in, r, p), [p, r]), tf.tensor2d(transpose(weights.W_rec, r, r), [r, r]), tf.tensor1d(weights.b_rec),
+  ]);
+  model.layers[1].setWeights([tf.tensor2d(transpose(weights.W_out, o, r), [r, o]), tf.tensor1d(weights.b_out)]);
+  const x = tf.tensor3d(data.inputs, [B, T, p]);
+  const y = tf.tensor3d(data.targets, [B, T, o]);
+  return {
+    setRate: (lr) => optimizer.setLearningRate(lr),
+    step: w.kind === 'rnn-inference'
+      ? () => { tf.tidy(() => model.predict(x, { batchSize: B })).dispose(); }
+      : async () => { await model.trainOnBatch(x, y); },
+    loss: () => { const l = model.evaluate(x, y, { batchSize: B }); const value = l.dataSync()[0]; l.dispose(); return value; },
+    dispose: () => { tf.dispose([x, y]); model.dispose(); },
+  };
+}
+
+/** The feed-forward network with tf ops: one product per layer over the N rows, weights [in, out]. */
+function ffnnOps(w, data, weights) {
+  const { layers, N } = w.shape;
+  const U = layers.length - 1;
+  const W = [], b = [];
+  for (let k = 1; k <= U; k++) {
+    W.push(tf.variable(tf.tensor2d(transpose(weights[`W${k}`], layers[k], layers[k - 1]), [layers[k - 1], layers[k]])));
+    b.push(tf.variable(tf.tensor1d(weights[`b${k}`])));
+  }
+  const X = tf.tensor2d(data.inputs, [N, layers[0]]);
+  const Y = tf.tensor2d(data.targets, [N, layers[U]]);
+  const lossFn = () => {
+    let h = X;
+    for (let k = 0; k < U; k++) {
+      const z = tf.add(tf.matMul(h, W[k]), b[k]);
+      h = k < U - 1 ? tf.tanh(z) : z;
+    }
+    return tf.mul(tf.sum(tf.squaredDifference(h, Y)), 0.5 / N);
+  };
+  const optimizer = tf.train.sgd(1e-5);
+  const varList = [...W, ...b];
+  return {
+    setRate: (lr) => optimizer.setLearningRate(lr),
+    step: () => { tf.tidy(() => optimizer.applyGradients(tf.variableGrads(lossFn, varList).grads)); },
+    loss: () => { const l = tf.tidy(lossFn); const value = l.dataSync()[0]; l.dispose(); return value; },
+    dispose: () => { tf.dispose([...varList, X, Y]); optimizer.dispose(); },
+  };
+}
+
+/** The feed-forward network with tfjs-layers: dense layers, tanh hidden, linear output. */
+function ffnnLayers(w, data, weights) {
+  const { layers, N } = w.shape;
+  const U = layers.length - 1;
+  const model = tfl.sequential();
+  for (let k = 1; k <= U; k++) {
+    model.add(tfl.layers.dense({ units: layers[k], activation: k < U ? 'tanh' : 'linear', ...(k === 1 ? { inputShape: [layers[0]] } : {}) }));
+  }
+  const optimizer = tf.train.sgd(1e-5);
+  model.compile({ optimizer, loss: halfSumOfSquares([1]) });
+  for (let k = 1; k <= U; k++) {
+    model.layers[k - 1].setWeights([
+      tf.tensor2d(transpose(weights[`W${k}`], layers[k], layers[k - 1]), [layers[k - 1], layers[k]]), tf.tensor1d(weights[`b${k}`]),
+    ]);
+  }
+  const x = tf.tensor2d(data.inputs, [N, layers[0]]);
+  const y = tf.tensor2d(data.targets, [N, layers[U]]);
+  return {
+    setRate: (lr) => optimizer.setLearningRate(lr),
+    step: async () => { await model.trainOnBatch(x, y); },
+    loss: () => { const l = model.evaluate(x, y, { batchSize: N }); const value = l.dataSync()[0]; l.dispose(); return value; },
+    dispose: () => { tf.dispose([x, y]); model.dispose(); },
+  };
+}

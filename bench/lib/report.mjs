@@ -1,0 +1,139 @@
+// Tables from a run's results: one per workload, the agreement checks, and
+// the ratios between two runs. The same Markdown pipe tables go to the
+// console and to bench/results/*.md.
+import { describeMachine } from './machine.mjs';
+
+export function formatMs(ms) {
+  if (!Number.isFinite(ms)) return '—';
+  if (ms < 1) return ms.toFixed(3);
+  if (ms < 10) return ms.toFixed(2);
+  if (ms < 100) return ms.toFixed(1);
+  return ms.toFixed(0);
+}
+const formatGflops = (g) => (g >= 10 ? g.toFixed(1) : g.toFixed(2));
+const mib = (bytes) => (bytes === undefined || bytes === null ? '—' : (bytes / 2 ** 20).toFixed(bytes >= 10 * 2 ** 20 ? 0 : 1));
+const formatRatio = (x) => (x >= 10 ? x.toFixed(0) : x >= 2 ? x.toFixed(1) : x.toFixed(2));
+
+/** A Markdown pipe table, padded so that it also reads well in a terminal. */
+export function table(headers, rows, align = []) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const cell = (text, i) => (align[i] === 'right' ? String(text).padStart(widths[i]) : String(text).padEnd(widths[i]));
+  const line = (cells) => `| ${cells.map(cell).join(' | ')} |`;
+  const rule = `| ${widths.map((w, i) => (align[i] === 'right' ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`;
+  return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+/** The fastest rnnkit backend's median in a workload (the ratios' denominator). */
+function bestRnnkit(workload) {
+  const medians = workload.cells.filter((c) => c.id.startsWith('rnnkit-') && c.timing).map((c) => c.timing.medianMs);
+  return medians.length ? Math.min(...medians) : undefined;
+}
+
+/** One workload: median, spread, GFLOP/s, ratio to rnnkit's fastest backend, samples, memory. */
+export function workloadTable(workload, { bold = false } = {}) {
+  const best = bestRnnkit(workload);
+  const rows = workload.cells.map((c) => {
+    if (!c.timing) {
+      const why = c.error ? `error: ${c.error}` : c.check?.ok === false ? 'not timed: the agreement check failed' : 'not timed';
+      return [c.label, '—', '—', '—', '—', '—', mib(c.memory?.peakRssBytes), mib(c.memory?.wasmBytes), why];
+    }
+    const t = c.timing;
+    const isBest = c.id.startsWith('rnnkit-') && t.medianMs === best;
+    const median = formatMs(t.medianMs);
+    return [
+      c.label,
+      bold && isBest ? `**${median}**` : median,
+      `${formatMs(t.minMs)}–${formatMs(t.maxMs)}`,
+      formatGflops(c.gflops),
+      best ? `${formatRatio(t.medianMs / best)}×` : '—',
+      t.slow ? `${t.samples}*` : String(t.samples),
+      mib(c.memory?.peakRssBytes),
+      mib(c.memory?.wasmBytes),
+      c.note ?? '',
+    ];
+  });
+  return table(
+    ['implementation', 'median ms', 'min–max ms', 'GFLOP/s', 'time ÷ rnnkit best', 'samples', 'peak RSS MiB', 'wasm MiB', 'note'],
+    rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+  );
+}
+
+/** The agreement checks of one workload: what was compared, against the float64 reference; notes for brain.js. */
+export function checkTable(workload) {
+  const ref = workload.reference;
+  const notes = [];
+  const rows = workload.cells.filter((c) => c.check).map((c) => {
+    const k = c.check;
+    if (k.expectedToDiffer || k.gradient) {
+      const g = k.gradient;
+      const after = k.lossAfter3 !== undefined
+        ? `After 3 steps its loss is ${k.lossAfter3.toPrecision(6)} (reference ${ref.lossAfter3.toPrecision(6)}): different by design, `
+          + 'as its step is B per-sequence RMSProp updates, not one SGD update. '
+        : '';
+      notes.push(`${c.label}: ${after}The gradient of one sequence's loss at the start, from its own backward pass, against rnnkit's float64: `
+        + `W_in ${g.W_in.toExponential(1)}, W_rec ${g.W_rec.toExponential(1)}, W_out ${g.W_out.toExponential(1)} (worst |Δ| ÷ max |g|), `
+        + `but b_rec ${g.b_rec.toFixed(2)} and b_out ${g.b_out.toFixed(2)}: its add backward (addB) assigns deltas instead of adding them, `
+        + 'so a bias gradient keeps one time step\'s term only.');
+      return [c.label, 'at start', k.lossBefore.toPrecision(8), ref.lossBefore.toPrecision(8), k.lossBeforeRelativeDifference.toExponential(1), k.ok ? 'agrees (see note)' : 'DIFFERS'];
+    }
+    const training = k.compared === 'lossAfter3';
+    return [
+      c.label, training ? 'after 3 SGD steps' : 'at start', (training ? k.lossAfter3 : k.lossBefore).toPrecision(8),
+      k.expected?.toPrecision(8) ?? '—', k.relativeDifference?.toExponential(1) ?? '—', k.ok ? 'agrees' : 'DIFFERS',
+    ];
+  });
+  const caption = ref.lossAfter3 !== undefined
+    ? `reference (rnnkit float64): loss ${ref.lossBefore.toPrecision(8)} at start, ${ref.lossAfter3.toPrecision(8)} after 3 SGD steps`
+    : `reference (rnnkit float64): loss ${ref.lossBefore.toPrecision(8)}`;
+  const body = table(['implementation', 'loss', 'value', 'reference', 'relative difference', 'verdict'], rows,
+    ['left', 'left', 'right', 'right', 'right', 'left']);
+  return [caption, '', body, ...(notes.length ? ['', ...notes.map((n) => `- ${n}`)] : [])].join('\n');
+}
+
+export function header(run) {
+  return [
+    `Machine: ${describeMachine(run.machine)}.`,
+    `Load average (1 min): ${run.load.start} at the start, ${run.load.max} at most, ${run.load.end} at the end (${run.machine.cores} cores; this suite keeps one busy).`,
+    `Command: \`${run.command}\`  ·  ${run.date}  ·  ${Math.round(run.seconds)} s.`,
+    `Versions: ${Object.entries(run.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+  ].join('\n');
+}
+
+const FOOTNOTES = [
+  'median ms: median time of one step (tinybench, after a warm-up); GFLOP/s: nominal FLOPs of shared/BENCHMARKS.md ÷ the median;',
+  'time ÷ rnnkit best: the median over the fastest rnnkit backend\'s median (higher is slower); samples marked * are slow cells,',
+  'timed with fewer samples of ≥ 1 s each; peak RSS: the process that ran that one cell; wasm MiB: its WebAssembly memory.',
+];
+
+/** The whole run as Markdown: header, then a timing table and a check table per workload. */
+export function markdown(run) {
+  const parts = [`# rnnkit benchmarks${run.options.quick ? ' (quick run: smoke test, not for comparison)' : ''}`, '', header(run), '', FOOTNOTES.join('\n'), ''];
+  for (const w of run.workloads) {
+    parts.push(`## ${w.description}`, '', `Nominal ${(w.flops / 1e6).toFixed(1)} MFLOP per step. ${w.about}`, '', workloadTable(w, { bold: true }), '');
+    if (w.reference) parts.push('Agreement check: ' + checkTable(w), '');
+  }
+  return parts.join('\n');
+}
+
+/** Ratios of two runs' medians, workload by workload: new ÷ old (below 1 is faster). */
+export function compare(before, after) {
+  const parts = [`old: ${before.date}, ${describeMachine(before.machine)}`, `new: ${after.date}, ${describeMachine(after.machine)}`, ''];
+  const rows = [];
+  for (const w of after.workloads) {
+    const old = before.workloads.find((o) => o.name === w.name);
+    if (!old) continue;
+    for (const c of w.cells) {
+      const o = old.cells.find((x) => x.id === c.id);
+      if (!o?.timing || !c.timing) continue;
+      const ratio = c.timing.medianMs / o.timing.medianMs;
+      // Spreads that overlap mean the change is within run-to-run noise.
+      const overlap = c.timing.minMs <= o.timing.maxMs && o.timing.minMs <= c.timing.maxMs;
+      const verdict = overlap ? 'within spread' : ratio < 1 ? 'faster' : 'slower';
+      rows.push([w.name, c.label, formatMs(o.timing.medianMs), formatMs(c.timing.medianMs), `${ratio.toFixed(3)}×`, verdict]);
+    }
+  }
+  if (!rows.length) return parts.concat('No workload and implementation in common.').join('\n');
+  parts.push(table(['workload', 'implementation', 'old ms', 'new ms', 'new ÷ old', 'change'], rows,
+    ['left', 'left', 'right', 'right', 'right', 'left']));
+  return parts.join('\n');
+}

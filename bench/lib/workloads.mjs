@@ -1,0 +1,70 @@
+// The standard workloads of shared/BENCHMARKS.md: sizes, what one step does,
+// nominal FLOPs. (The data and starting weights are in data.mjs.)
+//
+// An Elman RNN, tanh hidden, identity output, MSE:
+//   a_t = W_rec·φ_{t−1} + W_in·x_t + b_rec,  φ_t = tanh(a_t),  y_t = W_out·φ_t + b_out,  φ_0 = 0
+//   L = (1/B)·Σ_b Σ_t ½‖y_t − target_t‖²   (many-to-many, no mask)
+// One training step = forward over the whole sequence + full BPTT + one plain SGD update.
+
+/** Sizes of BENCHMARKS.md (S, M, L) and a tiny one, where exact RTRL is practical. p = o everywhere (see sequenceData). */
+export const SIZES = {
+  tiny: { p: 4, r: 16, o: 4, T: 32, B: 16 },
+  S: { p: 16, r: 64, o: 16, T: 32, B: 16 },
+  M: { p: 64, r: 128, o: 64, T: 64, B: 32 },
+  L: { p: 128, r: 256, o: 128, T: 128, B: 32 },
+};
+
+/** Nominal FLOPs (BENCHMARKS.md): per (sequence, step), a multiply-add counts 2 and each of the three products runs forward, back to the weights and back to the inputs. */
+const perStep = ({ p, r, o }) => r * p + r * r + o * r;
+const trainFlops = (s) => 6 * s.B * s.T * perStep(s);
+const inferenceFlops = (s) => 2 * s.B * s.T * perStep(s);
+/** Exact RTRL, the dominant term: 2·B·T·r²·n with n = r·p + r² + r sensitivities per hidden unit. */
+const rtrlFlops = (s) => 2 * s.B * s.T * s.r * s.r * (s.r * s.p + s.r * s.r + s.r);
+
+/** The feed-forward workload: an MNIST-shaped MLP, tanh hidden layers, identity output, MSE, a batch of N rows. */
+export const FFNN = { layers: [784, 256, 256, 10], N: 256 };
+const ffnnFlops = ({ layers, N }) => 6 * N * layers.slice(1).reduce((sum, out, k) => sum + out * layers[k], 0);
+
+/** Truncated BPTT on a long sequence at size M: one step = one pass over T = 1024 steps, an SGD update after every chunk of k = 32. */
+export const TBPTT = { ...SIZES.M, T: 1024, k: 32 };
+
+/**
+ * Every workload: `kind` says what one timed step does, `flops` its nominal
+ * FLOPs, `checkRate` the SGD learning rate of the 3-step agreement check
+ * (large enough that 3 steps move the loss measurably).
+ */
+export const WORKLOADS = {
+  'S train': { kind: 'rnn-train', size: 'S', shape: SIZES.S, flops: trainFlops(SIZES.S), checkRate: 2e-3 },
+  'M train': { kind: 'rnn-train', size: 'M', shape: SIZES.M, flops: trainFlops(SIZES.M), checkRate: 5e-4 },
+  'L train': { kind: 'rnn-train', size: 'L', shape: SIZES.L, flops: trainFlops(SIZES.L), checkRate: 2e-4 },
+  'S inference': { kind: 'rnn-inference', size: 'S', shape: SIZES.S, flops: inferenceFlops(SIZES.S) },
+  'M inference': { kind: 'rnn-inference', size: 'M', shape: SIZES.M, flops: inferenceFlops(SIZES.M) },
+  'L inference': { kind: 'rnn-inference', size: 'L', shape: SIZES.L, flops: inferenceFlops(SIZES.L) },
+  'tiny RTRL train': { kind: 'rtrl-train', size: 'tiny', shape: SIZES.tiny, flops: rtrlFlops(SIZES.tiny), checkRate: 2e-3 },
+  'S RTRL train': { kind: 'rtrl-train', size: 'S', shape: SIZES.S, flops: rtrlFlops(SIZES.S), checkRate: 2e-3 },
+  'M TBPTT train': { kind: 'tbptt-train', size: 'M', shape: TBPTT, flops: trainFlops(TBPTT), checkRate: 1e-4 },
+  'FFNN train': { kind: 'ffnn-train', size: 'FFNN', shape: FFNN, flops: ffnnFlops(FFNN), checkRate: 1e-3 },
+};
+
+/** What one step of each kind of workload does, for the tables. */
+const ABOUT = {
+  'rnn-train': 'One step: forward over the whole sequence, full BPTT, one plain SGD update.',
+  'rnn-inference': 'One step: forward over the whole sequence and the loss; no gradient.',
+  'rtrl-train': 'One step: the exact gradient by RTRL (sensitivities carried forward), one SGD update. GFLOP/s counts the dominant term 2·B·T·r²·n. No peer implements RTRL.',
+  'tbptt-train': 'One step: one pass over the long sequences by truncated BPTT(k, k), an SGD update after every chunk (train() with algorithm tbptt). No peer has truncated BPTT built in.',
+  'ffnn-train': 'One step: forward, backprop and one SGD update on N rows; MSE on a linear output. brain.js has no comparable network (its output layer is always squashed).',
+};
+export const about = (name) => ABOUT[WORKLOADS[name].kind];
+
+/** What each workload is, in words, for the tables. */
+export function describe(name) {
+  const w = WORKLOADS[name];
+  const s = w.shape;
+  if (w.kind === 'ffnn-train') return `FFNN train (${s.layers.join('-')}, tanh, N ${s.N})`;
+  const shape = `p${s.p} r${s.r} o${s.o} T${s.T} B${s.B}`;
+  if (w.kind === 'tbptt-train') return `${name} (${shape}, k ${s.k}: ${s.T / s.k} updates per step)`;
+  return `${name} (${shape})`;
+}
+
+/** The SGD learning rate while timing: small, so that hundreds of steps stay finite (the cost of a step does not depend on it). */
+export const TIMING_RATE = 1e-5;

@@ -1,0 +1,245 @@
+// rnnkit beside its peers, in one run: every workload of shared/BENCHMARKS.md
+// on rnnkit's three backends and on TensorFlow.js and brain.js.
+//
+//   npm run bench                                  # the standard set (builds rnnkit, installs bench/ on first use)
+//   npm run bench -- --quick                       # a smoke run in seconds
+//   npm run bench -- --sizes=S,M --peers=tfjs-wasm # choose sizes, modes, backends, peers
+//   npm run bench -- --compare old.json new.json   # ratios per workload between two runs
+//   node bench/run.mjs --help                      # every option
+//
+// Each (workload, implementation) cell runs in a fresh process (worker.mjs),
+// one after another: it is first checked against a float64 reference, then
+// timed, and its peak memory is that process's own. Results go to the console
+// and to bench/results/<date>.json and .md.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WORKLOADS, describe, about } from './lib/workloads.mjs';
+import { BACKENDS, PEERS, peerSupports } from './lib/implementations.mjs';
+import { machine, load } from './lib/machine.mjs';
+import { markdown, workloadTable, checkTable, compare, header } from './lib/report.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+
+const HELP = `Usage: node bench/run.mjs [options]      (npm run bench -- [options])
+
+Workloads (shared/BENCHMARKS.md; see --list):
+  --sizes=tiny,S,M,L       sizes of the RNN workloads (default: all; tiny has RTRL only, TBPTT runs at M)
+  --modes=train,inference,rtrl,tbptt,ffnn
+                           kinds of workload (default: all)
+  --workloads="S train,M inference"
+                           exact workload names instead of --sizes/--modes
+Implementations:
+  --backends=wasm-simd,wasm-scalar,js
+                           rnnkit backends (default: all three)
+  --peers=LIST             peers, by id or prefix: ${Object.keys(PEERS).join(', ')};
+                           'tfjs', 'brain', 'all' (default) or 'none'
+Timing:
+  --quick                  smoke run (seconds): S train, S inference and tiny RTRL, short timing
+  --time=MS                minimum time per cell (default 1000)
+  --iterations=N           minimum samples per cell (default 10)
+  --max-cell-seconds=S     a cell whose N samples would take longer gets fewer (≥ 5), each ≥ 1 s (default 20)
+  --tolerance=X            relative loss difference the agreement check allows (default 1e-4)
+  --force                  time an implementation even when its agreement check fails
+Output:
+  --out=DIR                where the JSON and Markdown go (default bench/results)
+  --no-save                print only
+  --compare OLD.json NEW.json
+                           print new ÷ old per workload and implementation, and exit
+  --list                   print the workloads and implementations, and exit`;
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const option = (name, fallback) => {
+  const hit = argv.find((a) => a.startsWith(`--${name}=`));
+  return hit === undefined ? fallback : hit.slice(name.length + 3);
+};
+const list = (name, fallback) => option(name, fallback.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+
+if (flag('help') || flag('h')) { console.log(HELP); process.exit(0); }
+if (flag('compare')) {
+  const files = argv.slice(argv.indexOf('--compare') + 1).filter((a) => !a.startsWith('--'));
+  if (files.length !== 2) { console.error('--compare needs two result files: --compare old.json new.json'); process.exit(2); }
+  const [before, after] = files.map((f) => JSON.parse(readFileSync(f, 'utf8')));
+  console.log(compare(before, after));
+  process.exit(0);
+}
+if (flag('list')) {
+  for (const name of Object.keys(WORKLOADS)) console.log(`${describe(name).padEnd(58)} ${(WORKLOADS[name].flops / 1e6).toFixed(1)} MFLOP`);
+  console.log(`\nrnnkit backends: ${BACKENDS.join(', ')}\npeers: ${Object.keys(PEERS).join(', ')}`);
+  process.exit(0);
+}
+const known = ['help', 'h', 'quick', 'force', 'no-save', 'compare', 'list', 'sizes', 'modes', 'workloads', 'backends', 'peers', 'time', 'iterations', 'max-cell-seconds', 'tolerance', 'out'];
+for (const a of argv) {
+  const name = a.replace(/^--/, '').split('=')[0];
+  if (!a.startsWith('--') || !known.includes(name)) { console.error(`unknown option ${a}\n\n${HELP}`); process.exit(2); }
+}
+
+// --- What to run ------------------------------------------------------------
+const quick = flag('quick');
+const MODE_OF = { 'rnn-train': 'train', 'rnn-inference': 'inference', 'rtrl-train': 'rtrl', 'tbptt-train': 'tbptt', 'ffnn-train': 'ffnn' };
+let workloads;
+if (option('workloads')) {
+  workloads = list('workloads', []);
+  for (const w of workloads) if (!WORKLOADS[w]) { console.error(`unknown workload "${w}"; see --list`); process.exit(2); }
+} else if (quick && !option('sizes') && !option('modes')) {
+  workloads = ['S train', 'S inference', 'tiny RTRL train'];
+} else {
+  const sizes = list('sizes', ['tiny', 'S', 'M', 'L']);
+  const modes = list('modes', ['train', 'inference', 'rtrl', 'tbptt', 'ffnn']);
+  workloads = Object.keys(WORKLOADS).filter((name) => {
+    const w = WORKLOADS[name];
+    return modes.includes(MODE_OF[w.kind]) && (w.kind === 'ffnn-train' || sizes.includes(w.size));
+  });
+}
+const backends = list('backends', BACKENDS);
+for (const b of backends) if (!BACKENDS.includes(b)) { console.error(`unknown backend "${b}" (${BACKENDS.join(', ')})`); process.exit(2); }
+const peerArg = list('peers', ['all']);
+const peers = peerArg.includes('none') ? [] : Object.keys(PEERS).filter((id) => peerArg.some((p) => p === 'all' || id === p || id.startsWith(`${p}-`)));
+for (const p of peerArg) {
+  if (p !== 'all' && p !== 'none' && !Object.keys(PEERS).some((id) => id === p || id.startsWith(`${p}-`))) {
+    console.error(`unknown peer "${p}" (${Object.keys(PEERS).join(', ')})`);
+    process.exit(2);
+  }
+}
+const timing = quick
+  ? { minTime: Number(option('time', 100)), minIterations: Number(option('iterations', 3)), maxCellSeconds: Number(option('max-cell-seconds', 1)), minSlowIterations: 2, warmupTime: 50 }
+  : { minTime: Number(option('time', 1000)), minIterations: Number(option('iterations', 10)), maxCellSeconds: Number(option('max-cell-seconds', 20)), minSlowIterations: 5, warmupTime: 250 };
+const tolerance = Number(option('tolerance', 1e-4));
+
+// --- Prerequisites: a built rnnkit, and the peers installed in bench/ --------
+if (!existsSync(join(root, 'dist/index.js'))) {
+  console.error('rnnkit is not built: run `npm run build` first (or `npm run bench`, which builds it).');
+  process.exit(1);
+}
+let installSeconds;
+if (peers.length) installSeconds = ensurePeersInstalled();
+
+/** Installs bench/package.json's dependencies (from its lock file) when any is missing; returns the seconds it took, or undefined. */
+function ensurePeersInstalled() {
+  const manifest = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
+  const missing = Object.keys(manifest.dependencies).filter((name) => !existsSync(join(here, 'node_modules', name, 'package.json')));
+  if (!missing.length) return undefined;
+  console.log(`Installing the peers into bench/node_modules (missing: ${missing.join(', ')}) …`);
+  const start = Date.now();
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const ci = existsSync(join(here, 'package-lock.json')) ? 'ci' : 'install';
+  const r = spawnSync(npm, [ci, '--prefix', here, '--no-audit', '--no-fund'], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`npm ${ci} --prefix bench failed (exit ${r.status}); run it by hand, or leave the peers out with --peers=none.`);
+    process.exit(1);
+  }
+  const seconds = (Date.now() - start) / 1000;
+  console.log(`Installed in ${seconds.toFixed(1)} s.\n`);
+  return seconds;
+}
+
+// --- Versions -----------------------------------------------------------------
+/** A package's version, read from its package.json (bench/node_modules first, then the root's, as Node resolves). */
+const versionOf = (name) => {
+  for (const dir of [here, root]) {
+    const file = join(dir, 'node_modules', name, 'package.json');
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')).version;
+  }
+  return undefined;
+};
+const versions = { rnnkit: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version, tinybench: versionOf('tinybench') };
+if (peers.some((p) => p.startsWith('tfjs'))) versions['@tensorflow/tfjs'] = versionOf('@tensorflow/tfjs');
+if (peers.includes('brain-1.6.1')) versions['brain.js'] = versionOf('brain.js');
+if (peers.includes('brain-2.0.0-beta.24')) versions['brain.js (2)'] = versionOf('brain.js-2');
+
+// --- Run ----------------------------------------------------------------------
+const scratch = mkdtempSync(join(tmpdir(), 'rnnkit-bench-'));
+let cellCount = 0;
+/** Runs one cell in a fresh process and returns its result (or the error it died of). */
+function runCell(id, workload, mode, reference) {
+  const out = join(scratch, `${cellCount++}.json`);
+  const job = { id, workload, mode, reference, tolerance, timing, out, force: flag('force') };
+  const r = spawnSync(process.execPath, [join(here, 'worker.mjs'), JSON.stringify(job)], {
+    encoding: 'utf8', maxBuffer: 64 << 20, timeout: 15 * 60_000,
+  });
+  if (r.status !== 0 || !existsSync(out)) {
+    const lines = `${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim().split('\n');
+    // The thrown error's own line ("TypeError: …"), not the source line Node prints above it.
+    const message = lines.find((l) => /^\s*(\w*Error|error)\b.*:/.test(l)) ?? lines.find((l) => /Error/.test(l)) ?? lines.at(-1) ?? `exit ${r.status}`;
+    return { id, workload, label: id, error: message.trim().slice(0, 200), stderr: lines.slice(-20).join('\n') };
+  }
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
+
+const start = Date.now();
+const loads = [load()];
+const run = {
+  schema: 1,
+  date: new Date().toISOString(),
+  command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+  options: { quick, workloads, backends, peers, timing, tolerance },
+  machine: machine(),
+  versions,
+  installSeconds,
+  workloads: [],
+};
+console.log(`${header({ ...run, load: { start: loads[0], max: loads[0], end: loads[0] }, seconds: 0 }).split('\n').slice(0, 1)}`);
+console.log(`${workloads.length} workloads × (rnnkit ${backends.join(', ')}${peers.length ? `; ${peers.join(', ')}` : ''})\n`);
+if (loads[0] > 0.5) console.log(`Note: the load average is ${loads[0]} before starting; another process may be using the CPU. Medians resist some noise, but a quiet machine is best.\n`);
+
+let failures = 0;
+for (const name of workloads) {
+  const w = WORKLOADS[name];
+  const ids = [...backends.map((b) => `rnnkit-${b}`), ...peers.filter((p) => peerSupports(p, name))];
+  process.stdout.write(`${describe(name)}\n  reference (rnnkit float64) … `);
+  const ref = runCell('rnnkit-float64', name, 'reference', null);
+  if (ref.error) { console.log(`failed: ${ref.error}`); failures++; continue; }
+  const reference = ref.check;
+  console.log(`loss ${reference.lossBefore.toPrecision(6)}${reference.lossAfter3 !== undefined ? ` → ${reference.lossAfter3.toPrecision(6)} after 3 steps` : ''}`);
+  const entry = { name, description: describe(name), about: about(name), kind: w.kind, flops: w.flops, reference, cells: [] };
+  for (const id of ids) {
+    process.stdout.write(`  ${id.padEnd(22)} `);
+    const cell = runCell(id, name, 'measure', reference);
+    loads.push(load());
+    entry.cells.push(cell);
+    if (cell.error) { failures++; console.log(`failed: ${cell.error}`); continue; }
+    const k = cell.check;
+    const agreement = k.expectedToDiffer
+      ? `start loss ${k.ok ? 'agrees' : 'DIFFERS'}; after 3 steps differs by design`
+      : `${k.ok ? 'agrees' : 'DIFFERS'} (${k.relativeDifference.toExponential(1)})`;
+    if (!k.ok) failures++;
+    const t = cell.timing;
+    console.log(t
+      ? `${t.medianMs.toFixed(3).padStart(10)} ms  ${cell.gflops.toFixed(2).padStart(6)} GFLOP/s  n=${t.samples}${t.slow ? '*' : ''}  check: ${agreement}${cell.leakedTensors ? `  (leaked ${cell.leakedTensors} tensors)` : ''}`
+      : `not timed; check: ${agreement}`);
+  }
+  run.workloads.push(entry);
+  console.log('');
+}
+loads.push(load());
+run.seconds = (Date.now() - start) / 1000;
+run.load = { start: loads[0], max: Math.max(...loads), end: loads.at(-1) };
+rmSync(scratch, { recursive: true, force: true });
+
+// --- Report ---------------------------------------------------------------------
+console.log(header(run), '\n');
+for (const w of run.workloads) {
+  console.log(`${w.description}: ${(w.flops / 1e6).toFixed(1)} MFLOP per step\n${workloadTable(w)}\n`);
+}
+console.log('Agreement checks (from the same weights and data, against rnnkit in float64):\n');
+for (const w of run.workloads) console.log(`${w.name} — ${checkTable(w)}\n`);
+if (run.load.max > run.machine.cores * 0.75) {
+  console.log(`Warning: the load average reached ${run.load.max} on ${run.machine.cores} cores: something else was running; re-run on a quiet machine before quoting these figures.\n`);
+}
+if (!flag('no-save')) {
+  const dir = option('out', join(here, 'results'));
+  mkdirSync(dir, { recursive: true });
+  const stamp = run.date.replace(/:/g, '-').replace(/\..*$/, '');
+  const base = join(dir, `${stamp}${quick ? '-quick' : ''}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(run, null, 1)}\n`);
+  writeFileSync(`${base}.md`, markdown(run));
+  console.log(`Saved ${relative(process.cwd(), base)}.json and .md (compare two runs with --compare old.json new.json).`);
+}
+if (failures) {
+  console.log(`${failures} cell(s) failed or disagreed with the reference.`);
+  process.exit(1);
+}

@@ -1,0 +1,49 @@
+// The size budget. Each published entry is bundled and minified with esbuild,
+// then gzipped (zlib's default level, as a server sends it), two ways:
+//   whole:   everything the entry exports (what bundlephobia would show);
+//   typical: what an app that trains an RNN keeps after tree-shaking
+//            (ElmanRNN, sequenceBatch, train, and with them the wasm kernels).
+// The default entry embeds both wasm builds; the .wasm file that the workerd and
+// edge-light entries import is counted on its own line. Exits non-zero when a
+// budget is exceeded or the JS-only entry is not the smaller. 1 kB = 1000 bytes.
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const TYPICAL = 'ElmanRNN, sequenceBatch, train';
+const entries = [
+  // [name, file, budget for whole, budget for typical] (kB, min+gzip)
+  ['rnnkit (default, wasm embedded)', 'dist/index.js', 60, 50],
+  ['rnnkit/js', 'dist/js.js', 40, 30],
+  ['rnnkit (workerd/edge-light)', 'dist/workerd.js', 40, 30],
+];
+
+async function minGzip(stdin) {
+  const result = await build({
+    stdin: { contents: stdin, resolveDir: process.cwd(), loader: 'js' },
+    bundle: true, minify: true, write: false, format: 'esm', platform: 'neutral', logLevel: 'error',
+    external: ['*.wasm', '*.wasm?module'],
+  });
+  return gzipSync(result.outputFiles[0].contents).length;
+}
+
+const kB = (bytes) => (bytes / 1000).toFixed(1);
+const failures = [];
+const sizes = {};
+console.log('entry                              whole (budget)     typical (budget)');
+for (const [name, file, wholeBudget, typicalBudget] of entries) {
+  const whole = await minGzip(`export * from './${file}';`);
+  const typical = await minGzip(`export { ${TYPICAL} } from './${file}';`);
+  sizes[file] = { whole, typical };
+  if (whole > wholeBudget * 1000) failures.push(`${name}: whole ${kB(whole)} kB > ${wholeBudget} kB`);
+  if (typical > typicalBudget * 1000) failures.push(`${name}: typical ${kB(typical)} kB > ${typicalBudget} kB`);
+  console.log(`${name.padEnd(34)} ${`${kB(whole)} kB (${wholeBudget})`.padEnd(18)} ${kB(typical)} kB (${typicalBudget})`);
+}
+for (const kind of ['whole', 'typical']) {
+  if (sizes['dist/js.js'][kind] >= sizes['dist/index.js'][kind]) failures.push(`rnnkit/js is not smaller than rnnkit (${kind})`);
+}
+const wasm = readFileSync('dist/rnnkit-simd.wasm');
+console.log(`dist/rnnkit-simd.wasm (imported by workerd/edge-light): ${kB(wasm.length)} kB, ${kB(gzipSync(wasm).length)} kB gzip`);
+console.log('min+gzip, kB = 1000 bytes; typical = export { ' + TYPICAL + ' }');
+for (const failure of failures) console.error(`over budget: ${failure}`);
+process.exit(failures.length ? 1 : 0);

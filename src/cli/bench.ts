@@ -1,0 +1,64 @@
+import { getBackend, type BackendName } from '../backend/index.js';
+import { createSequenceBatch } from '../data/sequence-batch.js';
+import { ElmanRNN } from '../model/rnn.js';
+import { Random } from '../model/random.js';
+import { createOptimizer } from '../train/optimizer.js';
+import type { Command } from './commands.js';
+import { choiceFlag, numberFlag, parseFlags } from './io.js';
+
+const SIZES = {
+  S: { p: 16, r: 64, o: 16, T: 32, B: 16 },
+  M: { p: 64, r: 128, o: 64, T: 64, B: 32 },
+  L: { p: 128, r: 256, o: 128, T: 128, B: 32 },
+} as const;
+
+const usage = `usage: rnnkit bench [--size S|M|L] [--backend all|wasm-simd|wasm-scalar|js] [--seconds 2]
+
+Times one training step (forward + full BPTT + SGD) of the standard workloads
+(shared/BENCHMARKS.md) on this machine, for each backend: the median over
+repeated steps for about --seconds each, with GFLOP/s. For the full suite beside
+TensorFlow.js and brain.js, run \`npm run bench\` in a clone of the repository.`;
+
+/** A quick, dependency-free benchmark of rnnkit's own backends (medians of timed steps). */
+export const benchCommand: Command = {
+  summary: "time a training step on each backend (the repository's `npm run bench` adds the peers)",
+  usage,
+  async run(args, io) {
+    const { values } = parseFlags(args, { size: { type: 'string' }, backend: { type: 'string' }, seconds: { type: 'string' } });
+    const size = choiceFlag('size', values.size, 'M', ['S', 'M', 'L'] as const);
+    const which = choiceFlag('backend', values.backend, 'all', ['all', 'wasm-simd', 'wasm-scalar', 'js'] as const);
+    const seconds = numberFlag('seconds', values.seconds, 2, { min: 0.1 });
+    const { p, r, o, T, B } = SIZES[size];
+    const rng = new Random(1);
+    const batch = createSequenceBatch({
+      size: B, steps: T, inputSize: p, targetSize: o,
+      inputs: Float32Array.from({ length: B * T * p }, () => rng.gaussian()),
+      targets: Float32Array.from({ length: B * T * o }, () => rng.gaussian()),
+    });
+    const flops = 6 * B * T * (r * p + r * r + o * r);
+    const all = Int32Array.from({ length: B }, (_, i) => i);
+    io.out(`size ${size} (p ${p}, r ${r}, o ${o}, T ${T}, B ${B}), Node ${process.version}`);
+    io.out('backend        median ms   GFLOP/s   steps timed');
+    const names: BackendName[] = which === 'all' ? ['wasm-simd', 'wasm-scalar', 'js'] : [which];
+    for (const name of names) {
+      let backend;
+      try { backend = getBackend(name); } catch { io.out(`${name.padEnd(14)} unavailable`); continue; }
+      const model = new ElmanRNN({ inputSize: p, hiddenSize: r, outputSize: o, backend });
+      const sgd = createOptimizer({ type: 'sgd', learningRate: 1e-4 });
+      const step = () => { model.loadExamples(batch, all); model.lossAndGradients(); sgd.step(model); };
+      for (let i = 0; i < 3; i++) step(); // warm-up: compilation and caches
+      const times: number[] = [];
+      const end = performance.now() + seconds * 1000;
+      while (times.length < 5 || (performance.now() < end && times.length < 10_000)) {
+        const t0 = performance.now();
+        step();
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      const median = times[times.length >> 1]!;
+      io.out(`${name.padEnd(14)} ${median.toFixed(median < 10 ? 3 : 1).padStart(9)}   ${(flops / median / 1e6).toFixed(2).padStart(7)}   ${String(times.length).padStart(11)}`);
+      model.dispose();
+    }
+    return 0;
+  },
+};

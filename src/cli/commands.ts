@@ -1,0 +1,59 @@
+import { RnnkitError } from '../errors.js';
+import { benchCommand } from './bench.js';
+import { infoCommand } from './info.js';
+import { UsageError, type IO } from './io.js';
+import { sampleCommand } from './sample.js';
+import { trainCommand } from './train.js';
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(args: string[], io: IO): Promise<number>;
+}
+
+export const commands: Record<string, Command> = {
+  train: trainCommand,
+  sample: sampleCommand,
+  bench: benchCommand,
+  info: infoCommand,
+};
+
+function overview(all: Record<string, Command>): string {
+  const width = Math.max(...Object.keys(all).map((n) => n.length));
+  return [
+    'usage: rnnkit <command> [options]     (rnnkit <command> --help for its options)',
+    '',
+    ...Object.entries(all).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
+/** Runs one command line; returns the exit code (0 ok, 1 failed, 2 bad usage, 130 interrupted). */
+export async function run(argv: string[], all: Record<string, Command>, io: IO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(overview(all));
+    return name === undefined ? 2 : 0;
+  }
+  const command = all[name];
+  if (!command) {
+    io.err(`rnnkit: unknown command "${name}"\n\n${overview(all)}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`rnnkit ${name}: ${error.message}\n\n${command.usage}`);
+      return 2;
+    }
+    if (error instanceof RnnkitError) {
+      io.err(`rnnkit ${name}: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,22 @@
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { fromBinary, fromJSON, toBinary, toJSON, type SavedModel } from '../model/serialize.js';
+import { UsageError } from './io.js';
+
+/** Saves as JSON, or binary when the name ends in .rnnk; written to a temporary file and renamed, so a crash never leaves half a file. */
+export function saveModel(path: string, model: SavedModel): void {
+  const data = path.endsWith('.rnnk') ? toBinary(model) : toJSON(model);
+  writeFileSync(`${path}.tmp`, data);
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Loads a model file, JSON or binary (told apart by the "RNNK" magic bytes). */
+export function loadModel(path: string): SavedModel {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read the model file "${path}": ${(error as Error).message}`);
+  }
+  if (bytes.subarray(0, 4).toString('latin1') === 'RNNK') return fromBinary(new Uint8Array(bytes));
+  return fromJSON(bytes.toString('utf8'));
+}

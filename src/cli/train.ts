@@ -1,0 +1,237 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { BackendName } from '../backend/index.js';
+import type { SequenceBatch } from '../data/sequence-batch.js';
+import { splitSequences } from '../data/split.js';
+import { textDataset } from '../data/text.js';
+import { forecastWindows } from '../data/time-series.js';
+import { DivergenceError } from '../errors.js';
+import { ACTIVATIONS, type Activation, type LossName, type OutputFunction } from '../model/functions.js';
+import { ElmanRNN } from '../model/rnn.js';
+import { TASKS } from '../tasks/index.js';
+import { REBER_SYMBOLS } from '../tasks/reber.js';
+import type { SequenceTask, TaskReport } from '../tasks/task.js';
+import type { GradientSpec } from '../train/gradient-algorithm.js';
+import type { OptimizerSpec } from '../train/optimizer.js';
+import { trainAsync } from '../train/train.js';
+import type { Command } from './commands.js';
+import { choiceFlag, numberFlag, parseFlags, UsageError, type IO } from './io.js';
+import { lossCurveSvg } from './loss-curve.js';
+import { saveModel } from './model-file.js';
+import { Progress } from './progress.js';
+
+const usage = `usage: rnnkit train (--task NAME | --text FILE | --csv FILE) [options]
+
+data (one of):
+  --task NAME          a generated task: ${Object.keys(TASKS).join(', ')}
+  --text FILE          a character model of a text file (next-character prediction)
+  --csv FILE           forecasting a numeric CSV series (rows = time, columns = variables)
+      --steps T        text: characters per training window (default 64)
+      --window T       csv: past values per window (default 32)
+      --horizon H      csv: how far ahead to forecast (default 1)
+model and training:
+  --hidden N           hidden units (default: the task's, 128 for text, 32 for csv)
+  --activation F       tanh (default), sigmoid, relu, identity
+  --algorithm A        bptt (default), tbptt:K (truncated, update every K steps), rtrl
+  --optimizer O        adam (default), sgd, momentum
+  --lr X               learning rate (default 0.003 for adam, 0.05 otherwise)
+  --batch N            sequences per update (default 32)
+  --epochs N           passes over the data (default: the task's, 10 for text and csv)
+  --clip X             clip the global gradient norm (default 1; 0 = off)
+  --backend B          auto (default), wasm-simd, wasm-scalar, js
+  --seed N             initialisation and shuffling seed (default 1)
+output:
+  --out FILE           the model (default rnnkit-model.json; .rnnk for binary), saved after every epoch
+  --curve FILE         the loss curve as SVG (default: the model's name + .loss.svg)
+
+Ctrl-C stops after the current step and keeps the last checkpoint.`;
+
+interface Prepared {
+  description: string;
+  train: SequenceBatch;
+  validation: SequenceBatch;
+  model: { inputSize: number; outputSize: number; output: OutputFunction; loss: LossName };
+  hiddenSize: number;
+  epochs: number;
+  metadata: Record<string, unknown>;
+  evaluate?: (model: ElmanRNN) => TaskReport;
+}
+
+export const trainCommand: Command = {
+  summary: 'train an RNN on a generated task, a text or a CSV series, and save it',
+  usage,
+  async run(args, io) {
+    const { values } = parseFlags(args, {
+      task: { type: 'string' }, text: { type: 'string' }, csv: { type: 'string' },
+      steps: { type: 'string' }, window: { type: 'string' }, horizon: { type: 'string' },
+      hidden: { type: 'string' }, activation: { type: 'string' }, algorithm: { type: 'string' },
+      optimizer: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
+      clip: { type: 'string' }, backend: { type: 'string' }, seed: { type: 'string' },
+      out: { type: 'string' }, curve: { type: 'string' },
+    });
+    const sources = [values.task, values.text, values.csv].filter((v) => v !== undefined);
+    if (sources.length !== 1) throw new UsageError('give exactly one of --task, --text or --csv');
+    const seed = numberFlag('seed', values.seed, 1, { integer: true });
+    const data = prepare(values, seed);
+    const activation = choiceFlag('activation', values.activation, 'tanh', ACTIVATIONS) as Activation;
+    const hiddenSize = numberFlag('hidden', values.hidden, data.hiddenSize, { min: 1, integer: true });
+    const epochs = numberFlag('epochs', values.epochs, data.epochs, { min: 1, integer: true });
+    const batchSize = numberFlag('batch', values.batch, 32, { min: 1, integer: true });
+    const algorithm = parseAlgorithm(values.algorithm);
+    const optimizerName = choiceFlag('optimizer', values.optimizer, 'adam', ['adam', 'sgd', 'momentum'] as const);
+    const learningRate = numberFlag('lr', values.lr, optimizerName === 'adam' ? 0.003 : 0.05, { min: 0 });
+    const optimizer: OptimizerSpec = optimizerName === 'momentum' ? { type: 'momentum', learningRate } : { type: optimizerName, learningRate };
+    const clip = numberFlag('clip', values.clip, 1, { min: 0 });
+    const backend = choiceFlag('backend', values.backend, 'auto', ['auto', 'wasm-simd', 'wasm-scalar', 'js'] as const) as BackendName | 'auto';
+    const out = values.out ?? 'rnnkit-model.json';
+    const curve = values.curve ?? `${out.replace(/\.(json|rnnk)$/, '')}.loss.svg`;
+
+    const model = new ElmanRNN({ ...data.model, hiddenSize, activation, seed, backend });
+    model.metadata = data.metadata;
+    io.out(`data: ${data.description}; ${data.train.size} training and ${data.validation.size} validation sequences of ${data.train.steps} steps`);
+    io.out(`model: Elman RNN ${data.model.inputSize}→${hiddenSize}→${data.model.outputSize}, ${activation}, ${data.model.output}/${data.model.loss}, ` +
+      `${model.parameterCount} parameters; backend ${model.backend.name}; ${typeof algorithm === 'string' ? algorithm : `tbptt k=${(algorithm as { k: number }).k}`}, ${optimizerName} lr ${learningRate}`);
+    if (data.evaluate) io.out(`before training: ${describeReport(data.evaluate(model))}`);
+
+    const controller = new AbortController();
+    const onInterrupt = () => controller.abort();
+    process.once('SIGINT', onInterrupt);
+    const stepsPerEpoch = Math.ceil(data.train.size / batchSize) * (typeof algorithm === 'object' && 'k' in algorithm ? Math.ceil(data.train.steps / algorithm.k) : 1);
+    const progress = new Progress(process.stdout, stepsPerEpoch * epochs);
+    const stepLosses: number[] = [], validationLosses: number[] = [];
+    let result;
+    try {
+      result = await trainAsync(model, data.train, {
+        epochs, batchSize, optimizer, algorithm, seed, validation: data.validation, signal: controller.signal,
+        ...(clip > 0 ? { clipNorm: clip } : {}),
+        onStep: (s) => { stepLosses.push(s.loss); progress.step(s.step, s.epoch, epochs, s.loss, s.elapsedMs); },
+        onEpoch: (e) => {
+          validationLosses.push(e.validationLoss!);
+          saveModel(out, model);
+          const metric = data.evaluate ? `  ${describeReport(data.evaluate(model))}` : '';
+          progress.line(`epoch ${e.epoch}/${epochs}  train ${e.loss.toFixed(4)}  validation ${e.validationLoss!.toFixed(4)}  ${(e.elapsedMs / 1000).toFixed(1)} s${metric}`);
+        },
+      });
+    } catch (error) {
+      if (error instanceof DivergenceError) {
+        saveModel(out, model);
+        io.err(`${error.message}\nThe last finite weights are saved in ${out}.`);
+        return 1;
+      }
+      throw error;
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+    }
+    writeCurve(curve, data.description, stepLosses, validationLosses, stepsPerEpoch);
+    if (result.aborted) {
+      saveModel(out, model);
+      io.out(`\ninterrupted after ${result.steps} steps: the model as of the last step is saved in ${out}; loss curve in ${curve}`);
+      return 130;
+    }
+    if (data.evaluate) io.out(`after training: ${describeReport(data.evaluate(model))}`);
+    io.out(`saved ${out} and the loss curve ${curve} (${result.steps} steps, ${(result.elapsedMs / 1000).toFixed(1)} s)`);
+    return 0;
+  },
+};
+
+function prepare(values: Record<string, string | boolean | undefined>, seed: number): Prepared {
+  if (typeof values.task === 'string') {
+    const entry = TASKS[values.task];
+    if (!entry) throw new UsageError(`--task: expected one of ${Object.keys(TASKS).join(', ')}, got "${values.task}"`);
+    const task: SequenceTask = entry.make(seed);
+    const metadata: Record<string, unknown> = { task: task.name };
+    if (task.name === 'reber') metadata.vocabulary = [...REBER_SYMBOLS];
+    return {
+      description: task.description, train: task.train, validation: task.test, model: task.model,
+      hiddenSize: entry.hiddenSize, epochs: entry.epochs, metadata, evaluate: (m) => task.evaluate(m),
+    };
+  }
+  if (typeof values.text === 'string') {
+    const text = readText(values.text);
+    const steps = numberFlag('steps', values.steps as string | undefined, 64, { min: 1, integer: true });
+    const { batch, vocabulary } = textDataset(text, { steps });
+    const { train, validation } = splitSequences(batch, { validation: 0.1, seed });
+    const V = vocabulary.size;
+    return {
+      description: `${text.length} characters of ${values.text} (${V} distinct)`, train, validation,
+      model: { inputSize: V, outputSize: V, output: 'softmax', loss: 'cross-entropy' },
+      hiddenSize: 128, epochs: 10, metadata: { vocabulary: vocabulary.toJSON() },
+    };
+  }
+  const rows = readCsv(values.csv as string);
+  const window = numberFlag('window', values.window as string | undefined, 32, { min: 1, integer: true });
+  const horizon = numberFlag('horizon', values.horizon as string | undefined, 1, { min: 1, integer: true });
+  const { train, validation, standardizer } = forecastWindows(rows, { window, horizon, validation: 0.2 });
+  const width = rows[0]!.length;
+  return {
+    description: `${rows.length} rows × ${width} columns of ${values.csv as string}, forecasting ${horizon} ahead`,
+    train, validation: validation!,
+    model: { inputSize: width, outputSize: width, output: 'identity', loss: 'mse' },
+    hiddenSize: 32, epochs: 10, metadata: { csv: { window, horizon, mean: Array.from(standardizer.mean), std: Array.from(standardizer.std) } },
+  };
+}
+
+function parseAlgorithm(value: string | undefined): GradientSpec {
+  if (value === undefined || value === 'bptt') return 'bptt';
+  if (value === 'rtrl') return 'rtrl';
+  const match = /^tbptt:(\d+)$/.exec(value);
+  if (match && Number(match[1]) >= 1) return { type: 'tbptt', k: Number(match[1]) };
+  throw new UsageError(`--algorithm: expected bptt, rtrl or tbptt:K (K ≥ 1), got "${value}"`);
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--text: cannot read "${path}": ${(error as Error).message}`);
+  }
+}
+
+/** Numeric CSV rows; a first line that is not numeric is taken as a header. */
+function readCsv(path: string): number[][] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--csv: cannot read "${path}": ${(error as Error).message}`);
+  }
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const rows = lines.map((l) => l.split(',').map((c) => Number(c.trim())));
+  if (rows.length && rows[0]!.some((v) => Number.isNaN(v))) rows.shift();
+  rows.forEach((row, i) => {
+    const bad = row.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new UsageError(`--csv: row ${i + 1}, column ${bad + 1} is not a finite number`);
+    if (row.length !== rows[0]!.length) throw new UsageError(`--csv: row ${i + 1} has ${row.length} columns, the first has ${rows[0]!.length}`);
+  });
+  if (rows.length < 2) throw new UsageError(`--csv: expected at least 2 numeric rows in "${path}"`);
+  return rows;
+}
+
+export function describeReport(r: TaskReport): string {
+  const extra = Object.entries(r.extra).filter(([, v]) => Number.isFinite(v)).map(([k, v]) => `, ${k} ${v.toFixed(3)}`).join('');
+  return `${r.metric} ${r.value.toFixed(4)} (baseline ${r.baseline.toFixed(4)}: ${r.baselineName})${extra}`;
+}
+
+function writeCurve(path: string, title: string, steps: number[], validation: number[], stepsPerEpoch: number): void {
+  // Validation is measured once per epoch: place it at each epoch's last step.
+  const perStep = new Array<number>(steps.length).fill(NaN);
+  validation.forEach((v, e) => { perStep[Math.min(steps.length - 1, (e + 1) * stepsPerEpoch - 1)] = v; });
+  const series = [{ name: 'training loss (per step)', values: steps }];
+  const points = perStep.map((v, i) => (Number.isFinite(v) ? i : -1)).filter((i) => i >= 0);
+  if (points.length) series.push({ name: 'validation loss (per epoch)', values: interpolate(perStep) });
+  writeFileSync(path, lossCurveSvg(title, series));
+}
+
+/** Fills the gaps between per-epoch points linearly so the line is continuous. */
+function interpolate(values: number[]): number[] {
+  const out = values.slice();
+  let last = -1;
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i]!)) continue;
+    if (last >= 0) for (let j = last + 1; j < i; j++) out[j] = out[last]! + ((out[i]! - out[last]!) * (j - last)) / (i - last);
+    else for (let j = 0; j < i; j++) out[j] = NaN;
+    last = i;
+  }
+  return out;
+}
+
+export type { IO };

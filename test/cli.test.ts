@@ -1,0 +1,92 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/* The command-line tool, end to end: the built program, spawned as a user would run it. */
+const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
+const dir = mkdtempSync(join(tmpdir(), 'rnnkit-cli-'));
+const rnnkit = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error('dist/cli/main.js is missing: run `npm run build` (npm test does)');
+});
+
+describe('rnnkit (the CLI)', () => {
+  it('train → save → sample on a text file', () => {
+    writeFileSync(join(dir, 'text.txt'), 'the cat sat on the mat. '.repeat(60));
+    const trained = rnnkit('train', '--text', 'text.txt', '--steps', '16', '--epochs', '3', '--hidden', '24', '--out', 'chars.json');
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/backend wasm-simd/);
+    expect(trained.stdout).toMatch(/epoch 3\/3 {2}train [\d.]+ {2}validation [\d.]+/);
+    const saved = JSON.parse(readFileSync(join(dir, 'chars.json'), 'utf8'));
+    expect(saved.metadata.vocabulary).toEqual([' ', '.', 'a', 'c', 'e', 'h', 'm', 'n', 'o', 's', 't']);
+    expect(readFileSync(join(dir, 'chars.loss.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<polyline[\s\S]*<\/svg>$/);
+    const sampled = rnnkit('sample', 'chars.json', '--length', '40', '--prime', 'the ', '--seed', '3');
+    expect(sampled.status, sampled.stderr).toBe(0);
+    const line = sampled.stdout.trim();
+    expect(line.startsWith('the ')).toBe(true);
+    expect(line.length).toBe(44);
+    expect([...line].every((c) => ' .acehmnost'.includes(c))).toBe(true);
+  });
+
+  it('trains a generated task with truncated BPTT and beats its baseline', () => {
+    const r = rnnkit('train', '--task', 'echo', '--algorithm', 'tbptt:8', '--epochs', '15', '--out', 'echo.rnnk', '--backend', 'js');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/backend js; tbptt k=8/);
+    const accuracy = Number(/after training: accuracy ([\d.]+)/.exec(r.stdout)![1]);
+    expect(accuracy).toBeGreaterThan(0.9); // a coin flip gets 0.5
+    expect(readFileSync(join(dir, 'echo.rnnk')).subarray(0, 4).toString()).toBe('RNNK');
+  });
+
+  it('info says which backend and why', () => {
+    const r = rnnkit('info');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/backend: wasm-simd \(the fastest available\)/);
+  });
+
+  it('bad flags and arguments: a clear message and a non-zero exit code', () => {
+    const unknown = rnnkit('train', '--task', 'echo', '--epoch', '3');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/rnnkit train: Unknown option '--epoch'/);
+    expect(unknown.stderr).toMatch(/usage: rnnkit train/);
+    const badValue = rnnkit('train', '--task', 'echo', '--lr', 'fast');
+    expect(badValue.status).toBe(2);
+    expect(badValue.stderr).toMatch(/--lr: expected a number ≥ 0, got "fast"/);
+    expect(rnnkit('train', '--task', 'nope').stderr).toMatch(/--task: expected one of adding, reber, copy, echo, sine, got "nope"/);
+    expect(rnnkit('train').stderr).toMatch(/give exactly one of --task, --text or --csv/);
+    expect(rnnkit('train', '--task', 'echo', '--algorithm', 'tbptt:0').stderr).toMatch(/--algorithm: expected bptt, rtrl or tbptt:K/);
+    expect(rnnkit('frobnicate').status).toBe(2);
+    expect(rnnkit('sample', 'missing.json').stderr).toMatch(/cannot read the model file "missing.json"/);
+    writeFileSync(join(dir, 'corrupt.json'), '{"format":"rnnkit","version":99}');
+    const corrupt = rnnkit('sample', 'corrupt.json');
+    expect(corrupt.status).toBe(1);
+    expect(corrupt.stderr).toMatch(/version/);
+  });
+
+  it('--help for every command', () => {
+    for (const command of ['train', 'sample', 'bench', 'info']) {
+      const r = rnnkit(command, '--help');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^usage: rnnkit ${command}`));
+    }
+  });
+
+  it('Ctrl-C stops cleanly and keeps the last checkpoint', async () => {
+    const child = spawn(process.execPath, [CLI, 'train', '--task', 'adding', '--epochs', '200', '--out', 'stopped.json'], { cwd: dir });
+    let stdout = '', sent = false;
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        // One Ctrl-C only: a second one force-quits, as in most command-line programs.
+        if (!sent && /epoch 1\/200/.test(stdout)) { sent = true; child.kill('SIGINT'); resolve(); }
+      });
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    expect(stdout).toMatch(/interrupted after \d+ steps: the model as of the last step is saved in stopped.json/);
+    const saved = JSON.parse(readFileSync(join(dir, 'stopped.json'), 'utf8'));
+    expect(saved.kind).toBe('elman-rnn');
+  });
+});

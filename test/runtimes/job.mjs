@@ -1,0 +1,50 @@
+// The training job every runtime runs: a tiny Elman RNN (2→8→1, tanh, Adam)
+// learns to output, at each step, the mean of the previous step's two inputs.
+// 16 sequences of 12 steps, all from fixed seeds; 40 full-batch steps. Plain
+// JavaScript over the public API, so it loads unchanged in Node, Bun, Deno,
+// workerd, a page and a worker.
+
+export const STEPS = 40;
+
+/** Runs the job on one rnnkit module namespace; what it reports is JSON-safe. */
+export function trainingJob(rnnkit) {
+  const { ElmanRNN, Random, sequenceBatch, train, backendInfo } = rnnkit;
+  const random = new Random(42);
+  const inputs = [];
+  const targets = [];
+  for (let b = 0; b < 16; b++) {
+    const xs = [];
+    const ys = [];
+    let previous = [0, 0];
+    for (let t = 0; t < 12; t++) {
+      const x = [random.uniform(-1, 1), random.uniform(-1, 1)];
+      xs.push(x);
+      ys.push([(previous[0] + previous[1]) / 2]);
+      previous = x;
+    }
+    inputs.push(xs);
+    targets.push(ys);
+  }
+  const batch = sequenceBatch({ inputs, targets });
+  const model = new ElmanRNN({ inputSize: 2, hiddenSize: 8, outputSize: 1, seed: 7 });
+  const result = train(model, batch, { epochs: STEPS, shuffle: false, optimizer: { type: 'adam', learningRate: 0.02 } });
+  return {
+    runtime: runtime(),
+    backend: model.backend.name,
+    fallbacks: backendInfo().fallbacks,
+    steps: result.steps,
+    firstLoss: result.history[0].loss,
+    loss: result.history[result.history.length - 1].loss,
+  };
+}
+
+/** Which runtime this is, by what each one alone defines. */
+function runtime() {
+  const g = globalThis;
+  if (g.Bun) return `Bun ${g.Bun.version}`;
+  if (g.Deno) return `Deno ${g.Deno.version.deno}`;
+  if (g.navigator?.userAgent === 'Cloudflare-Workers') return 'workerd';
+  if (g.process?.versions?.node) return `Node ${g.process.versions.node}`;
+  const chrome = /(?:Headless)?Chrome\/[\d.]+/.exec(g.navigator?.userAgent ?? '');
+  return chrome ? chrome[0] : (g.navigator?.userAgent ?? 'unknown');
+}

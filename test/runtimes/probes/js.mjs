@@ -1,0 +1,5 @@
+// ESM import of the JS-only entry; prints the job's report.
+import * as rnnkit from 'rnnkit/js';
+import { trainingJob } from './job.mjs';
+
+console.log(JSON.stringify(trainingJob(rnnkit)));

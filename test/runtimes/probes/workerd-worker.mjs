@@ -1,0 +1,16 @@
+// A Cloudflare worker that runs the job per request. In workerd, 'rnnkit' is
+// the package's workerd entry: a module of that name in the config, or what
+// a bundler picks with the workerd condition. Its kernels come from the
+// rnnkit-simd.wasm module.
+import * as rnnkit from 'rnnkit';
+import { trainingJob } from './job.mjs';
+
+export default {
+  async fetch() {
+    try {
+      return Response.json(trainingJob(rnnkit));
+    } catch (error) {
+      return Response.json({ error: String(error?.stack ?? error) }, { status: 500 });
+    }
+  },
+};

@@ -1,0 +1,115 @@
+// Runs the same training job (job.mjs) in every runtime rnnkit is meant to be
+// embedded in, from the packed tarball installed in a scratch project, and
+// checks each final loss against the one Node computes on the same backend.
+// One line per runtime, then "N passed, M failed"; exits non-zero on failure.
+// Run after `npm run build` (npm run test:runtimes does both).
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { CHROMIUM, runChromium } from './chromium.mjs';
+import { STEPS } from './job.mjs';
+import { lastJson, run } from './processes.mjs';
+import { scratchProject } from './scratch.mjs';
+import { runWorkerd } from './workerd.mjs';
+
+const repo = new URL('../..', import.meta.url).pathname;
+const require = createRequire(import.meta.url);
+
+/**
+ * How far a loss may be from Node's on the same backend, relatively. The wasm
+ * kernels compute the same float32 operations everywhere; what may differ is
+ * the JS around them (Math.pow in Adam's bias correction, Math.exp/tanh in the
+ * js backend), by an ulp of float64 that float32 rounding mostly absorbs. So
+ * far every runtime has matched Node exactly.
+ */
+const TOLERANCE = 1e-5;
+
+/** A binary from its platform package, so no postinstall download or link is needed. */
+function binary(platformPath, fallback) {
+  try { return require.resolve(platformPath); } catch { return require.resolve(fallback); }
+}
+
+/** Runs one case; a thrown error becomes its report. */
+const timed = async (fn) => {
+  const started = performance.now();
+  let report;
+  try {
+    report = await fn();
+  } catch (error) {
+    report = { error: String(error?.stack ?? error).split('\n').slice(0, 3).join(' | ') };
+  }
+  return { seconds: (performance.now() - started) / 1000, ...report };
+};
+
+const { dir, installMs } = await scratchProject(repo);
+console.log(`packed and installed in a scratch project (${(installMs / 1000).toFixed(1)} s): ${dir}`);
+const inScratch = (command, args, env = {}) => async () =>
+  lastJson(await run(command, args, { cwd: dir, env: { ...process.env, ...env }, timeoutMs: 120_000 }));
+
+const bun = binary('@oven/bun-linux-x64/bin/bun', 'bun/bin/bun.exe');
+const deno = binary('@deno/linux-x64-glibc/deno', 'deno/deno');
+const denoEnv = { DENO_DIR: join(dir, '.deno'), DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
+
+// [label, expected backend, how to run it, an extra check]; the first Node run on each backend is the reference.
+const refusedWasm = (pattern) => (r) => (pattern.test(r.fallbacks[0]?.reason) ? undefined : `expected wasm-simd refused (${pattern}), got ${JSON.stringify(r.fallbacks)}`);
+const cases = [
+  ['node: ESM import of rnnkit', 'wasm-simd', inScratch(process.execPath, ['default.mjs'])],
+  ['node: ESM import of rnnkit/js', 'js', inScratch(process.execPath, ['js.mjs']), refusedWasm(/ships no wasm kernels/)],
+  ['node: CJS require of rnnkit', 'wasm-simd', inScratch(process.execPath, ['default.cjs'])],
+  ['node: CJS require of rnnkit/js', 'js', inScratch(process.execPath, ['js.cjs']), refusedWasm(/ships no wasm kernels/)],
+  ['bun: ESM import of rnnkit', 'wasm-simd', inScratch(bun, ['default.mjs'])],
+  ['bun: CJS require of rnnkit', 'wasm-simd', inScratch(bun, ['default.cjs'])],
+  ['deno: ESM import of rnnkit', 'wasm-simd', inScratch(deno, ['run', '--quiet', '--no-prompt', '--allow-read', '--allow-env', 'default.mjs'], denoEnv)],
+  ['workerd: modules config, workerd entry', 'wasm-simd', () => runWorkerd(dir, 'modules')],
+  ['workerd: bundled as by wrangler, workerd entry', 'wasm-simd', () => runWorkerd(dir, 'bundled')],
+  ['workerd: default entry, bytes refused', 'js', () => runWorkerd(dir, 'default'), refusedWasm(/disallowed by embedder/)],
+];
+// One browser for the three pages; each page's report carries its own time.
+const pages = [
+  ['chromium: page, CSP with wasm-unsafe-eval', '/wasm/page.html', 'wasm-simd'],
+  ['chromium: page, strict CSP', '/strict/page.html', 'js', refusedWasm(/CompileError/)],
+  ['chromium: Web Worker', '/wasm/worker.html', 'wasm-simd', (r) => (r.inWorker ? undefined : 'did not run in a worker')],
+];
+let browser;
+for (const [label, , expected, check] of pages) {
+  cases.push([label, expected, async () => {
+    if (!existsSync(CHROMIUM)) return { error: `${CHROMIUM} not found (apt-get install chromium)` };
+    browser ??= runChromium(dir, Object.fromEntries(pages.map(([l, path]) => [l, path])));
+    return (await browser)[label];
+  }, check]);
+}
+
+/** What is wrong with a report, or undefined. */
+function problem(report, expected, reference, check) {
+  if (report.error) return report.error;
+  if (report.backend !== expected) return `backend ${report.backend}, expected ${expected} (${JSON.stringify(report.fallbacks)})`;
+  if (report.steps !== STEPS) return `${report.steps} steps, expected ${STEPS}`;
+  if (!(report.loss < report.firstLoss / 2)) return `did not learn: loss ${report.firstLoss} → ${report.loss}`;
+  if (reference && Math.abs(report.loss - reference.loss) > TOLERANCE * reference.loss) {
+    return `loss ${report.loss} differs from Node's ${reference.loss} on ${expected}`;
+  }
+  return check?.(report);
+}
+
+const references = {};
+const results = [];
+for (const [label, expected, go, check] of cases) {
+  const report = await timed(go);
+  const fromNode = label.startsWith('node:');
+  const reference = references[expected];
+  const wrong = !reference && !fromNode ? report.error ?? `no Node result on ${expected} to compare with` : problem(report, expected, reference, check);
+  if (!wrong && !reference && fromNode) references[expected] = report;
+  const delta = reference && !wrong ? ` (Δ ${(report.loss - reference.loss).toExponential(1)} from node)` : reference ? '' : ' (the reference)';
+  const why = report.backend === 'js' && report.fallbacks?.length ? `; wasm-simd refused: ${report.fallbacks[0].reason.slice(0, 110)}` : '';
+  results.push({ label, expected, ok: !wrong, report, problem: wrong });
+  console.log(wrong
+    ? `FAIL ${label.padEnd(46)} ${wrong}`
+    : `ok   ${label.padEnd(46)} ${report.runtime.padEnd(24)} ${report.backend.padEnd(9)} loss ${report.loss.toPrecision(7)}${delta}, ${report.seconds.toFixed(1)} s${why}`);
+}
+
+rmSync(dir, { recursive: true, force: true });
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+if (process.env.CI) writeFileSync(join(repo, 'runtime-results.json'), JSON.stringify({ passed, failed, results }, null, 2));
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;
