@@ -76,7 +76,7 @@ function rnnOps(w, data, weights) {
   // Time-major rows: rows t·B … t·B + B − 1 are step t.
   const X = tf.tensor2d(data.inputsTM, [T * B, p]);
   const Y = tf.tensor2d(data.targetsTM, [T * B, o]);
-  const lossFn = () => {
+  const outputs = () => {
     const projected = tf.split(tf.add(tf.matMul(X, v.W_in), v.b_rec), T, 0);
     const states = [];
     let h = tf.tanh(projected[0]); // φ_0 = 0: the first step has no recurrent term
@@ -85,9 +85,9 @@ function rnnOps(w, data, weights) {
       h = tf.tanh(tf.add(projected[t], tf.matMul(h, v.W_rec)));
       states.push(h);
     }
-    const y = tf.add(tf.matMul(tf.concat(states, 0), v.W_out), v.b_out);
-    return tf.mul(tf.sum(tf.squaredDifference(y, Y)), 0.5 / B);
+    return tf.add(tf.matMul(tf.concat(states, 0), v.W_out), v.b_out); // [T·B, o]
   };
+  const lossFn = () => tf.mul(tf.sum(tf.squaredDifference(outputs(), Y)), 0.5 / B);
   const optimizer = tf.train.sgd(1e-5);
   return {
     setRate: (lr) => optimizer.setLearningRate(lr),
@@ -99,9 +99,24 @@ function rnnOps(w, data, weights) {
           optimizer.applyGradients(grads);
         });
       },
-    loss: () => { const l = tf.tidy(lossFn); const value = l.dataSync()[0]; l.dispose(); return value; },
+    loss: () => accurateLoss(outputs, Y, B),
     dispose: () => { tf.dispose([...varList, X, Y]); optimizer.dispose(); },
   };
+}
+
+/**
+ * The check's loss from the model's own outputs (its forward pass): per-row
+ * sums in tfjs, their total in float64. (tfjs wasm's one-shot float32 sum
+ * over all B·T·o terms is off by ~2e-4 at size L: rounding in the final
+ * reduction, not a difference in what was trained.)
+ */
+function accurateLoss(outputs, Y, count) {
+  const rows = tf.tidy(() => tf.sum(tf.squaredDifference(outputs(), Y), 1));
+  const sums = rows.dataSync();
+  rows.dispose();
+  let total = 0;
+  for (let i = 0; i < sums.length; i++) total += sums[i];
+  return (0.5 * total) / count;
 }
 
 /** The per-sequence loss the layers model minimises: Σ_t ½‖y_t − target_t‖²; tfjs averages it over the batch. */
@@ -123,13 +138,14 @@ function rnnLayers(w, data, weights) {
   model.layers[1].setWeights([tf.tensor2d(transpose(weights.W_out, o, r), [r, o]), tf.tensor1d(weights.b_out)]);
   const x = tf.tensor3d(data.inputs, [B, T, p]);
   const y = tf.tensor3d(data.targets, [B, T, o]);
+  const yRows = tf.reshape(y, [B * T, o]);
   return {
     setRate: (lr) => optimizer.setLearningRate(lr),
     step: w.kind === 'rnn-inference'
       ? () => { tf.tidy(() => model.predict(x, { batchSize: B })).dispose(); }
       : async () => { await model.trainOnBatch(x, y); },
-    loss: () => { const l = model.evaluate(x, y, { batchSize: B }); const value = l.dataSync()[0]; l.dispose(); return value; },
-    dispose: () => { tf.dispose([x, y]); model.dispose(); },
+    loss: () => accurateLoss(() => tf.reshape(model.predict(x, { batchSize: B }), [B * T, o]), yRows, B),
+    dispose: () => { tf.dispose([x, y, yRows]); model.dispose(); },
   };
 }
 
@@ -144,20 +160,21 @@ function ffnnOps(w, data, weights) {
   }
   const X = tf.tensor2d(data.inputs, [N, layers[0]]);
   const Y = tf.tensor2d(data.targets, [N, layers[U]]);
-  const lossFn = () => {
+  const outputs = () => {
     let h = X;
     for (let k = 0; k < U; k++) {
       const z = tf.add(tf.matMul(h, W[k]), b[k]);
       h = k < U - 1 ? tf.tanh(z) : z;
     }
-    return tf.mul(tf.sum(tf.squaredDifference(h, Y)), 0.5 / N);
+    return h;
   };
+  const lossFn = () => tf.mul(tf.sum(tf.squaredDifference(outputs(), Y)), 0.5 / N);
   const optimizer = tf.train.sgd(1e-5);
   const varList = [...W, ...b];
   return {
     setRate: (lr) => optimizer.setLearningRate(lr),
     step: () => { tf.tidy(() => optimizer.applyGradients(tf.variableGrads(lossFn, varList).grads)); },
-    loss: () => { const l = tf.tidy(lossFn); const value = l.dataSync()[0]; l.dispose(); return value; },
+    loss: () => accurateLoss(outputs, Y, N),
     dispose: () => { tf.dispose([...varList, X, Y]); optimizer.dispose(); },
   };
 }
@@ -182,7 +199,7 @@ function ffnnLayers(w, data, weights) {
   return {
     setRate: (lr) => optimizer.setLearningRate(lr),
     step: async () => { await model.trainOnBatch(x, y); },
-    loss: () => { const l = model.evaluate(x, y, { batchSize: N }); const value = l.dataSync()[0]; l.dispose(); return value; },
+    loss: () => accurateLoss(() => model.predict(x, { batchSize: N }), y, N),
     dispose: () => { tf.dispose([x, y]); model.dispose(); },
   };
 }

@@ -1,5 +1,6 @@
 import { RnnkitError } from '../errors.js';
 import { benchCommand } from './bench.js';
+import { diagnoseCommand } from './diagnose.js';
 import { infoCommand } from './info.js';
 import { UsageError, type IO } from './io.js';
 import { sampleCommand } from './sample.js';
@@ -16,6 +17,11 @@ export const commands: Record<string, Command> = {
   sample: sampleCommand,
   bench: benchCommand,
   info: infoCommand,
+  diagnose: {
+    summary: 'how gradients flow through a saved model: temporal Jacobians, bounds, gradient by lag',
+    usage: 'usage: rnnkit diagnose MODEL [options]   (rnnkit diagnose --help for them all)',
+    run: (args, io) => diagnoseCommand(args, io),
+  },
 };
 
 function overview(all: Record<string, Command>): string {
@@ -39,7 +45,7 @@ export async function run(argv: string[], all: Record<string, Command>, io: IO):
     io.err(`rnnkit: unknown command "${name}"\n\n${overview(all)}`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if ((rest.includes('--help') || rest.includes('-h')) && name !== 'diagnose') {
     io.out(command.usage);
     return 0;
   }
