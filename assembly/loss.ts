@@ -3,8 +3,11 @@ import { at, get, put, BINARY_CROSS_ENTROPY, CROSS_ENTROPY, CROSS_ENTROPY_INDEX,
 /**
  * Loss of `rows` output rows and, unless dz is 0, ∂L/∂z (F's Jacobian applied).
  * Each row counts mask·scale times (mask 0 = no mask). Per-row work is O(o),
- * far below the matrix products, so it is scalar and computed in f64 like the
- * JS twin (src/kernels/js/loss.ts, where the formulas are explained).
+ * far below the matrix products, so it is scalar; sums are f64 like the JS
+ * twin (src/kernels/js/loss.ts, where the formulas are explained), but exp and
+ * log are the f32 ones: AssemblyScript's f64 exp/log/log1p carry ~10 KB of
+ * lookup tables, a quarter of the compressed module, for no accuracy that
+ * float32 training can see (the parity suite holds at 2e-5).
  */
 export function lossForwardBackward(
   z: usize, y: usize, target: usize, mask: usize, dz: usize,
@@ -41,8 +44,8 @@ export function lossForwardBackward(
       let max = -Infinity;
       for (let k = 0; k < outSize; k++) max = Math.max(max, <f64>get(zr, k));
       let sum: f64 = 0;
-      for (let k = 0; k < outSize; k++) sum += Math.exp(<f64>get(zr, k) - max);
-      const logSumExp = max + Math.log(sum);
+      for (let k = 0; k < outSize; k++) sum += <f64>Mathf.exp(<f32>(<f64>get(zr, k) - max));
+      const logSumExp = max + <f64>Mathf.log(<f32>sum);
       if (loss == CROSS_ENTROPY_INDEX) {
         const c = <i32>get(target, r);
         rowLoss = logSumExp - <f64>get(zr, c);
@@ -64,7 +67,7 @@ export function lossForwardBackward(
       const tr = at(target, r * outSize);
       for (let k = 0; k < outSize; k++) {
         const zk = <f64>get(zr, k), tau = <f64>get(tr, k);
-        rowLoss += (zk > 0 ? zk : 0) - tau * zk + Math.log1p(Math.exp(-Math.abs(zk)));
+        rowLoss += (zk > 0 ? zk : 0) - tau * zk + <f64>Mathf.log1p(Mathf.exp(<f32>-Math.abs(zk)));
         if (dz != 0) put(dr, k, <f32>(<f64>get(yr, k) - tau));
       }
     }

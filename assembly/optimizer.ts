@@ -47,8 +47,9 @@ export function adamUpdate(
   param: usize, grad: usize, m: usize, v: usize, n: i32,
   lr: f32, beta1: f32, beta2: f32, epsilon: f32, step: i32, weightDecay: f32,
 ): void {
-  const correction1 = <f32>(1 - Math.pow(<f64>beta1, <f64>step));
-  const correction2 = <f32>(1 - Math.pow(<f64>beta2, <f64>step));
+  // f32 pow: the f64 one would bring its lookup tables into the module (see loss.ts).
+  const correction1: f32 = 1 - Mathf.pow(beta1, <f32>step);
+  const correction2: f32 = 1 - Mathf.pow(beta2, <f32>step);
   const c1: f32 = <f32>1 / correction1, c2: f32 = <f32>1 / correction2;
   let i = 0;
   if (ASC_FEATURE_SIMD) {

@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 const TYPICAL = 'ElmanRNN, sequenceBatch, train';
 const entries = [
   // [name, file, budget for whole, budget for typical] (kB, min+gzip)
-  ['rnnkit (default, wasm embedded)', 'dist/index.js', 60, 50],
+  ['rnnkit (default, wasm embedded)', 'dist/index.js', 50, 50],
   ['rnnkit/js', 'dist/js.js', 40, 30],
   ['rnnkit (workerd/edge-light)', 'dist/workerd.js', 40, 30],
 ];
