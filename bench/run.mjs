@@ -42,7 +42,7 @@ Timing:
   --time=MS                minimum time per cell (default 1000)
   --iterations=N           minimum samples per cell (default 10)
   --max-cell-seconds=S     a cell whose N samples would take longer gets fewer (≥ 5), each ≥ 1 s (default 20)
-  --tolerance=X            relative loss difference the agreement check allows (default 1e-4)
+  --tolerance=X            relative loss difference the agreement check allows (default 1e-5)
   --force                  time an implementation even when its agreement check fails
 Output:
   --out=DIR                where the JSON and Markdown go (default bench/results)
@@ -108,7 +108,7 @@ for (const p of peerArg) {
 const timing = quick
   ? { minTime: Number(option('time', 100)), minIterations: Number(option('iterations', 3)), maxCellSeconds: Number(option('max-cell-seconds', 1)), minSlowIterations: 2, warmupTime: 50 }
   : { minTime: Number(option('time', 1000)), minIterations: Number(option('iterations', 10)), maxCellSeconds: Number(option('max-cell-seconds', 20)), minSlowIterations: 5, warmupTime: 250 };
-const tolerance = Number(option('tolerance', 1e-4));
+const tolerance = Number(option('tolerance', 1e-5));
 
 // --- Prerequisites: a built rnnkit, and the peers installed in bench/ --------
 if (!existsSync(join(root, 'dist/index.js'))) {
@@ -151,6 +151,12 @@ if (peers.some((p) => p.startsWith('tfjs'))) versions['@tensorflow/tfjs'] = vers
 if (peers.includes('brain-1.6.1')) versions['brain.js'] = versionOf('brain.js');
 if (peers.includes('brain-2.0.0-beta.24')) versions['brain.js (2)'] = versionOf('brain.js-2');
 
+/** The rnnkit commit measured ('-dirty' if the work tree had changes), or undefined outside a git checkout. */
+function gitDescribe() {
+  const r = spawnSync('git', ['describe', '--always', '--dirty'], { cwd: root, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
 // --- Run ----------------------------------------------------------------------
 const scratch = mkdtempSync(join(tmpdir(), 'rnnkit-bench-'));
 let cellCount = 0;
@@ -175,7 +181,9 @@ const loads = [load()];
 const run = {
   schema: 1,
   date: new Date().toISOString(),
-  command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+  // The command that reproduces the run (where the files went does not change it).
+  command: `npm run bench${argv.filter((a) => !a.startsWith('--out=')).map((a) => ` ${/\s/.test(a) ? `"${a}"` : a}`).join('').replace(/^ /, ' -- ')}`,
+  commit: gitDescribe(),
   options: { quick, workloads, backends, peers, timing, tolerance },
   machine: machine(),
   versions,

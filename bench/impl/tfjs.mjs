@@ -1,9 +1,8 @@
 // TensorFlow.js 4.22 as a peer, on its wasm backend (XNNPACK, SIMD; Node gets
 // one thread: tfjs turns wasm threads off under Node) and its cpu backend
 // (plain JS). Two formulations of the same network, loss and SGD:
-//   ops    — tf ops + tf.variableGrads + tf.train.sgd: the fastest we found.
-//            The input projection of all T steps is one product, and so is
-//            the output layer; only W_rec·φ runs step by step.
+//   ops    — tf ops + tf.variableGrads + tf.train.sgd: the fastest
+//            formulation we found on each backend (see rnnOps).
 //   layers — tf.layers.simpleRNN + dense, compiled with SGD and trainOnBatch:
 //            what users write.
 // Both minimise exactly L = (1/B)·Σ_b Σ_t ½‖y_t − target_t‖² (a custom loss
@@ -45,10 +44,11 @@ export async function create(variant, workload, data, weights) {
   const w = WORKLOADS[workload];
   const made = w.kind === 'ffnn-train'
     ? (formulation === 'ops' ? ffnnOps(w, data, weights) : ffnnLayers(w, data, weights))
-    : (formulation === 'ops' ? rnnOps(w, data, weights) : rnnLayers(w, data, weights));
+    : (formulation === 'ops' ? rnnOps(w, data, weights, backend) : rnnLayers(w, data, weights));
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = backend === 'wasm' ? `, ${simd ? 'SIMD' : 'no SIMD'}, ${wasmModule.getThreadsCount()} thread(s)` : '';
-  const how = formulation === 'ops' ? 'tf ops + variableGrads' : w.kind === 'rnn-inference' ? 'layers, predict' : 'layers + trainOnBatch';
+  const inference = w.kind === 'rnn-inference';
+  const how = formulation === 'ops' ? (inference ? 'tf ops' : 'tf ops + variableGrads') : inference ? 'layers, predict' : 'layers + trainOnBatch';
   return {
     label: `tfjs ${tf.version.tfjs} ${backend}, ${how}`,
     detail: `@tensorflow/tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}${threads}`,
@@ -60,10 +60,17 @@ export async function create(variant, workload, data, weights) {
 
 /**
  * The RNN with tf ops, weights stored [in, out] as tfjs users keep them (no
- * transposes in the products): all T input projections in one product, then
- * T recurrent steps, then all T outputs in one product.
+ * transposes in the products), inputs and targets held as one [B, ·] tensor
+ * per step (made once, before timing). Per backend, the faster of the two
+ * formulations we measured:
+ * - wasm: step by step, each step's input product, recurrence and output
+ *   (batching the input or output products over all T steps needs tf.split or
+ *   tf.unstack, whose slices cost more than they save on wasm: 1.0 s vs 1.4 s
+ *   per L step);
+ * - cpu: all T input projections in one product, then T recurrent steps,
+ *   then all T outputs in one product (a few % faster there).
  */
-function rnnOps(w, data, weights) {
+function rnnOps(w, data, weights, backend) {
   const { p, r, o, T, B } = w.shape;
   const v = {
     W_in: tf.variable(tf.tensor2d(transpose(weights.W_in, r, p), [p, r])),
@@ -76,10 +83,28 @@ function rnnOps(w, data, weights) {
   // Time-major rows: rows t·B … t·B + B − 1 are step t.
   const X = tf.tensor2d(data.inputsTM, [T * B, p]);
   const Y = tf.tensor2d(data.targetsTM, [T * B, o]);
-  const outputs = () => {
-    const projected = tf.split(tf.add(tf.matMul(X, v.W_in), v.b_rec), T, 0);
+  const Xs = Array.from({ length: T }, (_, t) => tf.tensor2d(data.inputsTM.subarray(t * B * p, (t + 1) * B * p), [B, p]));
+  const Ys = Array.from({ length: T }, (_, t) => tf.tensor2d(data.targetsTM.subarray(t * B * o, (t + 1) * B * o), [B, o]));
+
+  // wasm: step by step. Returns the loss, and the outputs y_t when asked (for the check).
+  const stepwise = (keep) => {
+    let h = null, loss = null;
+    for (let t = 0; t < T; t++) {
+      let a = tf.add(tf.matMul(Xs[t], v.W_in), v.b_rec);
+      if (h) a = tf.add(a, tf.matMul(h, v.W_rec)); // φ_0 = 0: the first step has no recurrent term
+      h = tf.tanh(a);
+      const y = tf.add(tf.matMul(h, v.W_out), v.b_out);
+      if (keep) keep.push(y);
+      const l = tf.sum(tf.squaredDifference(y, Ys[t]));
+      loss = loss ? tf.add(loss, l) : l;
+    }
+    return tf.mul(loss, 0.5 / B);
+  };
+  // cpu: the input and output products batched over all steps.
+  const batchedOutputs = () => {
+    const projected = tf.unstack(tf.reshape(tf.add(tf.matMul(X, v.W_in), v.b_rec), [T, B, r]));
     const states = [];
-    let h = tf.tanh(projected[0]); // φ_0 = 0: the first step has no recurrent term
+    let h = tf.tanh(projected[0]);
     states.push(h);
     for (let t = 1; t < T; t++) {
       h = tf.tanh(tf.add(projected[t], tf.matMul(h, v.W_rec)));
@@ -87,7 +112,8 @@ function rnnOps(w, data, weights) {
     }
     return tf.add(tf.matMul(tf.concat(states, 0), v.W_out), v.b_out); // [T·B, o]
   };
-  const lossFn = () => tf.mul(tf.sum(tf.squaredDifference(outputs(), Y)), 0.5 / B);
+  const lossFn = backend === 'wasm' ? () => stepwise(null) : () => tf.mul(tf.sum(tf.squaredDifference(batchedOutputs(), Y)), 0.5 / B);
+  const outputs = backend === 'wasm' ? () => { const ys = []; stepwise(ys); return tf.concat(ys, 0); } : batchedOutputs;
   const optimizer = tf.train.sgd(1e-5);
   return {
     setRate: (lr) => optimizer.setLearningRate(lr),
@@ -100,7 +126,7 @@ function rnnOps(w, data, weights) {
         });
       },
     loss: () => accurateLoss(outputs, Y, B),
-    dispose: () => { tf.dispose([...varList, X, Y]); optimizer.dispose(); },
+    dispose: () => { tf.dispose([...varList, X, Y, ...Xs, ...Ys]); optimizer.dispose(); },
   };
 }
 

@@ -94,7 +94,7 @@ export function header(run) {
   return [
     `Machine: ${describeMachine(run.machine)}.`,
     `Load average (1 min): ${run.load.start} at the start, ${run.load.max} at most, ${run.load.end} at the end (${run.machine.cores} cores; this suite keeps one busy).`,
-    `Command: \`${run.command}\`  ·  ${run.date}  ·  ${Math.round(run.seconds)} s.`,
+    `Command: \`${run.command}\`${run.commit ? ` at rnnkit ${run.commit}` : ''}  ·  ${run.date}  ·  ${Math.round(run.seconds)} s.`,
     `Versions: ${Object.entries(run.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
   ].join('\n');
 }
