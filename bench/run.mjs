@@ -207,7 +207,9 @@ for (const name of workloads) {
   for (const id of ids) {
     process.stdout.write(`  ${id.padEnd(22)} `);
     const cell = runCell(id, name, 'measure', reference);
-    loads.push(load());
+    // The load average just after the cell: above ~1 (this suite's own process), something else was running meanwhile.
+    cell.loadAfter = load();
+    loads.push(cell.loadAfter);
     entry.cells.push(cell);
     if (cell.error) { failures++; console.log(`failed: ${cell.error}`); continue; }
     const k = cell.check;

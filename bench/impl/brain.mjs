@@ -15,7 +15,6 @@ import { createRequire } from 'node:module';
 import { WORKLOADS } from '../lib/workloads.mjs';
 
 const require = createRequire(import.meta.url);
-export const VARIANTS = ['1.6.1', '2.0.0-beta.24'];
 const PACKAGES = { '1.6.1': 'brain.js', '2.0.0-beta.24': 'brain.js-2' };
 
 function tanhRnnClass(brain) {

@@ -1,11 +1,9 @@
 // rnnkit on each of its backends, and the float64 reference every
 // implementation is checked against (the JS kernels in float64).
 import {
-  ElmanRNN, FeedForwardNetwork, createSequenceBatch, createRowBatch, createOptimizer, computeGradients, train, getBackend,
+  ElmanRNN, FeedForwardNetwork, createSequenceBatch, createRowBatch, createOptimizer, computeGradients, train,
 } from '../../dist/index.js';
 import { WORKLOADS } from '../lib/workloads.mjs';
-
-export const VARIANTS = ['wasm-simd', 'wasm-scalar', 'js', 'float64'];
 
 /**
  * A workload on one rnnkit backend. `variant` is a backend name, or 'float64'
@@ -54,8 +52,3 @@ export function create(variant, workload, data, weights) {
   };
 }
 
-/** Whether a variant runs here (a wasm backend can be missing); the reason if not. */
-export function unavailable(variant) {
-  if (variant === 'js' || variant === 'float64') return undefined;
-  try { getBackend(variant); return undefined; } catch (error) { return error.message; }
-}

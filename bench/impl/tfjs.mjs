@@ -14,7 +14,6 @@ import { dirname, join } from 'node:path';
 import { WORKLOADS } from '../lib/workloads.mjs';
 
 const require = createRequire(import.meta.url);
-export const VARIANTS = ['wasm-ops', 'wasm-layers', 'cpu-ops', 'cpu-layers'];
 
 let tf, tfl, wasmModule;
 /** Loads tfjs (the union package users install: core, layers, gradients, cpu backend) and switches to the backend; the wasm binaries come from the npm package itself. */
