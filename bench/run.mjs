@@ -63,9 +63,24 @@ if (flag('help') || flag('h')) { console.log(HELP); process.exit(0); }
 if (flag('compare')) {
   const files = argv.slice(argv.indexOf('--compare') + 1).filter((a) => !a.startsWith('--'));
   if (files.length !== 2) { console.error('--compare needs two result files: --compare old.json new.json'); process.exit(2); }
-  const [before, after] = files.map((f) => JSON.parse(readFileSync(f, 'utf8')));
+  const [before, after] = files.map(readRun);
   console.log(compare(before, after));
   process.exit(0);
+}
+/** A results file written by this runner, or exit 2 naming the file and what is wrong with it. */
+function readRun(file) {
+  let run;
+  try {
+    run = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    console.error(`--compare: cannot read ${file}: ${error.message}`);
+    process.exit(2);
+  }
+  if (!Array.isArray(run?.workloads) || typeof run.date !== 'string' || !run.machine) {
+    console.error(`--compare: ${file} is not a result file of bench/run.mjs (expected "date", "machine" and "workloads")`);
+    process.exit(2);
+  }
+  return run;
 }
 if (flag('list')) {
   for (const name of Object.keys(WORKLOADS)) console.log(`${describe(name).padEnd(58)} ${(WORKLOADS[name].flops / 1e6).toFixed(1)} MFLOP`);
