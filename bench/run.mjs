@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { WORKLOADS, describe, about } from './lib/workloads.mjs';
 import { BACKENDS, PEERS, peerSupports } from './lib/implementations.mjs';
 import { machine, load } from './lib/machine.mjs';
-import { markdown, workloadTable, checkTable, compare, header } from './lib/report.mjs';
+import { markdown, workloadTable, checkTable, compare, header, summaryTable } from './lib/report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -49,6 +49,7 @@ Output:
   --no-save                print only
   --compare OLD.json NEW.json
                            print new ÷ old per workload and implementation, and exit
+  --report RUN.json        print a saved run's summary and rewrite its .md beside it, and exit
   --list                   print the workloads and implementations, and exit`;
 
 const argv = process.argv.slice(2);
@@ -82,12 +83,22 @@ function readRun(file) {
   }
   return run;
 }
+if (flag('report')) {
+  // Re-render a saved run (e.g. after a change to the tables): its .md is rewritten beside it.
+  const file = argv.slice(argv.indexOf('--report') + 1).find((a) => !a.startsWith('--'));
+  if (!file) { console.error('--report needs a result file: --report run.json'); process.exit(2); }
+  const saved = readRun(file);
+  const md = file.replace(/\.json$/, '') + '.md';
+  writeFileSync(md, markdown(saved));
+  console.log(`${header(saved)}\n\nSummary: median ms per step (GFLOP/s)\n${summaryTable(saved)}\n\nWrote ${md}.`);
+  process.exit(0);
+}
 if (flag('list')) {
   for (const name of Object.keys(WORKLOADS)) console.log(`${describe(name).padEnd(58)} ${(WORKLOADS[name].flops / 1e6).toFixed(1)} MFLOP`);
   console.log(`\nrnnkit backends: ${BACKENDS.join(', ')}\npeers: ${Object.keys(PEERS).join(', ')}`);
   process.exit(0);
 }
-const known = ['help', 'h', 'quick', 'force', 'no-save', 'compare', 'list', 'sizes', 'modes', 'workloads', 'backends', 'peers', 'time', 'iterations', 'max-cell-seconds', 'tolerance', 'out'];
+const known = ['help', 'h', 'quick', 'force', 'no-save', 'compare', 'report', 'list', 'sizes', 'modes', 'workloads', 'backends', 'peers', 'time', 'iterations', 'max-cell-seconds', 'tolerance', 'out'];
 for (const a of argv) {
   const name = a.replace(/^--/, '').split('=')[0];
   if (!a.startsWith('--') || !known.includes(name)) { console.error(`unknown option ${a}\n\n${HELP}`); process.exit(2); }
@@ -252,6 +263,7 @@ for (const w of run.workloads) {
 }
 console.log('Agreement checks (from the same weights and data, against rnnkit in float64):\n');
 for (const w of run.workloads) console.log(`${w.name} — ${checkTable(w)}\n`);
+console.log(`Summary: median ms per step (GFLOP/s)\n${summaryTable(run)}\n`);
 if (run.load.max > run.machine.cores * 0.75) {
   console.log(`Warning: the load average reached ${run.load.max} on ${run.machine.cores} cores: something else was running; re-run on a quiet machine before quoting these figures.\n`);
 }

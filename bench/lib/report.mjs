@@ -111,9 +111,40 @@ const FOOTNOTES = [
   'timed with fewer samples of ≥ 1 s each; peak RSS: the process that ran that one cell; wasm MiB: its WebAssembly memory.',
 ];
 
+/** A column heading for an implementation id: 'rnnkit-wasm-simd' → 'rnnkit wasm-simd', 'tfjs-wasm-ops' → 'tfjs wasm ops'. */
+const shortName = (id) => (id.startsWith('rnnkit-') ? `rnnkit ${id.slice(7)}`
+  : id.startsWith('brain-') ? `brain.js ${id.slice(6)}` : id.replace(/-/g, ' '));
+
+/**
+ * The whole run on one page: a row per workload, a column per implementation,
+ * each cell "median ms (GFLOP/s)", and the fastest peer's median over
+ * rnnkit's fastest. brain.js is not in that ratio: its step is not the same
+ * computation (B RMSProp updates, one sequence at a time).
+ */
+export function summaryTable(run) {
+  const ids = [];
+  for (const w of run.workloads) for (const c of w.cells) if (!ids.includes(c.id)) ids.push(c.id);
+  const rows = run.workloads.map((w) => {
+    const best = bestRnnkit(w);
+    const cells = ids.map((id) => {
+      const c = w.cells.find((x) => x.id === id);
+      if (!c) return '';
+      if (!c.timing) return c.error ? 'error' : 'not timed';
+      const text = `${formatMs(c.timing.medianMs)} (${formatGflops(c.gflops)})`;
+      return c.timing.medianMs === best ? `**${text}**` : text;
+    });
+    const peers = w.cells.filter((c) => c.timing && c.id.startsWith('tfjs-')).map((c) => c.timing.medianMs);
+    const ratio = peers.length && best ? `${formatRatio(Math.min(...peers) / best)}×` : '—';
+    return [w.name, ...cells, ratio];
+  });
+  return table(['workload', ...ids.map(shortName), 'fastest tfjs ÷ rnnkit'], rows, ['left', ...ids.map(() => 'right'), 'right']);
+}
+
 /** The whole run as Markdown: header, then a timing table and a check table per workload. */
 export function markdown(run) {
   const parts = [`# rnnkit benchmarks${run.options.quick ? ' (quick run: smoke test, not for comparison)' : ''}`, '', header(run), '', FOOTNOTES.join('\n'), ''];
+  parts.push('## Summary', '', 'Median ms per step (GFLOP/s); bold: rnnkit\'s fastest backend. The last column is the fastest TensorFlow.js '
+    + 'variant\'s median over that (brain.js is left out: its step is B RMSProp updates, not one SGD update).', '', summaryTable(run), '');
   for (const w of run.workloads) {
     parts.push(`## ${w.description}`, '', `Nominal ${(w.flops / 1e6).toFixed(1)} MFLOP per step. ${w.about}`, '', workloadTable(w, { bold: true }), '');
     if (w.reference) parts.push('Agreement check: ' + checkTable(w), '');
