@@ -22,7 +22,7 @@ describe("'auto' falls back when wasm cannot be compiled", () => {
     expect(WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))).toBe(true);
     const info = rnnkit.backendInfo();
     expect(info.backend).toBe('js');
-    expect(info.fallbacks.map((f) => f.backend)).toEqual(['wasm-simd', 'wasm-scalar']);
+    expect(info.fallbacks.map((f) => f.backend)).toEqual(['wasm-simd']);
     expect(info.fallbacks[0]!.reason).toMatch(/CompileError: .*Wasm code generation disallowed by embedder/);
     const model = new rnnkit.ElmanRNN({ inputSize: 1, hiddenSize: 4, outputSize: 1 });
     expect(model.backend.name).toBe('js');
@@ -32,7 +32,7 @@ describe("'auto' falls back when wasm cannot be compiled", () => {
     expect(() => rnnkit.getBackend('wasm-simd')).toThrow(/backend: 'wasm-simd' is not available in this runtime \(CompileError: .*disallowed by embedder\)/);
   });
 
-  it('to wasm-scalar when SIMD is not supported', async () => {
+  it('to js, not wasm-scalar, when SIMD is not supported (the JS kernels are the faster of the two)', async () => {
     // A runtime without SIMD rejects the SIMD build at compile time but takes the scalar one.
     const { SIMD_WASM_BASE64 } = await import('../src/backend/wasm-bytes.generated.js');
     const { decodeBase64 } = await import('../src/backend/wasm.js');
@@ -46,7 +46,9 @@ describe("'auto' falls back when wasm cannot be compiled", () => {
     vi.resetModules();
     const rnnkit = await import('../src/index.js');
     const info = rnnkit.backendInfo();
-    expect(info.backend).toBe('wasm-scalar');
+    expect(info.backend).toBe('js');
     expect(info.fallbacks).toEqual([{ backend: 'wasm-simd', reason: expect.stringMatching(/SIMD unsupported/) }]);
+    // The scalar build still compiles here and can be asked for by name.
+    expect(rnnkit.getBackend('wasm-scalar').name).toBe('wasm-scalar');
   });
 });
