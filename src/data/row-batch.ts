@@ -1,6 +1,5 @@
 import { checkFinite, checkInteger, checkKeys, fail, RnnkitError } from '../errors.js';
-
-type Floats = Float32Array | Float64Array;
+import { checkLength, isArrayLike, toFloats, vectorLength, type Floats } from './arrays.js';
 
 /**
  * The dataset D of note 001 eq. 1.7 for a feed-forward network: N independent
@@ -81,12 +80,7 @@ export function rowBatch(options: NestedRowOptions): RowBatch {
   if (!isArrayLike(rows) || rows.length === 0) fail('inputs', 'a non-empty array of input vectors', rows);
   const size = rows.length;
   const inputSize = vectorLength('inputs[0]', rows[0]);
-  const inputs = new Float32Array(size * inputSize);
-  for (let i = 0; i < size; i++) {
-    checkLength(`inputs[${i}]`, rows[i], inputSize, `p = ${inputSize}, the length of inputs[0]`);
-    checkFinite(`inputs[${i}]`, rows[i]!);
-    inputs.set(Array.from(rows[i]!), i * inputSize);
-  }
+  const inputs = stackRows('inputs', rows, inputSize, 'p');
 
   const flat: RowBatchOptions = { size, inputSize, inputs };
   const raw = options.targets;
@@ -96,15 +90,8 @@ export function rowBatch(options: NestedRowOptions): RowBatch {
       // Checked here too, so a bad entry is reported as the targets[i] the caller wrote.
       flat.classes = Int32Array.from({ length: size }, (_, i) => checkInteger(`targets[${i}]`, raw[i], 0));
     } else {
-      const vectors = raw as ArrayLike<ArrayLike<number>>;
-      const o = vectorLength('targets[0]', vectors[0]);
-      const targets = new Float32Array(size * o);
-      for (let i = 0; i < size; i++) {
-        checkLength(`targets[${i}]`, vectors[i], o, `o = ${o}, the length of targets[0]`);
-        checkFinite(`targets[${i}]`, vectors[i]!);
-        targets.set(Array.from(vectors[i]!), i * o);
-      }
-      flat.targets = targets;
+      const o = vectorLength('targets[0]', raw[0]);
+      flat.targets = stackRows('targets', raw, o, 'o');
       flat.targetSize = o;
     }
   }
@@ -132,23 +119,14 @@ export function selectRows(batch: RowBatch, indices: ArrayLike<number>): RowBatc
   };
 }
 
-function toFloats(argument: string, values: unknown, length: number, expected: string): Floats {
-  checkLength(argument, values, length, expected);
-  const numbers = values as ArrayLike<number>;
-  checkFinite(argument, numbers);
-  return numbers instanceof Float64Array ? new Float64Array(numbers) : Float32Array.from(numbers);
-}
-
-function checkLength(argument: string, values: unknown, length: number, expected: string): asserts values is ArrayLike<unknown> {
-  if (!isArrayLike(values)) fail(argument, `an array of length ${length} (${expected})`, values);
-  if (values.length !== length) fail(argument, `length ${length} (${expected})`, values);
-}
-
-function vectorLength(argument: string, v: unknown): number {
-  if (!isArrayLike(v) || v.length === 0) fail(argument, 'a non-empty vector', v);
-  return v.length;
-}
-
-function isArrayLike(v: unknown): v is ArrayLike<unknown> {
-  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+/** Rows of `width` finite numbers, one after another; a bad row is named as the caller wrote it (inputs[i]). */
+function stackRows(argument: string, rows: ArrayLike<unknown>, width: number, symbol: string): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    checkLength(`${argument}[${i}]`, row, width, `${symbol} = ${width}, the length of ${argument}[0]`);
+    checkFinite(`${argument}[${i}]`, row as ArrayLike<number>);
+    out.set(Array.from(row as ArrayLike<number>), i * width);
+  }
+  return out;
 }

@@ -1,9 +1,8 @@
-import { checkFinite, checkInteger, checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
+import { checkInteger, checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
+import { checkLength, isArrayLike, toFloats, vectorLength, type Floats } from './arrays.js';
 
 export type Task = 'many-to-many' | 'many-to-one' | 'one-to-many';
 export const TASKS: readonly Task[] = ['many-to-many', 'many-to-one', 'one-to-many'];
-
-type Floats = Float32Array | Float64Array;
 
 /**
  * B sequences of T steps (note 001 eq. 1.30), row-major:
@@ -287,26 +286,7 @@ export function selectSequences(batch: SequenceBatch, indices: ArrayLike<number>
   };
 }
 
-function toFloats(argument: string, values: ArrayLike<number>, length: number, expected: string): Floats {
-  checkLength(argument, values, length, expected);
-  checkFinite(argument, values);
-  return values instanceof Float64Array ? new Float64Array(values) : Float32Array.from(values);
-}
-
-function checkLength(argument: string, values: unknown, length: number, expected: string): void {
-  if (!isArrayLike(values)) fail(argument, `an array of length ${length} (${expected})`, values);
-  if (values.length !== length) fail(argument, `length ${length} (${expected})`, values);
-}
-
-function vectorLength(argument: string, v: unknown): number {
-  if (!isArrayLike(v) || v.length === 0) fail(argument, 'a non-empty vector', v);
-  return v.length;
-}
-
 function checkClass(argument: string, c: unknown): number {
   return checkInteger(argument, c, 0);
 }
 
-function isArrayLike(v: unknown): v is ArrayLike<unknown> {
-  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
-}

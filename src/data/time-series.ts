@@ -1,5 +1,6 @@
 import { checkFinite, checkInteger, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../errors.js';
 import { createSequenceBatch, type SequenceBatch } from './sequence-batch.js';
+import { isArrayLike } from './arrays.js';
 
 /**
  * Per-column standardisation z = (x − mean) / std of row-major [n][width]
@@ -237,6 +238,3 @@ function checkRows(argument: string, values: unknown, width: number): number {
   return values.length / width;
 }
 
-function isArrayLike(v: unknown): v is ArrayLike<unknown> {
-  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
-}

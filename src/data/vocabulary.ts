@@ -1,4 +1,5 @@
 import { checkInteger, fail, RnnkitError } from '../errors.js';
+import { isArrayLike } from './arrays.js';
 
 /**
  * The largest one-hot array rnnkit builds: 2^30 float32 entries (4 GiB). A
@@ -135,6 +136,3 @@ function show(symbol: unknown): string {
   return escaped.length > 40 ? escaped.slice(0, 40) + '…' : escaped;
 }
 
-function isArrayLike(v: unknown): v is ArrayLike<unknown> {
-  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
-}

@@ -4,7 +4,7 @@ import { checkInteger, checkKeys, checkNumber, checkOneOf, fail } from '../error
 import { NONE, type ActCode, type LossCode } from '../kernels/js/types.js';
 import { ACTIVATIONS, activationCode, lossCode, resolveOutput, type Activation, type LossName, type OutputFunction } from './functions.js';
 import { initMatrix } from './init.js';
-import { Network, type Floats } from './network.js';
+import { Network, range, type Floats } from './network.js';
 import type { ParameterSpec } from './parameters.js';
 import { Random } from './random.js';
 import { MAX_LAYER_SIZE } from './rnn.js';
@@ -255,19 +255,14 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     const chunk = 256;
     for (let start = 0; start < N; start += chunk) {
       const n = Math.min(chunk, N - start);
-      this.loadExamples(data, new Int32Array(n).map((_, i) => start + i));
+      this.loadExamples(data, range(n, start));
       this.forward();
       out.set(this.mem.subarray(this.regions.y, this.regions.y + n * o), start * o);
     }
     return out;
   }
 
-  /** An independent copy (optionally in another dtype or on another backend). */
-  clone(options: { dtype?: DType; backend?: BackendName | 'auto' | Backend } = {}): FeedForwardNetwork {
-    checkKeys('clone options', options, ['dtype', 'backend']);
-    const copy = new FeedForwardNetwork({ ...this.config, dtype: options.dtype ?? this.dtype, backend: options.backend ?? (options.dtype === undefined || options.dtype === this.dtype ? this.backend : 'auto') });
-    copy.setParameters(this.parameters());
-    if (this.metadata !== undefined) copy.metadata = structuredClone(this.metadata);
-    return copy;
+  protected sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this {
+    return new FeedForwardNetwork({ ...this.config, dtype, backend }) as this;
   }
 }

@@ -1,5 +1,5 @@
 import { backendFor, planRegions, Workspace, type Backend, type BackendName, type DType } from '../backend/index.js';
-import { checkFinite, checkOneOf, fail, RnnkitError } from '../errors.js';
+import { checkFinite, checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
 import type { Mem } from '../kernels/js/types.js';
 import { ParameterLayout, type ParameterSpec } from './parameters.js';
 
@@ -116,6 +116,22 @@ export abstract class Network<Data> {
   abstract loss(): number;
   /** A new dataset of the chosen examples (for validation splits). */
   abstract selectExamples(data: Data, indices: ArrayLike<number>): Data;
+
+  /** A new model of this one's config, freshly initialised, in the given dtype and on the given backend. */
+  protected abstract sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this;
+
+  /**
+   * An independent copy: parameters and metadata. In another dtype it goes to
+   * the 'auto' backend for that dtype unless a backend is given.
+   */
+  clone(options: { dtype?: DType; backend?: BackendName | 'auto' | Backend } = {}): this {
+    checkKeys('clone options', options, ['dtype', 'backend']);
+    const dtype = options.dtype ?? this.dtype;
+    const copy = this.sibling(dtype, options.backend ?? (dtype === this.dtype ? this.backend : 'auto'));
+    copy.setParameters(this.parameters());
+    if (this.metadata !== undefined) copy.metadata = structuredClone(this.metadata);
+    return copy;
+  }
 
   /** Loss and gradients of a whole batch, weights unchanged. */
   computeGradients(data: Data): { loss: number; gradients: Record<string, Floats> } {

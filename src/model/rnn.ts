@@ -5,7 +5,7 @@ import { planFrame, type RnnFrame } from './rnn-frame.js';
 import { NONE } from '../kernels/js/types.js';
 import { ACTIVATIONS, activationCode, lossCode, resolveOutput, type Activation, type LossName, type OutputFunction } from './functions.js';
 import { initMatrix, type WeightInit } from './init.js';
-import { Network, type Floats } from './network.js';
+import { Network, range, type Floats } from './network.js';
 import { Random } from './random.js';
 
 export interface RnnInitOptions {
@@ -343,7 +343,7 @@ export class ElmanRNN extends Network<SequenceBatch> {
   private forEachChunk(data: SequenceBatch, use: (f: RnnFrame, start: number, n: number) => void): void {
     for (let start = 0; start < data.size; start += 256) {
       const n = Math.min(256, data.size - start);
-      this.loadExamples(data, new Int32Array(n).map((_, i) => start + i));
+      this.loadExamples(data, range(n, start));
       const f = this.loaded!;
       this.forwardSlots(f, 0, f.capacity);
       use(f, start, n);
@@ -377,12 +377,7 @@ export class ElmanRNN extends Network<SequenceBatch> {
     return this.config.initialState === 'learned' ? this.getParameter('h0') : this.workspace.dtype === 'float64' ? new Float64Array(r) : new Float32Array(r);
   }
 
-  /** An independent copy (optionally in another dtype or on another backend). */
-  clone(options: { dtype?: DType; backend?: BackendName | 'auto' | Backend } = {}): ElmanRNN {
-    checkKeys('clone options', options, ['dtype', 'backend']);
-    const copy = new ElmanRNN({ ...this.config, dtype: options.dtype ?? this.dtype, backend: options.backend ?? (options.dtype === undefined || options.dtype === this.dtype ? this.backend : 'auto') });
-    copy.setParameters(this.parameters());
-    if (this.metadata !== undefined) copy.metadata = structuredClone(this.metadata);
-    return copy;
+  protected sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this {
+    return new ElmanRNN({ ...this.config, dtype, backend }) as this;
   }
 }

@@ -1,5 +1,5 @@
 import { checkKeys, checkNumber, fail } from '../errors.js';
-import type { Network } from '../model/network.js';
+import { range, type Network } from '../model/network.js';
 import { computeGradients, type GradientSpec } from './gradient-algorithm.js';
 
 export interface GradientCheckOptions {
@@ -34,17 +34,13 @@ export interface GradientCheckResult {
   maxRelativeError: number;
 }
 
-interface Checkable<Data> extends Network<Data> {
-  clone(options: { dtype: 'float64'; backend: 'js' }): Checkable<Data>;
-}
-
 /**
  * Compares the analytic gradient with central finite differences, both in
  * float64 on a copy of the model (the model itself is untouched). Uses the
  * five-point stencil (8[L(θ+h) − L(θ−h)] − [L(θ+2h) − L(θ−2h)]) / 12h, whose
  * truncation error is O(h⁴), so float64 round-off dominates (~1e-12·|L|).
  */
-export function gradientCheck<Data>(model: Checkable<Data>, data: Data, options: GradientCheckOptions = {}): GradientCheckResult {
+export function gradientCheck<Data>(model: Network<Data>, data: Data, options: GradientCheckOptions = {}): GradientCheckResult {
   checkKeys('gradientCheck options', options, ['epsilon', 'floor', 'maxPerParameter', 'algorithm']);
   const h = checkNumber('epsilon', options.epsilon ?? 1e-4, 1e-12, 1);
   const floor = checkNumber('floor', options.floor ?? 1e-4, 0);
@@ -53,7 +49,7 @@ export function gradientCheck<Data>(model: Checkable<Data>, data: Data, options:
 
   const probe = model.clone({ dtype: 'float64', backend: 'js' });
   const { loss, gradients: analytic } = computeGradients(probe, data, options.algorithm === undefined ? {} : { algorithm: options.algorithm });
-  const all = new Int32Array(probe.exampleCount(data)).map((_, i) => i);
+  const all = range(probe.exampleCount(data));
 
   const result: Record<string, ParameterCheck> = {};
   let maxRelativeError = 0;

@@ -1,5 +1,5 @@
 import { checkInteger, checkKeys, checkNumber, DivergenceError, fail, RnnkitError } from '../errors.js';
-import type { Network } from '../model/network.js';
+import { range, type Network } from '../model/network.js';
 import { Random } from '../model/random.js';
 import { clipGradients, gradientNorm, type ClipOptions } from './clip.js';
 import { createOptimizer, type OptimizerSpec } from './optimizer.js';
@@ -135,14 +135,14 @@ function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOpt
     const n = model.exampleCount(data);
     const held = Math.round(n * fraction);
     if (held < 1 || held >= n) fail('validationSplit', `a fraction leaving at least one example on each side (${n} examples)`, fraction);
-    const order = rng.shuffle(new Int32Array(n).map((_, i) => i));
+    const order = rng.shuffle(range(n));
     validation = model.selectExamples(data, order.subarray(n - held));
     trainData = model.selectExamples(data, order.subarray(0, n - held));
   }
 
   const n = model.exampleCount(trainData);
   const batchSize = checkInteger('batchSize', options.batchSize ?? n, 1);
-  const order = new Int32Array(n).map((_, i) => i);
+  const order = range(n);
   const k = model.backend.kernels;
   const start = now();
   const history: EpochInfo[] = [];
