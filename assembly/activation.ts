@@ -162,14 +162,14 @@ const TABLE = memory.data<f32>([
 }
 
 // @ts-ignore: decorator
-@inline function sigmoid4(x: v128): v128 {
+@inline export function sigmoid4(x: v128): v128 {
   const t = exp4(v128.or(x, c4(SIGN))); // e^−|x|
   const numerator = v128.bitselect(c4(ONE), t, f32x4.ge(x, f32x4.splat(0)));
   return f32x4.div(numerator, f32x4.add(c4(ONE), t));
 }
 
 // @ts-ignore: decorator
-@inline function tanh4(x: v128): v128 {
+@inline export function tanh4(x: v128): v128 {
   const a = v128.andnot(x, c4(SIGN));
   const t = exp4(f32x4.mul(a, c4(MINUS_TWO)));
   const large = f32x4.div(f32x4.sub(c4(ONE), t), f32x4.add(c4(ONE), t));
@@ -195,7 +195,7 @@ const TABLE = memory.data<f32>([
  * it sits.
  */
 // @ts-ignore: decorator
-@inline function loadHead(p: usize, k: i32): v128 {
+@inline export function loadHead(p: usize, k: i32): v128 {
   let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(p));
   if (k > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
   if (k > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
@@ -203,7 +203,7 @@ const TABLE = memory.data<f32>([
 }
 
 // @ts-ignore: decorator
-@inline function storeHead(p: usize, k: i32, v: v128): void {
+@inline export function storeHead(p: usize, k: i32, v: v128): void {
   store<f32>(p, f32x4.extract_lane(v, 0));
   if (k > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
   if (k > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);

@@ -13,6 +13,8 @@ export type Kernels = Pick<
   | 'activationForward' | 'activationBackward'
   | 'denseForward' | 'denseBackward'
   | 'rnnForward' | 'bpttBackward' | 'rtrlStep' | 'rtrlInit'
+  | 'elmanForward' | 'elmanBackward' | 'lstmForward' | 'lstmBackward' | 'gruForward' | 'gruBackward'
+  | 'embeddingForward' | 'embeddingBackward' | 'dropoutMask' | 'multiply'
   | 'lossForwardBackward'
   | 'sgdUpdate' | 'momentumUpdate' | 'adamUpdate'
   | 'sumSquares' | 'scaleInPlace' | 'clampInPlace' | 'copy' | 'fill' | 'sumRowsInto' | 'broadcastRows' | 'addInPlace'

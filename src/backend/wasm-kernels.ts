@@ -24,6 +24,10 @@ export function wasmKernels(exports: WasmExports): Kernels {
   const denseForward = f('denseForward'), denseBackward = f('denseBackward');
   const rnnForward = f('rnnForward'), bpttBackward = f('bpttBackward');
   const rtrlStep = f('rtrlStep'), rtrlInit = f('rtrlInit');
+  const elmanForward = f('elmanForward'), elmanBackward = f('elmanBackward');
+  const lstmForward = f('lstmForward'), lstmBackward = f('lstmBackward'), gruForward = f('gruForward'), gruBackward = f('gruBackward');
+  const embeddingForward = f('embeddingForward'), embeddingBackward = f('embeddingBackward');
+  const dropoutMask = f('dropoutMask'), multiply = f('multiply');
   const lossForwardBackward = f('lossForwardBackward');
   const sgdUpdate = f('sgdUpdate'), momentumUpdate = f('momentumUpdate'), adamUpdate = f('adamUpdate');
   const sumSquares = f('sumSquares'), scaleInPlace = f('scaleInPlace'), clampInPlace = f('clampInPlace');
@@ -44,6 +48,23 @@ export function wasmKernels(exports: WasmExports): Kernels {
     bpttBackward: (mem, dPhi, phi, x, wRec, dWIn, dWRec, dBRec, dH0, batch, steps, p, r, act) =>
       void bpttBackward(at(mem, dPhi), at(mem, phi), at(mem, x), at(mem, wRec), at(mem, dWIn), at(mem, dWRec), at(mem, dBRec), at(mem, dH0),
         batch, steps, p, r, act),
+    elmanForward: (mem, h, wRec, batch, steps, r, act) => void elmanForward(at(mem, h), at(mem, wRec), batch, steps, r, act),
+    elmanBackward: (mem, dH, h, wRec, dH0, batch, steps, r, act) =>
+      void elmanBackward(at(mem, dH), at(mem, h), at(mem, wRec), at(mem, dH0), batch, steps, r, act),
+    lstmForward: (mem, gates, h, c, wHh, batch, steps, r) => void lstmForward(at(mem, gates), at(mem, h), at(mem, c), at(mem, wHh), batch, steps, r),
+    lstmBackward: (mem, dH, gates, h, c, wHh, dGates, dH0, dC0, batch, steps, r) =>
+      void lstmBackward(at(mem, dH), at(mem, gates), at(mem, h), at(mem, c), at(mem, wHh), at(mem, dGates), at(mem, dH0), at(mem, dC0), batch, steps, r),
+    gruForward: (mem, gates, un, u, h, wHh, bHn, batch, steps, r) =>
+      void gruForward(at(mem, gates), at(mem, un), at(mem, u), at(mem, h), at(mem, wHh), at(mem, bHn), batch, steps, r),
+    gruBackward: (mem, dH, gates, un, h, wHh, dGates, dU, dBHn, dH0, batch, steps, r) =>
+      void gruBackward(at(mem, dH), at(mem, gates), at(mem, un), at(mem, h), at(mem, wHh), at(mem, dGates), at(mem, dU), at(mem, dBHn), at(mem, dH0),
+        batch, steps, r),
+    embeddingForward: (mem, out, table, ids, rows, dim) => void embeddingForward(at(mem, out), at(mem, table), at(mem, ids), rows, dim),
+    embeddingBackward: (mem, dTable, dOut, ids, rows, dim) => void embeddingBackward(at(mem, dTable), at(mem, dOut), at(mem, ids), rows, dim),
+    // seed, draw and layer are integers, not addresses.
+    dropoutMask: (mem, mask, ids, batch, steps, firstStep, cols, seed, draw, layer, rate) =>
+      void dropoutMask(at(mem, mask), at(mem, ids), batch, steps, firstStep, cols, seed, draw, layer, rate),
+    multiply: (mem, out, a, b, n) => void multiply(at(mem, out), at(mem, a), at(mem, b), n),
     rtrlStep: (mem, pPrev, pNext, wRec, x, phiPrev, phi, dPhi, grad, batch, p, r, n, act) =>
       void rtrlStep(at(mem, pPrev), at(mem, pNext), at(mem, wRec), at(mem, x), at(mem, phiPrev), at(mem, phi), at(mem, dPhi), at(mem, grad),
         batch, p, r, n, act),
