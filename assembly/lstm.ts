@@ -70,7 +70,7 @@ export function lstmForward(gates: usize, h: usize, c: usize, wHh: usize, batch:
 }
 
 export function lstmBackward(
-  dH: usize, gates: usize, h: usize, c: usize, wHh: usize, dGates: usize, dH0: usize, dC0: usize,
+  dH: usize, gates: usize, c: usize, wHh: usize, dGates: usize, dH0: usize, dC0: usize,
   batch: i32, steps: i32, hiddenSize: i32,
 ): void {
   const r = hiddenSize, G = 4 * r, block = batch * r;

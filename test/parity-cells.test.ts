@@ -36,7 +36,7 @@ describe.each(SIZES)('recurrent kernel parity at size %i (js vs wasm-simd vs was
     expectParity({
       regions,
       fill: (mem, o) => { fill(mem, o); js.lstmForward(mem, o.gates!, o.h!, o.c!, o.wHh!, B, T, r); },
-      run: (K, mem, o) => K.lstmBackward(mem, o.dH!, o.gates!, o.h!, o.c!, o.wHh!, o.dGates!, o.dH0!, o.dC0!, B, T, r),
+      run: (K, mem, o) => K.lstmBackward(mem, o.dH!, o.gates!, o.c!, o.wHh!, o.dGates!, o.dH0!, o.dC0!, B, T, r),
     });
   });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { getBackend } from '../src/backend/index.js';
 import { Act, LossKind, NONE } from '../src/kernels/js/types.js';
 import { Random } from '../src/model/random.js';

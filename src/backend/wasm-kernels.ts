@@ -52,8 +52,8 @@ export function wasmKernels(exports: WasmExports): Kernels {
     elmanBackward: (mem, dH, h, wRec, dH0, batch, steps, r, act) =>
       void elmanBackward(at(mem, dH), at(mem, h), at(mem, wRec), at(mem, dH0), batch, steps, r, act),
     lstmForward: (mem, gates, h, c, wHh, batch, steps, r) => void lstmForward(at(mem, gates), at(mem, h), at(mem, c), at(mem, wHh), batch, steps, r),
-    lstmBackward: (mem, dH, gates, h, c, wHh, dGates, dH0, dC0, batch, steps, r) =>
-      void lstmBackward(at(mem, dH), at(mem, gates), at(mem, h), at(mem, c), at(mem, wHh), at(mem, dGates), at(mem, dH0), at(mem, dC0), batch, steps, r),
+    lstmBackward: (mem, dH, gates, c, wHh, dGates, dH0, dC0, batch, steps, r) =>
+      void lstmBackward(at(mem, dH), at(mem, gates), at(mem, c), at(mem, wHh), at(mem, dGates), at(mem, dH0), at(mem, dC0), batch, steps, r),
     gruForward: (mem, gates, un, u, h, wHh, bHn, batch, steps, r) =>
       void gruForward(at(mem, gates), at(mem, un), at(mem, u), at(mem, h), at(mem, wHh), at(mem, bHn), batch, steps, r),
     gruBackward: (mem, dH, gates, un, h, wHh, dGates, dU, dBHn, dH0, batch, steps, r) =>

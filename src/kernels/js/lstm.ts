@@ -49,7 +49,7 @@ export function lstmForward(
  *   ∂a_i = ∂c·g·i(1−i)   ∂a_f = ∂c·c_{t−1}·f(1−f)   ∂a_g = ∂c·i·(1−g²)   ∂a_o = ∂h·tanh(c_t)·o(1−o)
  */
 export function lstmBackward(
-  mem: Mem, dH: number, gates: number, h: number, c: number, wHh: number, dGates: number, dH0: number, dC0: number,
+  mem: Mem, dH: number, gates: number, c: number, wHh: number, dGates: number, dH0: number, dC0: number,
   batch: number, steps: number, hiddenSize: number,
 ): void {
   const r = hiddenSize, G = 4 * r, block = batch * r;
