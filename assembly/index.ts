@@ -4,7 +4,6 @@
 export { matmulABt, matmulAB, matmulAtB, columnSums } from './matmul';
 export { activationForward, activationBackward } from './activation';
 export { denseForward, denseBackward } from './dense';
-export { rnnForward, bpttBackward } from './rnn';
 export { elmanForward, elmanBackward } from './elman';
 export { lstmForward, lstmBackward } from './lstm';
 export { gruForward, gruBackward } from './gru';

@@ -58,7 +58,8 @@ export function trajectory(model: ElmanRNN, batch: SequenceBatch, withLoss: bool
     const B = batch.size, T = batch.steps, r = copy.hiddenSize, activation = copy.config.activation;
     copy.loadExamples(batch, range(B));
     const f = copy.batchFrame(B, T);
-    copy.forwardSlots(f, 0, T);
+    copy.forwardSlots(f, 0, T, false);
+    const layer = f.layers[0]!;
     if (withLoss) {
       copy.lossSlots(f, 0, T, true);
       copy.outputBackward(f, 0, T);
@@ -70,14 +71,14 @@ export function trajectory(model: ElmanRNN, batch: SequenceBatch, withLoss: bool
     // The arena is time-major ([slot][B][r]); the analysis walks one sequence at a time.
     for (let b = 0; b < B; b++) {
       for (let t = 0; t <= T; t++) {
-        const src = f.phi + (t * B + b) * r, dst = (b * (T + 1) + t) * r;
+        const src = layer.h + (t * B + b) * r, dst = (b * (T + 1) + t) * r;
         for (let j = 0; j < r; j++) {
           const y = mem[src + j]!;
           phi[dst + j] = y;
           if (t > 0) slope[(b * T + t - 1) * r + j] = slopeFromActivation(activation, y);
         }
         if (dPhi && t > 0) {
-          const g = f.dPhi + ((t - 1) * B + b) * r;
+          const g = layer.dH + ((t - 1) * B + b) * r;
           for (let j = 0; j < r; j++) dPhi[(b * T + t - 1) * r + j] = mem[g + j]!;
         }
       }

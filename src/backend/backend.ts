@@ -12,7 +12,7 @@ export type Kernels = Pick<
   | 'matmulABt' | 'matmulAB' | 'matmulAtB' | 'columnSums'
   | 'activationForward' | 'activationBackward'
   | 'denseForward' | 'denseBackward'
-  | 'rnnForward' | 'bpttBackward' | 'rtrlStep' | 'rtrlInit'
+  | 'rtrlStep' | 'rtrlInit'
   | 'elmanForward' | 'elmanBackward' | 'lstmForward' | 'lstmBackward' | 'gruForward' | 'gruBackward'
   | 'embeddingForward' | 'embeddingBackward' | 'dropoutMask' | 'multiply'
   | 'lossForwardBackward'

@@ -22,7 +22,6 @@ export function wasmKernels(exports: WasmExports): Kernels {
   const matmulABt = f('matmulABt'), matmulAB = f('matmulAB'), matmulAtB = f('matmulAtB'), columnSums = f('columnSums');
   const activationForward = f('activationForward'), activationBackward = f('activationBackward');
   const denseForward = f('denseForward'), denseBackward = f('denseBackward');
-  const rnnForward = f('rnnForward'), bpttBackward = f('bpttBackward');
   const rtrlStep = f('rtrlStep'), rtrlInit = f('rtrlInit');
   const elmanForward = f('elmanForward'), elmanBackward = f('elmanBackward');
   const lstmForward = f('lstmForward'), lstmBackward = f('lstmBackward'), gruForward = f('gruForward'), gruBackward = f('gruBackward');
@@ -43,11 +42,6 @@ export function wasmKernels(exports: WasmExports): Kernels {
       void denseForward(at(mem, x), at(mem, w), at(mem, b), at(mem, z), at(mem, y), rows, inSize, outSize, act),
     denseBackward: (mem, dz, x, w, dw, db, dx, rows, inSize, outSize) =>
       void denseBackward(at(mem, dz), at(mem, x), at(mem, w), at(mem, dw), at(mem, db), at(mem, dx), rows, inSize, outSize),
-    rnnForward: (mem, x, phi, wIn, wRec, bRec, batch, steps, p, r, act) =>
-      void rnnForward(at(mem, x), at(mem, phi), at(mem, wIn), at(mem, wRec), at(mem, bRec), batch, steps, p, r, act),
-    bpttBackward: (mem, dPhi, phi, x, wRec, dWIn, dWRec, dBRec, dH0, batch, steps, p, r, act) =>
-      void bpttBackward(at(mem, dPhi), at(mem, phi), at(mem, x), at(mem, wRec), at(mem, dWIn), at(mem, dWRec), at(mem, dBRec), at(mem, dH0),
-        batch, steps, p, r, act),
     elmanForward: (mem, h, wRec, batch, steps, r, act) => void elmanForward(at(mem, h), at(mem, wRec), batch, steps, r, act),
     elmanBackward: (mem, dH, h, wRec, dH0, batch, steps, r, act) =>
       void elmanBackward(at(mem, dH), at(mem, h), at(mem, wRec), at(mem, dH0), batch, steps, r, act),

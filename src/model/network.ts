@@ -112,8 +112,10 @@ export abstract class Network<Data> {
   abstract loadExamples(data: Data, indices: ArrayLike<number>): void;
   /** Loss of the loaded examples and its gradient (written into the gradient block, weights unchanged). */
   abstract lossAndGradients(): number;
-  /** Loss of the loaded examples only. */
-  abstract loss(): number;
+  /** Loss of the loaded examples only; `training` applies what only training applies (dropout), with the current masks. */
+  abstract loss(training?: boolean): number;
+  /** Takes new dropout masks for the next mini-batch (train() calls it); a model without dropout ignores it. */
+  nextDropoutDraw(): void {}
   /** A new dataset of the chosen examples (for validation splits). */
   abstract selectExamples(data: Data, indices: ArrayLike<number>): Data;
 

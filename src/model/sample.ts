@@ -1,6 +1,6 @@
 import { checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../errors.js';
 import { Random } from './random.js';
-import type { ElmanRNN } from './rnn.js';
+import type { RecurrentModel } from './recurrent/model.js';
 import { RnnStepper } from './stepper.js';
 
 export interface SampleOptions {
@@ -14,15 +14,17 @@ export interface SampleOptions {
 }
 
 /**
- * One-to-many generation from a model whose inputs and outputs are one-hot
- * over the same vocabulary (softmax output, p = o): each sampled symbol is fed
- * back as the next input. Returns the generated class indices.
+ * One-to-many generation from a model whose inputs and outputs range over the
+ * same symbols (softmax output over o symbols, fed back either one-hot, p = o,
+ * or as a token id into an embedding of o tokens): each sampled symbol is
+ * the next input. Returns the generated class indices.
  */
-export function sample(model: ElmanRNN, options: SampleOptions): number[] {
+export function sample(model: RecurrentModel, options: SampleOptions): number[] {
   checkKeys('sample options', options, ['length', 'prime', 'temperature', 'seed']);
-  const { inputSize: p, outputSize: o, output } = model.config;
+  const { inputSize: p, outputSize: o, output, vocabularySize: V } = model.structure;
   if (output !== 'softmax') throw new RnnkitError(`sample: expected a model with output 'softmax', got '${output}'`);
-  if (p !== o) throw new RnnkitError(`sample: expected inputSize = outputSize (one-hot feedback), got ${p} and ${o}`);
+  if (V > 0 && V !== o) throw new RnnkitError(`sample: expected vocabularySize = outputSize (token feedback), got ${V} and ${o}`);
+  if (V === 0 && p !== o) throw new RnnkitError(`sample: expected inputSize = outputSize (one-hot feedback), got ${p} and ${o}`);
   const length = checkInteger('length', options.length, 0);
   const temperature = checkNumber('temperature', options.temperature ?? 1, 1e-6);
   const prime = options.prime ?? [0];
@@ -32,8 +34,8 @@ export function sample(model: ElmanRNN, options: SampleOptions): number[] {
   const stepper = new RnnStepper(model);
   const x = new Float32Array(p);
   const feed = (c: number) => {
-    x.fill(0);
-    x[c] = 1;
+    if (V > 0) x[0] = c;
+    else { x.fill(0); x[c] = 1; }
     return stepper.step(x);
   };
   let y = feed(prime[0]!);

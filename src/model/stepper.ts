@@ -1,21 +1,22 @@
 import { checkInteger, checkKeys, fail } from '../errors.js';
 import type { Floats } from './network.js';
-import type { ElmanRNN } from './rnn.js';
+import type { RecurrentModel } from './recurrent/model.js';
 
 /**
- * Step-by-step inference: feed one x_t, get y_t, the hidden state carried
- * between calls. For B independent streams at once (default 1).
+ * Step-by-step inference: feed one x_t, get y_t, the state (h, and c for
+ * LSTM, of every layer) carried between calls. For B independent streams at
+ * once (default 1). Dropout is off.
  */
 export class RnnStepper {
   readonly streams: number;
   private readonly hidden: Floats;
   private readonly output: Floats;
 
-  constructor(readonly model: ElmanRNN, options: { streams?: number } = {}) {
+  constructor(readonly model: RecurrentModel, options: { streams?: number } = {}) {
     checkKeys('stepper options', options, ['streams']);
     this.streams = checkInteger('streams', options.streams ?? 1, 1);
     const make = (n: number) => (model.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
-    this.hidden = make(this.streams * model.hiddenSize);
+    this.hidden = make(this.streams * model.stateSize);
     this.output = make(this.streams * model.outputSize);
     this.reset();
   }
@@ -26,11 +27,11 @@ export class RnnStepper {
     return this.output;
   }
 
-  /** Back to φ_0: the given state ([streams][r]) or the model's own (h0 or zeros). */
+  /** Back to the initial state: the given one ([streams][stateSize]) or the model's own (h0, c0 or zeros). */
   reset(state?: ArrayLike<number>): void {
-    const r = this.model.hiddenSize;
+    const r = this.model.stateSize;
     if (state !== undefined) {
-      if (!state || state.length !== this.streams * r) fail('state', `streams·r = ${this.streams}·${r} values`, state);
+      if (!state || state.length !== this.streams * r) fail('state', `streams·stateSize = ${this.streams}·${r} values`, state);
       this.hidden.set(state);
       return;
     }
@@ -38,7 +39,7 @@ export class RnnStepper {
     for (let b = 0; b < this.streams; b++) this.hidden.set(h0, b * r);
   }
 
-  /** A copy of the current hidden state φ_t, [streams][r]. */
+  /** A copy of the current state, [streams][stateSize]: h of every layer, then c of every layer (LSTM). */
   get state(): Floats {
     return this.hidden.slice();
   }

@@ -1,6 +1,6 @@
 import { createSequenceBatch, type SequenceBatch } from '../data/sequence-batch.js';
 import { checkInteger, checkKeys, checkNumber } from '../errors.js';
-import type { ElmanRNN } from '../model/rnn.js';
+import type { RecurrentModel } from '../model/recurrent/model.js';
 import { Random } from '../model/random.js';
 import type { SequenceTask } from './task.js';
 
@@ -52,7 +52,7 @@ export function addingTask(options: { steps?: number; train?: number; test?: num
     description: `the adding problem: sum the two marked values among ${steps} steps`,
     train, test,
     model: { inputSize: 2, outputSize: 1, output: 'identity', loss: 'mse' },
-    evaluate(model: ElmanRNN, data: SequenceBatch = test) {
+    evaluate(model: RecurrentModel, data: SequenceBatch = test) {
       const y = model.predict(data);
       let se = 0;
       for (let b = 0; b < data.size; b++) {

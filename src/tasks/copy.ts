@@ -1,6 +1,6 @@
 import { createSequenceBatch, type SequenceBatch } from '../data/sequence-batch.js';
 import { checkInteger, checkKeys } from '../errors.js';
-import type { ElmanRNN } from '../model/rnn.js';
+import type { RecurrentModel } from '../model/recurrent/model.js';
 import { Random } from '../model/random.js';
 import { argmax, type SequenceTask } from './task.js';
 
@@ -38,7 +38,7 @@ export function copyTask(options: { length?: number; lag?: number; symbols?: num
     description: `the copy task: recall ${length} of ${K} symbols after ${lag} steps`,
     train, test,
     model: { inputSize: V, outputSize: V, output: 'softmax', loss: 'cross-entropy' },
-    evaluate(model: ElmanRNN, data: SequenceBatch = test) {
+    evaluate(model: RecurrentModel, data: SequenceBatch = test) {
       const y = model.predict(data);
       let right = 0;
       for (let b = 0; b < data.size; b++) {

@@ -1,7 +1,7 @@
 import { createSequenceBatch, type SequenceBatch } from '../data/sequence-batch.js';
 import type { StreamStep } from '../data/stream.js';
 import { checkInteger, checkKeys } from '../errors.js';
-import type { ElmanRNN } from '../model/rnn.js';
+import type { RecurrentModel } from '../model/recurrent/model.js';
 import { Random } from '../model/random.js';
 import { argmax, type SequenceTask } from './task.js';
 
@@ -32,7 +32,7 @@ export function delayedEchoTask(options: { delay?: number; steps?: number; train
     description: `the delayed echo: output the bit from ${delay} steps ago`,
     train: make(options.train ?? 1000, seed), test,
     model: { inputSize: 1, outputSize: 2, output: 'softmax', loss: 'cross-entropy' },
-    evaluate(model: ElmanRNN, data: SequenceBatch = test) {
+    evaluate(model: RecurrentModel, data: SequenceBatch = test) {
       const y = model.predict(data);
       let right = 0, counted = 0;
       for (let i = 0; i < data.size * T; i++) if (data.mask[i]) { counted++; if (argmax(y, i, 2) === data.classes![i]) right++; }

@@ -1,7 +1,7 @@
 import type { SequenceBatch } from '../data/sequence-batch.js';
 import { forecastWindows } from '../data/time-series.js';
 import { checkInteger, checkKeys, checkNumber } from '../errors.js';
-import type { ElmanRNN } from '../model/rnn.js';
+import type { RecurrentModel } from '../model/recurrent/model.js';
 import { Random } from '../model/random.js';
 import type { SequenceTask } from './task.js';
 
@@ -28,7 +28,7 @@ export function sineTask(options: { length?: number; window?: number; horizon?: 
     description: `forecasting a noisy sum of three sines ${horizon} steps ahead from ${window} past values`,
     train, test,
     model: { inputSize: 1, outputSize: 1, output: 'identity', loss: 'mse' },
-    evaluate(model: ElmanRNN, data: SequenceBatch = test) {
+    evaluate(model: RecurrentModel, data: SequenceBatch = test) {
       const y = model.predict(data);
       let se = 0, persistence = 0;
       for (let b = 0; b < data.size; b++) {

@@ -1,6 +1,6 @@
 import type { SequenceBatch } from '../data/sequence-batch.js';
 import type { LossName, OutputFunction } from '../model/functions.js';
-import type { ElmanRNN } from '../model/rnn.js';
+import type { RecurrentModel } from '../model/recurrent/model.js';
 
 /** How well a model does on a task, beside the score of a trivial model without memory. */
 export interface TaskReport {
@@ -22,7 +22,7 @@ export interface SequenceTask {
   readonly test: SequenceBatch;
   /** What the model's ends must be: sizes, output function and loss. */
   readonly model: { inputSize: number; outputSize: number; output: OutputFunction; loss: LossName };
-  evaluate(model: ElmanRNN, data?: SequenceBatch): TaskReport;
+  evaluate(model: RecurrentModel, data?: SequenceBatch): TaskReport;
 }
 
 /** Whether a report beats its baseline. */

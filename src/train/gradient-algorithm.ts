@@ -1,6 +1,6 @@
 import { checkInteger, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../errors.js';
 import type { Network } from '../model/network.js';
-import { ElmanRNN } from '../model/rnn.js';
+import { RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceBatch } from '../data/sequence-batch.js';
 import { rtrlGradient, RTRL_DEFAULT_MAX_BYTES } from './rtrl.js';
 import { tbpttPasses } from './tbptt.js';
@@ -60,8 +60,8 @@ export function* gradientPasses<Data>(
   model: Network<Data>, data: Data, indices: ArrayLike<number>, algorithm: GradientAlgorithm, accumulate: boolean,
 ): Generator<number> {
   if (algorithm.type !== 'bptt') {
-    if (!(model instanceof ElmanRNN)) {
-      throw new RnnkitError(`algorithm: '${algorithm.type}' needs an ElmanRNN (a feed-forward network is trained by backprop)`);
+    if (!(model instanceof RecurrentModel)) {
+      throw new RnnkitError(`algorithm: '${algorithm.type}' needs a recurrent model (a feed-forward network is trained by backprop)`);
     }
     const sequences = data as unknown as SequenceBatch;
     if (algorithm.type === 'tbptt') yield* tbpttPasses(model, sequences, indices, algorithm.k1, algorithm.k2, accumulate);

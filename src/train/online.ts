@@ -1,10 +1,10 @@
 import { checkFinite, checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../errors.js';
 import type { Floats } from '../model/network.js';
-import type { ElmanRNN } from '../model/rnn.js';
-import type { RnnFrame } from '../model/rnn-frame.js';
+import type { RecurrentModel } from '../model/recurrent/model.js';
+import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { clipGradients, gradientNorm, type ClipOptions } from './clip.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer.js';
-import { checkRtrlMemory, planRtrl, rtrlAdvance, rtrlFlush, rtrlStart, RTRL_DEFAULT_MAX_BYTES, type RtrlRegions } from './rtrl.js';
+import { checkRtrlMemory, checkRtrlModel, planRtrl, rtrlAdvance, rtrlFlush, rtrlStart, RTRL_DEFAULT_MAX_BYTES, type RtrlRegions } from './rtrl.js';
 
 export type OnlineAlgorithm = 'rtrl' | { type: 'rtrl'; maxBytes?: number } | { type: 'tbptt'; k: number };
 
@@ -54,7 +54,7 @@ export class OnlineLearner {
   private readonly algorithm: { type: 'rtrl'; maxBytes: number } | { type: 'tbptt'; k: number };
   private readonly optimizer: Optimizer;
   private readonly clip: ClipOptions = {};
-  private readonly frame: RnnFrame;
+  private readonly frame: SequenceFrame;
   private readonly rtrl: RtrlRegions | undefined;
   private readonly output: Floats;
   private readonly onStep: ((info: OnlineStepInfo) => void) | undefined;
@@ -68,7 +68,7 @@ export class OnlineLearner {
   /** Targets are class indices or vectors: fixed by the first learn() call, since the frame stores them differently. */
   private classTargets: boolean | undefined;
 
-  constructor(readonly model: ElmanRNN, options: OnlineLearnerOptions = {}) {
+  constructor(readonly model: RecurrentModel, options: OnlineLearnerOptions = {}) {
     checkKeys('OnlineLearner options', options, ['algorithm', 'optimizer', 'updateEvery', 'streams', 'clipNorm', 'clipValue', 'onStep']);
     this.streams = checkInteger('streams', options.streams ?? 1, 1);
     this.updateEvery = checkInteger('updateEvery', options.updateEvery ?? 1, 1);
@@ -84,6 +84,7 @@ export class OnlineLearner {
 
     const B = this.streams;
     if (this.algorithm.type === 'rtrl') {
+      checkRtrlModel(model);
       checkRtrlMemory(model, B, this.algorithm.maxBytes);
       // One slot: φ_{t−1} in slot 0, φ_t in slot 1; the sensitivities right after the frame.
       const size = planRtrl(model, B, 0).end;
@@ -106,10 +107,10 @@ export class OnlineLearner {
   /** Back to the start of a stream: φ_0 (h0 or zeros), fresh sensitivities or window, pending gradient dropped. */
   reset(): void {
     const model = this.model, f = this.frame, mem = model.workspace.mem, k = model.backend.kernels;
-    const r = model.hiddenSize, h0 = model.initialStateVector();
-    for (let b = 0; b < f.batch; b++) mem.set(h0, f.phi + b * r);
+    model.fillState(f, 0, model.initialStateVector());
     f.learnedState = false; // slot 0 is written here; the forward pass must not overwrite it
-    if (this.rtrl) rtrlStart(model, f, this.rtrl, model.config.initialState === 'learned');
+    f.firstStep = 0;
+    if (this.rtrl) rtrlStart(model, f, this.rtrl, model.structure.initialState === 'learned');
     k.fill(mem, model.block.grads, model.parameterCount, 0);
     this.optimizer.reset(model);
     this.length = 0;
@@ -134,9 +135,10 @@ export class OnlineLearner {
 
   private advance(x: ArrayLike<number>, target: ArrayLike<number> | undefined): { output: Floats; loss: number } {
     const model = this.model, f = this.frame, B = f.batch;
-    const { inputSize: p, hiddenSize: r, outputSize: o, loss: lossName } = model.config;
+    const { inputSize: p, outputSize: o, loss: lossName } = model.structure;
     if (!x || x.length !== B * p) fail('x', `streams·p = ${B}·${p} values`, x);
     checkFinite('x', x);
+    model.checkTokenIds('x', x);
     const classes = target !== undefined && lossName === 'cross-entropy' && target.length === B;
     if (target !== undefined) {
       if (this.classTargets !== undefined && classes !== this.classTargets) {
@@ -146,12 +148,11 @@ export class OnlineLearner {
       checkFinite('target', target);
       if (classes) for (let b = 0; b < B; b++) checkInteger(`target[${b}]`, target[b], 0, o - 1);
     }
-    const k = model.backend.kernels;
     const mem = model.workspace.mem;
 
     // The slot this step goes into: the only slot (RTRL), or the next one in the window (TBPTT).
     if (this.algorithm.type === 'rtrl') {
-      if (this.started) k.copy(mem, f.phi, f.phi + B * r, B * r); // φ_t becomes φ_{t−1}
+      if (this.started) model.carryState(f); // the state after step t becomes the state before t + 1
       this.started = true;
       this.length = 0;
     } else if (this.length === f.capacity) {
@@ -166,7 +167,7 @@ export class OnlineLearner {
     }
     if (target !== undefined) this.classTargets = classes;
     f.classTargets = this.classTargets ?? false;
-    model.forwardSlots(f, slot, 1);
+    model.forwardSlots(f, slot, 1, true);
     const loss = model.lossSlots(f, slot, 1, true);
     this.output.set(mem.subarray(f.y + slot * B * o, f.y + (slot + 1) * B * o));
     this.length++;
@@ -198,9 +199,9 @@ export class OnlineLearner {
       const fresh = Math.min(this.sinceUpdate, this.length), from = this.length - fresh;
       k.fill(mem, model.block.grads, model.parameterCount, 0);
       model.lossSlots(f, from, fresh, true);
-      k.fill(mem, f.dPhi, from * f.batch * model.hiddenSize, 0);
+      k.fill(mem, f.layers[f.layers.length - 1]!.dH, from * f.batch * model.hiddenSize, 0);
       model.outputBackward(f, from, fresh);
-      model.bpttSlots(f, this.length, false);
+      model.backwardSlots(f, this.length, false, true);
     }
     const norm = gradientNorm(model);
     if (!Number.isFinite(norm)) {
@@ -215,16 +216,8 @@ export class OnlineLearner {
 
   /** Drops the oldest `drop` steps of the TBPTT window (everything per slot moves down). */
   private slide(drop: number): void {
-    const model = this.model, f = this.frame, B = f.batch, k = model.backend.kernels, mem = model.workspace.mem;
-    const { inputSize: p, hiddenSize: r, outputSize: o } = model.config;
-    const keep = this.length - drop;
-    k.copy(mem, f.x, f.x + drop * B * p, keep * B * p);
-    k.copy(mem, f.phi, f.phi + drop * B * r, (keep + 1) * B * r);
-    for (const region of [f.z, f.y, f.dz]) k.copy(mem, region, region + drop * B * o, keep * B * o);
-    const targetWidth = f.classTargets ? B : B * o; // class indices take one entry per row
-    k.copy(mem, f.target, f.target + drop * targetWidth, keep * targetWidth);
-    k.copy(mem, f.mask, f.mask + drop * B, keep * B);
-    this.length = keep;
+    this.model.slide(this.frame, drop, this.length, true);
+    this.length -= drop;
   }
 }
 

@@ -156,6 +156,7 @@ function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOpt
     for (let first = 0; first < n; first += batchSize) {
       if (options.signal?.aborted) { aborted = true; break; }
       const indices = order.subarray(first, Math.min(n, first + batchSize));
+      model.nextDropoutDraw();
       // One pass per update: the whole batch for BPTT and RTRL, each chunk for truncated BPTT.
       let batchLoss = 0;
       for (const loss of gradientPasses(model, trainData, indices, algorithm, false)) {

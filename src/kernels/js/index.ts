@@ -3,7 +3,6 @@ export * from './types.js';
 export { matmulABt, matmulAB, matmulAtB, columnSums } from './matmul.js';
 export { activationForward, activationBackward } from './activation.js';
 export { denseForward, denseBackward } from './dense.js';
-export { rnnForward, bpttBackward } from './rnn.js';
 export { elmanForward, elmanBackward } from './elman.js';
 export { lstmForward, lstmBackward } from './lstm.js';
 export { gruForward, gruBackward } from './gru.js';

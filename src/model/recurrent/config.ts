@@ -1,0 +1,131 @@
+import { checkInteger, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../../errors.js';
+import { ACTIVATIONS, resolveOutput, type Activation, type LossName, type OutputFunction } from '../functions.js';
+
+export type CellType = 'elman' | 'lstm' | 'gru';
+export const CELLS: readonly CellType[] = ['elman', 'lstm', 'gru'];
+
+/** Sizes above this are refused: they would not fit a JS engine's memory anyway. */
+export const MAX_LAYER_SIZE = 1 << 16;
+/** Token ids are stored as float32 in the arena: exact below 2^24. */
+export const MAX_VOCABULARY = 1 << 24;
+export const MAX_LAYERS = 64;
+
+/**
+ * Everything that fixes a recurrent model's shape and equations, every choice
+ * explicit. The same description serves the model, its frames and the codecs.
+ */
+export interface RecurrentStructure {
+  readonly cell: CellType;
+  /** Values per input step: p for vectors, 1 (the token id) with an embedding. */
+  readonly inputSize: number;
+  /** V, the number of token ids, with an embedding; 0 for vector inputs. */
+  readonly vocabularySize: number;
+  /** E, the embedding's width, with an embedding; 0 for vector inputs. */
+  readonly embeddingSize: number;
+  /** r, every layer's. */
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  /** The probability of dropping a unit between layers, in training only. */
+  readonly dropout: number;
+  readonly outputSize: number;
+  /** σ of an Elman cell; the gated cells' nonlinearities are fixed ('tanh'). */
+  readonly activation: Activation;
+  readonly output: OutputFunction;
+  readonly loss: LossName;
+  readonly initialState: 'zeros' | 'learned';
+}
+
+/** A cell's shape: G gate blocks of r rows in W_in, W_rec and b_rec, and whether it carries c. */
+export interface CellShape {
+  readonly gates: number;
+  readonly carriesCell: boolean;
+  /** GRU: b_hn sits inside r ∘ (·) and cannot be folded into b_rec. */
+  readonly separateHiddenBias: boolean;
+}
+
+export const CELL_SHAPES: Record<CellType, CellShape> = {
+  elman: { gates: 1, carriesCell: false, separateHiddenBias: false },
+  lstm: { gates: 4, carriesCell: true, separateHiddenBias: false },
+  gru: { gates: 3, carriesCell: false, separateHiddenBias: true },
+};
+
+/** Width of the input the first layer reads: E with an embedding, else p. */
+export function firstLayerInputSize(s: RecurrentStructure): number {
+  return s.vocabularySize > 0 ? s.embeddingSize : s.inputSize;
+}
+
+/** Values per sequence in an initial or final state: h of every layer, then c of every layer (LSTM). */
+export function stateSize(s: RecurrentStructure): number {
+  return s.numLayers * s.hiddenSize * (CELL_SHAPES[s.cell].carriesCell ? 2 : 1);
+}
+
+/** The user-facing options of RecurrentNetwork that fix its structure. */
+export interface RecurrentStructureOptions {
+  /** 'elman' (default), 'lstm' or 'gru'. */
+  cell?: CellType;
+  /** p, values per input step. Give this, or vocabularySize and embeddingSize for token inputs. */
+  inputSize?: number;
+  /** V: inputs are token ids in [0, V), looked up in a trainable V×E embedding. */
+  vocabularySize?: number;
+  /** E: the width of the embedding (with vocabularySize). */
+  embeddingSize?: number;
+  /** r, every layer's hidden size. */
+  hiddenSize: number;
+  /** Stacked layers (default 1): layer ℓ reads layer ℓ−1's h. */
+  numLayers?: number;
+  /** Dropout probability on each layer's output except the last, in training only (default 0). */
+  dropout?: number;
+  /** o */
+  outputSize: number;
+  /** σ of an Elman cell (default 'tanh'); gated cells accept only 'tanh'. */
+  activation?: Activation;
+  /** F, default 'identity'. */
+  output?: OutputFunction;
+  /** Default: mse for identity, cross-entropy for softmax, binary-cross-entropy for sigmoid. */
+  loss?: LossName;
+  /** h0 (and c0) of every layer: 'zeros' (default) or learned parameters. A batch may also give them per sequence. */
+  initialState?: 'zeros' | 'learned';
+}
+
+export const STRUCTURE_KEYS = [
+  'cell', 'inputSize', 'vocabularySize', 'embeddingSize', 'hiddenSize', 'numLayers', 'dropout', 'outputSize',
+  'activation', 'output', 'loss', 'initialState',
+] as const;
+
+export function resolveStructure(config: RecurrentStructureOptions, what: string, extraKeys: readonly string[] = []): RecurrentStructure {
+  if (config === null || typeof config !== 'object') fail('config', 'an object with hiddenSize, outputSize and inputSize (or vocabularySize and embeddingSize)', config);
+  checkKeys(what, config, [...STRUCTURE_KEYS, ...extraKeys]);
+  const cell = checkOneOf('cell', config.cell ?? 'elman', CELLS);
+  const tokens = config.vocabularySize !== undefined && config.vocabularySize !== 0;
+  let inputSize: number, vocabularySize = 0, embeddingSize = 0;
+  if (tokens) {
+    vocabularySize = checkInteger('vocabularySize', config.vocabularySize, 1, MAX_VOCABULARY);
+    embeddingSize = checkInteger('embeddingSize', config.embeddingSize, 1, MAX_LAYER_SIZE);
+    // A saved structure says inputSize 1; a user need not say it.
+    if (config.inputSize !== undefined && config.inputSize !== 1) {
+      throw new RnnkitError(`inputSize: token inputs are one id per step (inputSize 1), got ${String(config.inputSize)}; the embedding's width is embeddingSize`);
+    }
+    inputSize = 1;
+  } else {
+    if (config.embeddingSize !== undefined && config.embeddingSize !== 0) fail('embeddingSize', 'to be given only with vocabularySize', config.embeddingSize);
+    inputSize = checkInteger('inputSize', config.inputSize, 1, MAX_LAYER_SIZE);
+  }
+  const activation = checkOneOf('activation', config.activation ?? 'tanh', ACTIVATIONS);
+  if (cell !== 'elman' && activation !== 'tanh') {
+    throw new RnnkitError(`activation: the ${cell} cell's nonlinearities are fixed (PyTorch's); activation applies to 'elman' cells only, got '${activation}'`);
+  }
+  const numLayers = checkInteger('numLayers', config.numLayers ?? 1, 1, MAX_LAYERS);
+  const dropout = checkNumber('dropout', config.dropout ?? 0, 0, 0.99);
+  if (dropout > 0 && numLayers === 1) {
+    throw new RnnkitError(`dropout: it acts between stacked layers (PyTorch's semantics), so it needs numLayers ≥ 2, got numLayers 1 and dropout ${dropout}`);
+  }
+  const { output, loss } = resolveOutput(config.output, config.loss);
+  return {
+    cell, inputSize, vocabularySize, embeddingSize,
+    hiddenSize: checkInteger('hiddenSize', config.hiddenSize, 1, MAX_LAYER_SIZE),
+    numLayers, dropout,
+    outputSize: checkInteger('outputSize', config.outputSize, 1, MAX_LAYER_SIZE),
+    activation, output, loss,
+    initialState: checkOneOf('initialState', config.initialState ?? 'zeros', ['zeros', 'learned']),
+  };
+}

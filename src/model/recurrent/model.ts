@@ -1,0 +1,505 @@
+import type { Backend, BackendName, DType } from '../../backend/index.js';
+import { selectSequences, type SequenceBatch } from '../../data/sequence-batch.js';
+import { checkFinite, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../../errors.js';
+import { NONE } from '../../kernels/js/types.js';
+import { activationCode, lossCode } from '../functions.js';
+import { initMatrix, type WeightInit } from '../init.js';
+import { Network, range, type Floats } from '../network.js';
+import { Random } from '../random.js';
+import { CELL_SHAPES, stateSize, type RecurrentStructure } from './config.js';
+import { planFrame, slideFrame, type SequenceFrame } from './frame.js';
+import { parameterSpecs, type ParameterNames, type ParameterRole } from './layout.js';
+
+export interface RecurrentInitOptions {
+  /** W_in (each gate block) and W_out. Default: 'he' for relu, 'glorot' otherwise. */
+  weights?: 'glorot' | 'he';
+  /** W_rec (each gate block). Default 'orthogonal'. */
+  recurrent?: WeightInit;
+  /** Multiplies W_rec after initialisation (e.g. 0.9 for a contracting start). Default 1. */
+  recurrentGain?: number;
+}
+
+/** Arena offsets of one layer's parameters and of their gradients (NONE where the model has none). */
+interface LayerParameters {
+  readonly wIn: number; readonly wRec: number; readonly bRec: number; readonly bHn: number;
+  readonly h0: number; readonly c0: number;
+}
+
+/**
+ * What every recurrent model shares — Elman, LSTM and GRU cells, stacked,
+ * with an optional embedding and dropout — and what the trainers call: frames
+ * in the arena, loading, forward and backward over slots of a window, loss.
+ *
+ * Forward, per layer: one product W_in·X + b over all steps of the window
+ * (the input term does not depend on the previous step), then the cell's
+ * recurrence kernel; the output layer y = F(W_out·h + b_out) over all steps.
+ * Backward mirrors it: the cell's kernel gives ∂L/∂(W_in·x + b) for every
+ * step, and every weight gradient and the gradient for the layer below are
+ * then single products.
+ */
+export abstract class RecurrentModel extends Network<SequenceBatch> {
+  readonly structure: RecurrentStructure;
+  private readonly names: ParameterNames;
+  private frame: SequenceFrame | undefined;
+  private frameGeneration = -1;
+  private loaded: SequenceFrame | undefined;
+  private readonly dropoutSeed: number;
+  /** Dropout masks differ per draw: train() takes a new draw for every mini-batch. */
+  private dropoutDraw = 0;
+
+  protected constructor(
+    structure: RecurrentStructure, names: ParameterNames, dtype: DType, backend: Backend | BackendName | 'auto',
+    init: RecurrentInitOptions | undefined, seed: number,
+  ) {
+    super(parameterSpecs(structure, names), dtype, backend);
+    this.structure = structure;
+    this.names = names;
+    checkNumber('seed', seed);
+    this.dropoutSeed = seed >>> 0;
+    this.initialize(init, seed);
+  }
+
+  get inputSize(): number { return this.structure.inputSize; }
+  get hiddenSize(): number { return this.structure.hiddenSize; }
+  get outputSize(): number { return this.structure.outputSize; }
+  /** Values per sequence in a state: h of every layer, then c of every layer (LSTM). */
+  get stateSize(): number { return stateSize(this.structure); }
+
+  /** The name this model gives a parameter (e.g. W_rec or W_rec_l1). */
+  parameterName(role: ParameterRole, layer = 0): string {
+    return this.names(role, layer);
+  }
+
+  private initialize(init: RecurrentInitOptions | undefined, seed: number): void {
+    checkKeys('init', init, ['weights', 'recurrent', 'recurrentGain']);
+    const s = this.structure, r = s.hiddenSize, gates = CELL_SHAPES[s.cell].gates;
+    const weights = checkOneOf('init.weights', init?.weights ?? (s.activation === 'relu' ? 'he' : 'glorot'), ['glorot', 'he']);
+    const recurrent = checkOneOf('init.recurrent', init?.recurrent ?? 'orthogonal', ['glorot', 'he', 'orthogonal', 'identity', 'zeros']);
+    const gain = checkNumber('init.recurrentGain', init?.recurrentGain ?? 1);
+    const rng = new Random(seed);
+    // Each gate block is a layer of its own: initialised as an r×cols matrix.
+    const fill = (name: string, cols: number, kind: WeightInit, g: number) => {
+      const values = new Float64Array(gates * r * cols), block = new Float64Array(r * cols);
+      for (let k = 0; k < gates; k++) {
+        initMatrix(block, r, cols, kind, g, rng);
+        values.set(block, k * r * cols);
+      }
+      this.setParameter(name, values);
+    };
+    for (let l = 0; l < s.numLayers; l++) {
+      fill(this.names('W_in', l), this.layout.find(this.names('W_in', l))!.cols, weights, 1);
+      fill(this.names('W_rec', l), r, recurrent, gain);
+      // The forget gate starts open (b_f = 1, Jozefowicz et al. 2015), so memory survives from the first step.
+      if (s.cell === 'lstm') this.setParameter(this.names('b_rec', l), Float64Array.from({ length: 4 * r }, (_, i) => (i >= r && i < 2 * r ? 1 : 0)));
+    }
+    const wOut = new Float64Array(s.outputSize * r);
+    initMatrix(wOut, s.outputSize, r, 'glorot', 1, rng);
+    this.setParameter(this.names('W_out', 0), wOut);
+    // An embedding as PyTorch's: N(0, 1). Drawn last so a model without one is initialised as before.
+    if (s.vocabularySize > 0) {
+      this.setParameter(this.names('embedding', 0), Float64Array.from({ length: s.vocabularySize * s.embeddingSize }, () => rng.gaussian()));
+    }
+  }
+
+  // ---- parameters by role ----
+
+  private layerParameters(l: number, grads: boolean): LayerParameters {
+    const at = (role: ParameterRole) => {
+      const name = this.names(role, l);
+      return this.layout.find(name) ? this.offsetOf(name, grads) : NONE;
+    };
+    return { wIn: at('W_in'), wRec: at('W_rec'), bRec: at('b_rec'), bHn: at('b_hn'), h0: at('h0'), c0: at('c0') };
+  }
+
+  /** Arena offset of a parameter or (grads = true) of its gradient, for the gradient algorithms. */
+  parameterOffset(name: string, grads = false): number {
+    return this.offsetOf(name, grads);
+  }
+
+  // ---- data ----
+
+  exampleCount(data: SequenceBatch): number {
+    return data.size;
+  }
+
+  selectExamples(data: SequenceBatch, indices: ArrayLike<number>): SequenceBatch {
+    return selectSequences(data, indices);
+  }
+
+  checkData(data: SequenceBatch, needTargets: boolean): void {
+    const s = this.structure, o = s.outputSize;
+    if (!data || typeof data !== 'object' || !(data.inputs instanceof Float32Array || data.inputs instanceof Float64Array)) {
+      fail('batch', 'a SequenceBatch (from sequenceBatch() or createSequenceBatch())', data);
+    }
+    if (s.vocabularySize > 0) {
+      if (data.inputSize !== 1) fail('batch.inputSize', '1: one token id per step (this model embeds token ids)', data.inputSize);
+      this.checkTokenIds('batch.inputs', data.inputs);
+    } else if (data.inputSize !== s.inputSize) {
+      fail('batch.inputSize', `the model's inputSize p = ${s.inputSize}`, data.inputSize);
+    }
+    if (data.initialState && data.initialState.length !== data.size * this.stateSize) {
+      const simple = s.numLayers === 1 && !CELL_SHAPES[s.cell].carriesCell;
+      fail('batch.initialState', `B·${simple ? 'r' : 'stateSize'} = ${data.size}·${this.stateSize} values${simple ? '' : ` (h of every layer${CELL_SHAPES[s.cell].carriesCell ? ', then c of every layer' : ''})`}`, data.initialState);
+    }
+    if (!needTargets) return;
+    if (data.classes) {
+      if (s.loss !== 'cross-entropy') fail('batch.classes', `vector targets: class indices need loss 'cross-entropy', this model's loss is '${s.loss}'`);
+      for (let i = 0; i < data.classes.length; i++) {
+        if (data.mask[i] !== 0 && data.classes[i]! >= o) fail(`batch.classes[${i}]`, `a class index in [0, ${o - 1}]`, data.classes[i]);
+      }
+    } else if (data.targets) {
+      if (data.targetSize !== o) fail('batch.targetSize', `the model's outputSize o = ${o}`, data.targetSize);
+    } else {
+      fail('batch', 'targets or classes (needed for a loss)');
+    }
+  }
+
+  /** With an embedding, every input must be a token id in [0, V): the kernels index the table with it. */
+  checkTokenIds(argument: string, values: ArrayLike<number>): void {
+    const V = this.structure.vocabularySize;
+    if (V === 0) return;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!(Number.isInteger(v) && v >= 0 && v < V)) fail(`${argument}[${i}]`, `a token id in [0, ${V - 1}]`, v);
+    }
+  }
+
+  // ---- frames ----
+
+  /** The frame in the batch block for B sequences and a window of C steps (planned again only when needed). */
+  batchFrame(batch: number, capacity: number): SequenceFrame {
+    const f = this.frame;
+    if (f && f.batch === batch && f.capacity === capacity && this.frameGeneration === this.workspace.generation) return f;
+    const frame = planFrame(this.structure, this.workspace.fixedLength, batch, capacity);
+    this.workspace.reserve(frame.end);
+    this.frame = frame;
+    this.frameGeneration = this.workspace.generation;
+    return frame;
+  }
+
+  /** Elements a frame of B sequences and C steps occupies. */
+  frameSize(batch: number, capacity: number): number {
+    return planFrame(this.structure, 0, batch, capacity).end;
+  }
+
+  /** A frame laid out from `base` (e.g. in a region pinned with workspace.pin, which other calls leave alone). */
+  frameAt(base: number, batch: number, capacity: number): SequenceFrame {
+    return planFrame(this.structure, base, batch, capacity);
+  }
+
+  /** Whether a frame still holds what was put in it (no other call on the model has re-planned the batch block). */
+  frameIsCurrent(f: SequenceFrame): boolean {
+    return this.frameGeneration === this.workspace.generation && (f === this.frame || f.end <= this.workspace.fixedLength);
+  }
+
+  /** Drops the oldest `drop` of a window's `length` slots (see slideFrame). */
+  slide(f: SequenceFrame, drop: number, length: number, outputs: boolean): void {
+    slideFrame(this.structure, this.backend.kernels, this.mem, f, drop, length, outputs);
+  }
+
+  /**
+   * Copies steps [fromStep, fromStep + count) of the chosen sequences into
+   * slots [slot, slot + count) of a frame, transposed to time-major.
+   */
+  loadSteps(f: SequenceFrame, data: SequenceBatch, indices: ArrayLike<number>, fromStep: number, count: number, slot: number): void {
+    const B = f.batch, T = data.steps, p = this.structure.inputSize, o = this.structure.outputSize;
+    const mem = this.mem, inputs = data.inputs, targets = data.targets, classes = data.classes, mask = data.mask;
+    // Plain loops rather than subarray+set: this runs once per batch for every (sequence, step), and allocates nothing.
+    for (let i = 0; i < B; i++) {
+      const b = indices[i]!;
+      mem[f.ids + i] = b;
+      for (let s = 0; s < count; s++) {
+        const row = (slot + s) * B + i, src = b * T + fromStep + s;
+        const x = f.x + row * p, xs = src * p;
+        for (let j = 0; j < p; j++) mem[x + j] = inputs[xs + j]!;
+        mem[f.mask + row] = mask[src]!;
+        if (targets) {
+          const y = f.target + row * o, ys = src * o;
+          for (let j = 0; j < o; j++) mem[y + j] = targets[ys + j]!;
+        } else if (classes) {
+          mem[f.target + row] = classes[src]!;
+        }
+      }
+    }
+    f.classTargets = classes !== undefined && targets === undefined;
+    f.firstStep = fromStep - slot;
+  }
+
+  /** Slot 0 of every layer: the batch's per-sequence state, else the learned h0/c0 (filled by the forward pass), else zeros. */
+  loadInitialState(f: SequenceFrame, data: SequenceBatch, indices: ArrayLike<number>): void {
+    const s = this.structure, r = s.hiddenSize, L = s.numLayers, mem = this.mem, k = this.backend.kernels;
+    f.learnedState = !data.initialState && s.initialState === 'learned';
+    f.firstStep = 0;
+    const state = data.initialState, n = this.stateSize;
+    for (let l = 0; l < L; l++) {
+      const layer = f.layers[l]!;
+      for (const [region, part] of [[layer.h, l], [layer.c, L + l]] as const) {
+        if (region === NONE) continue;
+        if (state) for (let i = 0; i < f.batch; i++) mem.set(state.subarray(indices[i]! * n + part * r, indices[i]! * n + (part + 1) * r), region + i * r);
+        else if (!f.learnedState) k.fill(mem, region, f.batch * r, 0);
+      }
+    }
+  }
+
+  /** Copies the chosen sequences (all T steps) into the batch frame. */
+  loadExamples(data: SequenceBatch, indices: ArrayLike<number>): void {
+    const f = this.batchFrame(indices.length, data.steps);
+    this.loadSteps(f, data, indices, 0, data.steps, 0);
+    this.loadInitialState(f, data, indices);
+    this.loaded = f;
+  }
+
+  /** Takes a new draw of dropout masks (train() does so for every mini-batch). */
+  override nextDropoutDraw(): void {
+    this.dropoutDraw = (this.dropoutDraw + 1) >>> 0;
+  }
+
+  // ---- forward and backward over slots ----
+
+  /**
+   * Forward over slots [from, from + count) from the state in slot `from`: every
+   * layer, then z and y = F(z). In training, dropout masks the output of every
+   * layer but the top (none when the model has no dropout).
+   */
+  forwardSlots(f: SequenceFrame, from: number, count: number, training: boolean): void {
+    const mem = this.mem, k = this.backend.kernels, s = this.structure, B = f.batch, rows = count * B;
+    const r = s.hiddenSize, o = s.outputSize, G = CELL_SHAPES[s.cell].gates * r;
+    let input = f.x, width = s.inputSize;
+    if (f.emb !== NONE) {
+      k.embeddingForward(mem, f.emb + from * B * s.embeddingSize, this.offsetOf(this.names('embedding', 0)), f.x + from * B, rows, s.embeddingSize);
+      input = f.emb;
+      width = s.embeddingSize;
+    }
+    for (let l = 0; l < s.numLayers; l++) {
+      const layer = f.layers[l]!, w = this.layerParameters(l, false);
+      if (from === 0 && f.learnedState) {
+        k.broadcastRows(mem, layer.h, w.h0, B, r);
+        if (layer.c !== NONE) k.broadcastRows(mem, layer.c, w.c0, B, r);
+      }
+      const pre = layer.pre + from * B * G, h = layer.h + from * B * r;
+      k.broadcastRows(mem, pre, w.bRec, rows, G);
+      k.matmulABt(mem, pre, input + from * B * width, w.wIn, rows, G, width, 1);
+      if (s.cell === 'elman') k.elmanForward(mem, h, w.wRec, B, count, r, activationCode(s.activation));
+      else if (s.cell === 'lstm') k.lstmForward(mem, pre, h, layer.c + from * B * r, w.wRec, B, count, r);
+      else k.gruForward(mem, pre, layer.un + from * B * r, layer.u, h, w.wRec, w.bHn, B, count, r);
+      input = layer.h + B * r;
+      width = r;
+      if (layer.drop !== NONE && training) {
+        k.dropoutMask(mem, layer.drop + from * B * r, f.ids, B, count, f.firstStep + from, r, this.dropoutSeed, this.dropoutDraw, l, s.dropout);
+        k.multiply(mem, layer.out + from * B * r, h + B * r, layer.drop + from * B * r, rows * r);
+        input = layer.out;
+      }
+    }
+    const top = f.layers[s.numLayers - 1]!;
+    k.denseForward(mem, top.h + (from + 1) * B * r, this.offsetOf(this.names('W_out', 0)), this.offsetOf(this.names('b_out', 0)),
+      f.z + from * B * o, f.y + from * B * o, rows, r, o, activationCode(s.output));
+  }
+
+  /** Loss of slots [from, from + count) (mean over sequences, eq. 1.31) and, if asked, ∂L/∂z into dz. */
+  lossSlots(f: SequenceFrame, from: number, count: number, gradient: boolean): number {
+    const { outputSize: o, output, loss } = this.structure;
+    const rows = from * f.batch;
+    return this.backend.kernels.lossForwardBackward(
+      this.mem, f.z + rows * o, f.y + rows * o, f.target + (f.classTargets ? rows : rows * o), f.mask + rows,
+      gradient ? f.dz + rows * o : NONE, count * f.batch, o, lossCode(loss, f.classTargets), activationCode(output), 1 / f.batch,
+    );
+  }
+
+  /**
+   * The output layer's backward pass for slots [from, from + count) (eqs.
+   * 1.43–1.44): accumulates dW_out and db_out and writes ∂L/∂h of the top
+   * layer for those slots.
+   */
+  outputBackward(f: SequenceFrame, from: number, count: number): void {
+    const { hiddenSize: r, outputSize: o, numLayers } = this.structure, B = f.batch, top = f.layers[numLayers - 1]!;
+    const wOut = this.names('W_out', 0), bOut = this.names('b_out', 0);
+    this.backend.kernels.denseBackward(this.mem, f.dz + from * B * o, top.h + (from + 1) * B * r, this.offsetOf(wOut),
+      this.offsetOf(wOut, true), this.offsetOf(bOut, true), top.dH + from * B * r, count * B, r, o);
+  }
+
+  /**
+   * BPTT over slots [0, length) of a frame, top layer first. The top layer's
+   * dH holds ∂L/∂h from the outputs (zero where no loss was injected); each
+   * layer hands ∂L/∂(its input) to the layer below (through the dropout mask
+   * when `training` applied one) and finally to the embedding. With
+   * `intoInitial`, ∂L/∂(slot 0) is summed into the learned h0/c0 (only when
+   * slot 0 really holds them).
+   */
+  backwardSlots(f: SequenceFrame, length: number, intoInitial: boolean, training: boolean): void {
+    const mem = this.mem, k = this.backend.kernels, s = this.structure, B = f.batch, rows = length * B;
+    const r = s.hiddenSize, G = CELL_SHAPES[s.cell].gates * r;
+    for (let l = s.numLayers - 1; l >= 0; l--) {
+      const layer = f.layers[l]!, w = this.layerParameters(l, false), g = this.layerParameters(l, true);
+      if (s.cell === 'elman') k.elmanBackward(mem, layer.dH, layer.h, w.wRec, layer.dH0, B, length, r, activationCode(s.activation));
+      else if (s.cell === 'lstm') k.lstmBackward(mem, layer.dH, layer.pre, layer.c, w.wRec, layer.dPre, layer.dH0, layer.dC0, B, length, r);
+      else k.gruBackward(mem, layer.dH, layer.pre, layer.un, layer.h, w.wRec, layer.dPre, layer.dU, g.bHn, layer.dH0, B, length, r);
+      const below = l > 0 ? f.layers[l - 1]! : undefined;
+      const dropped = below !== undefined && below.drop !== NONE && training;
+      const input = below ? (dropped ? below.out : below.h + B * r) : f.emb !== NONE ? f.emb : f.x;
+      k.matmulAtB(mem, g.wRec, layer.dU, layer.h, G, r, rows, 1);
+      k.matmulAtB(mem, g.wIn, layer.dPre, input, G, layer.inputSize, rows, 1);
+      k.columnSums(mem, g.bRec, layer.dPre, rows, G, 1);
+      if (below) {
+        k.matmulAB(mem, below.dH, layer.dPre, w.wIn, rows, r, G, 0);
+        if (dropped) k.multiply(mem, below.dH, below.dH, below.drop, rows * r);
+      } else if (f.emb !== NONE) {
+        k.matmulAB(mem, f.dEmb, layer.dPre, w.wIn, rows, s.embeddingSize, G, 0);
+        k.embeddingBackward(mem, this.offsetOf(this.names('embedding', 0), true), f.dEmb, f.x, rows, s.embeddingSize);
+      }
+      if (intoInitial && f.learnedState) {
+        k.sumRowsInto(mem, g.h0, layer.dH0, B, r);
+        if (layer.dC0 !== NONE) k.sumRowsInto(mem, g.c0, layer.dC0, B, r);
+      }
+    }
+  }
+
+  loss(training = false): number {
+    const f = this.requireLoaded();
+    this.forwardSlots(f, 0, f.capacity, training);
+    return this.lossSlots(f, 0, f.capacity, false);
+  }
+
+  /** Full BPTT on the loaded batch, in training mode (dropout on, with the current draw). */
+  lossAndGradients(): number {
+    const f = this.requireLoaded();
+    this.backend.kernels.fill(this.mem, this.block.grads, this.parameterCount, 0);
+    this.forwardSlots(f, 0, f.capacity, true);
+    const loss = this.lossSlots(f, 0, f.capacity, true);
+    this.outputBackward(f, 0, f.capacity);
+    this.backwardSlots(f, f.capacity, true, true);
+    return loss;
+  }
+
+  private requireLoaded(): SequenceFrame {
+    const f = this.loaded;
+    if (!f || f !== this.frame || this.frameGeneration !== this.workspace.generation) {
+      throw new RnnkitError(`${this.constructor.name}: no batch is loaded (call loadExamples first; other calls on the model replace it)`);
+    }
+    return f;
+  }
+
+  // ---- inference ----
+
+  /**
+   * Outputs y_t for every sequence and step, [B][T][o] (steps past a
+   * sequence's length are computed on the zero padding and can be ignored).
+   * Dropout is off.
+   */
+  predict(data: SequenceBatch): Floats {
+    this.checkData(data, false);
+    const B = data.size, T = data.steps, o = this.structure.outputSize;
+    const out = this.newFloats(B * T * o);
+    this.forEachChunk(data, (f, start, n) => {
+      const mem = this.mem;
+      for (let i = 0; i < n; i++) {
+        for (let t = 0; t < T; t++) {
+          const src = f.y + (t * n + i) * o;
+          out.set(mem.subarray(src, src + o), ((start + i) * T + t) * o);
+        }
+      }
+    });
+    return out;
+  }
+
+  /** The state at each sequence's last valid step, [B][stateSize] (h of every layer, then c of every layer). */
+  finalStates(data: SequenceBatch): Floats {
+    this.checkData(data, false);
+    const B = data.size, r = this.structure.hiddenSize, L = this.structure.numLayers, n = this.stateSize;
+    const out = this.newFloats(B * n);
+    this.forEachChunk(data, (f, start, count) => {
+      for (let i = 0; i < count; i++) {
+        const slot = data.lengths[start + i]!;
+        f.layers.forEach((layer, l) => {
+          for (const [region, part] of [[layer.h, l], [layer.c, L + l]] as const) {
+            if (region === NONE) continue;
+            const src = region + (slot * count + i) * r;
+            out.set(this.mem.subarray(src, src + r), (start + i) * n + part * r);
+          }
+        });
+      }
+    });
+    return out;
+  }
+
+  /** Runs the forward pass over a batch in chunks of at most 256 sequences. */
+  private forEachChunk(data: SequenceBatch, use: (f: SequenceFrame, start: number, n: number) => void): void {
+    for (let start = 0; start < data.size; start += 256) {
+      const n = Math.min(256, data.size - start);
+      this.loadExamples(data, range(n, start));
+      const f = this.loaded!;
+      this.forwardSlots(f, 0, f.capacity, false);
+      use(f, start, n);
+    }
+  }
+
+  /**
+   * One step for B independent streams: reads x_t [B][p] and the state
+   * [B][stateSize], writes the new state back into `state` and y_t [B][o]
+   * into `outputs`.
+   */
+  stepForward(inputs: ArrayLike<number>, state: Floats, outputs: Floats): void {
+    const s = this.structure, p = s.inputSize, r = s.hiddenSize, L = s.numLayers, o = s.outputSize, n = this.stateSize;
+    const B = state.length / n;
+    if (!Number.isInteger(B) || B < 1) fail('state', `a multiple of the state size ${n}`, state);
+    if (!inputs || inputs.length !== B * p) fail('x', `B·p = ${B}·${p} values`, inputs);
+    checkFinite('x', inputs);
+    this.checkTokenIds('x', inputs);
+    if (outputs.length !== B * o) fail('outputs', `B·o = ${B}·${o} values`, outputs);
+    const f = this.batchFrame(B, 1);
+    const mem = this.mem;
+    mem.set(inputs, f.x);
+    const move = (toFrame: boolean) => {
+      f.layers.forEach((layer, l) => {
+        for (const [region, part] of [[layer.h, l], [layer.c, L + l]] as const) {
+          if (region === NONE) continue;
+          for (let b = 0; b < B; b++) {
+            const at = region + (toFrame ? 0 : B * r) + b * r, st = b * n + part * r;
+            if (toFrame) mem.set(state.subarray(st, st + r), at);
+            else state.set(mem.subarray(at, at + r), st);
+          }
+        }
+      });
+    };
+    move(true);
+    f.learnedState = false;
+    this.forwardSlots(f, 0, 1, false);
+    move(false);
+    outputs.set(mem.subarray(f.y, f.y + B * o));
+  }
+
+  /** Writes one state vector ([stateSize]) into slot `slot` of every sequence and layer of a frame. */
+  fillState(f: SequenceFrame, slot: number, state: ArrayLike<number>): void {
+    const r = this.structure.hiddenSize, L = this.structure.numLayers, mem = this.mem, B = f.batch;
+    f.layers.forEach((layer, l) => {
+      for (const [region, part] of [[layer.h, l], [layer.c, L + l]] as const) {
+        if (region === NONE) continue;
+        for (let b = 0; b < B; b++) for (let j = 0; j < r; j++) mem[region + (slot * B + b) * r + j] = state[part * r + j]!;
+      }
+    });
+  }
+
+  /** Copies the state in slot 1 into slot 0 for every layer (stepping a one-slot frame forward). */
+  carryState(f: SequenceFrame): void {
+    const block = f.batch * this.structure.hiddenSize, k = this.backend.kernels, mem = this.mem;
+    for (const layer of f.layers) {
+      k.copy(mem, layer.h, layer.h + block, block);
+      if (layer.c !== NONE) k.copy(mem, layer.c, layer.c + block, block);
+    }
+  }
+
+  /** The state a sequence starts from, [stateSize]: the learned h0 (and c0) of every layer, else zeros. */
+  initialStateVector(): Floats {
+    const s = this.structure, r = s.hiddenSize, L = s.numLayers, out = this.newFloats(this.stateSize);
+    if (s.initialState === 'learned') {
+      for (let l = 0; l < L; l++) {
+        out.set(this.getParameter(this.names('h0', l)), l * r);
+        if (CELL_SHAPES[s.cell].carriesCell) out.set(this.getParameter(this.names('c0', l)), (L + l) * r);
+      }
+    }
+    return out;
+  }
+
+  private newFloats(n: number): Floats {
+    return this.workspace.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  }
+}
