@@ -315,7 +315,7 @@ describe('fromJSON refuses', () => {
   });
 
   it('an unknown kind', () => {
-    expect(() => fromJSON(editJSON(model, (d) => { d.kind = 'lstm'; }))).toThrow(/^fromJSON: kind: unknown model kind "lstm" \(known kinds: 'elman-rnn', 'ffnn'\)$/);
+    expect(() => fromJSON(editJSON(model, (d) => { d.kind = 'lstm'; }))).toThrow(/^fromJSON: kind: unknown model kind "lstm" \(known kinds: 'elman-rnn', 'recurrent-network', 'ffnn'\)$/);
   });
 
   it('an unknown or missing top-level key', () => {

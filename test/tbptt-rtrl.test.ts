@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createSequenceBatch, type SequenceBatch } from '../src/data/sequence-batch.js';
 import type { Activation } from '../src/model/functions.js';
 import { ElmanRNN } from '../src/model/rnn.js';
 import { computeGradients } from '../src/train/gradient-algorithm.js';
@@ -7,22 +6,7 @@ import { gradientCheck } from '../src/train/gradient-check.js';
 import { rtrlBytes } from '../src/train/rtrl.js';
 import { train } from '../src/train/train.js';
 import { randomBatch } from './helpers/random-data.js';
-
-type Grads = Record<string, Float32Array | Float64Array>;
-
-/** Worst relative difference between two gradient sets, over all parameters (norm-wise per parameter). */
-function relativeDifference(a: Grads, b: Grads): number {
-  let worst = 0;
-  for (const name of Object.keys(a)) {
-    let diff = 0, norm = 0;
-    for (let i = 0; i < a[name]!.length; i++) {
-      diff = Math.max(diff, Math.abs(a[name]![i]! - b[name]![i]!));
-      norm = Math.max(norm, Math.abs(a[name]![i]!), Math.abs(b[name]![i]!));
-    }
-    worst = Math.max(worst, diff / Math.max(norm, 1e-300));
-  }
-  return worst;
-}
+import { chunkOf, relativeDifference, stateAfter, type Grads } from './helpers/chunks.js';
 
 const activations: Activation[] = ['tanh', 'sigmoid', 'relu', 'identity'];
 
@@ -74,32 +58,6 @@ describe('exact RTRL', () => {
       .toThrow(/over the cap of 256\.0 MiB/);
   });
 });
-
-/** Steps [from, from + count) of a batch as a batch of their own, starting from the given states. */
-function chunkOf(batch: SequenceBatch, from: number, count: number, states: Float32Array | Float64Array | undefined, r: number): SequenceBatch {
-  const { size: B, steps: T, inputSize: p, targetSize: o } = batch;
-  const inputs = new Float64Array(B * count * p), targets = new Float64Array(B * count * o!), mask = new Float64Array(B * count);
-  for (let b = 0; b < B; b++) {
-    for (let s = 0; s < count; s++) {
-      const src = b * T + from + s, dst = b * count + s;
-      inputs.set(batch.inputs.subarray(src * p, (src + 1) * p), dst * p);
-      targets.set(batch.targets!.subarray(src * o!, (src + 1) * o!), dst * o!);
-      mask[dst] = batch.mask[src]!;
-    }
-  }
-  return createSequenceBatch({
-    size: B, steps: count, inputSize: p, inputs, targets, targetSize: o, mask,
-    ...(states ? { initialState: states, stateSize: r } : {}),
-  });
-}
-
-/** The state after `steps` steps of each sequence, by a plain forward pass over a prefix. */
-function stateAfter(model: ElmanRNN, batch: SequenceBatch, steps: number): Float64Array | undefined {
-  if (steps === 0) return undefined;
-  const prefix = chunkOf(batch, 0, steps, undefined, 0);
-  const full = createSequenceBatch({ size: prefix.size, steps, inputSize: prefix.inputSize, inputs: prefix.inputs }); // all lengths = steps
-  return model.finalStates(full) as Float64Array;
-}
 
 describe('truncated BPTT', () => {
   for (const activation of activations) {

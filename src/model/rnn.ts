@@ -1,7 +1,7 @@
 import type { Backend, BackendName, DType } from '../backend/index.js';
 import { checkInteger, checkKeys, checkOneOf, fail } from '../errors.js';
 import { ACTIVATIONS, resolveOutput, type Activation, type LossName, type OutputFunction } from './functions.js';
-import { MAX_LAYER_SIZE } from './recurrent/config.js';
+import { MAX_LAYER_SIZE, type RecurrentStructure } from './recurrent/config.js';
 import type { ParameterNames } from './recurrent/layout.js';
 import { RecurrentModel, type RecurrentInitOptions } from './recurrent/model.js';
 
@@ -62,7 +62,12 @@ export function resolveRnnConfig(config: RnnConfig): ResolvedRnnConfig {
 
 
 /** The notes' names: W_in, W_rec, b_rec, h0, W_out, b_out. */
-const notesNames: ParameterNames = (role) => role;
+export const notesNames: ParameterNames = (role) => role;
+
+/** ElmanRNN's structure: one Elman layer on vector inputs. */
+export function elmanStructure(c: ResolvedRnnConfig): RecurrentStructure {
+  return { ...c, cell: 'elman', vocabularySize: 0, embeddingSize: 0, numLayers: 1, dropout: 0 };
+}
 
 /**
  * The Elman RNN ⟨W_in, W_rec, W_out, b_rec, b_out, σ, F⟩ of note 001, definition 3:
@@ -75,7 +80,7 @@ export class ElmanRNN extends RecurrentModel {
 
   constructor(config: RnnConfig) {
     const c = resolveRnnConfig(config);
-    super({ ...c, cell: 'elman', vocabularySize: 0, embeddingSize: 0, numLayers: 1, dropout: 0 }, notesNames,
+    super(elmanStructure(c), notesNames,
       config.dtype ?? 'float32', config.backend ?? 'auto', config.init, config.seed ?? 1);
     this.config = c;
   }

@@ -25,9 +25,10 @@
  */
 import { getBackend, type Backend, type BackendName, type DType } from '../backend/index.js';
 import { checkKeys, checkOneOf, describe, fail, RnnkitError } from '../errors.js';
-import type { Floats, Network } from './network.js';
-import { FeedForwardNetwork, resolveFfnnConfig, type FfnnConfig, type ResolvedFfnnConfig } from './ffnn.js';
-import { ElmanRNN, resolveRnnConfig, type ResolvedRnnConfig, type RnnConfig } from './rnn.js';
+import type { Floats } from './network.js';
+import { CODECS, type ModelCodec, type ModelKind, type ModelKinds, type ParameterShape, type SavedModel } from './codecs.js';
+
+export type { ModelKind, ModelKinds, SavedModel } from './codecs.js';
 
 /** The format version this build writes. */
 export const FORMAT_VERSION = 1;
@@ -44,109 +45,6 @@ const MAGIC = [0x52, 0x4e, 0x4e, 0x4b];
 /** Magic, version and header length. */
 const FIXED_HEADER_BYTES = 12;
 
-/** One parameter as saved: a rows×cols row-major matrix (a vector has cols = 1). */
-export interface ParameterShape {
-  readonly name: string;
-  readonly rows: number;
-  readonly cols: number;
-}
-
-/**
- * How one kind of model is saved and rebuilt. Methods (not function-valued
- * properties) so a codec of a specific config type fits the registry's
- * `ModelCodec<M, object>`.
- */
-export interface ModelCodec<M extends Network<unknown>, C extends object> {
-  readonly kind: string;
-  /** The saved config's keys in the order they are written; a saved config has exactly these. */
-  readonly configKeys: readonly string[];
-  /** Whether a model is of this kind (how toJSON and toBinary pick the codec). */
-  owns(model: unknown): model is M;
-  configOf(model: M): C;
-  /** Validates a saved config, throwing an RnnkitError that names the field at fault. */
-  resolveConfig(config: Record<string, unknown>): C;
-  /**
-   * The parameters a model of this config has, in layout order — from the
-   * config alone, so a file's sizes are checked before anything is allocated.
-   */
-  parameterShapes(config: C): ParameterShape[];
-  /** A freshly initialised model of this config (its parameters are then overwritten). */
-  create(config: C, options: { dtype: DType; backend: Backend | BackendName | 'auto' }): M;
-}
-
-const elmanRnnCodec: ModelCodec<ElmanRNN, ResolvedRnnConfig> = {
-  kind: 'elman-rnn',
-  configKeys: ['inputSize', 'hiddenSize', 'outputSize', 'activation', 'output', 'loss', 'initialState'] satisfies (keyof ResolvedRnnConfig)[],
-  owns(model): model is ElmanRNN {
-    return model instanceof ElmanRNN;
-  },
-  configOf(model) {
-    return model.config;
-  },
-  resolveConfig(config) {
-    return resolveRnnConfig(config as unknown as RnnConfig);
-  },
-  parameterShapes({ inputSize: p, hiddenSize: r, outputSize: o, initialState }) {
-    // ElmanRNN's layout: the decayed weights first, then biases and the learned h0.
-    // A model built from the config is checked against this list (see `build`).
-    const shapes = [
-      { name: 'W_in', rows: r, cols: p },
-      { name: 'W_rec', rows: r, cols: r },
-      { name: 'W_out', rows: o, cols: r },
-      { name: 'b_rec', rows: r, cols: 1 },
-      { name: 'b_out', rows: o, cols: 1 },
-    ];
-    if (initialState === 'learned') shapes.push({ name: 'h0', rows: r, cols: 1 });
-    return shapes;
-  },
-  create(config, { dtype, backend }) {
-    // The initial values are overwritten at once: skip the orthogonal W_rec's O(r³) Gram–Schmidt.
-    return new ElmanRNN({ ...config, dtype, backend, init: { recurrent: 'zeros' } });
-  },
-};
-
-const ffnnCodec: ModelCodec<FeedForwardNetwork, ResolvedFfnnConfig> = {
-  kind: 'ffnn',
-  configKeys: ['layerSizes', 'activation', 'output', 'loss'] satisfies (keyof ResolvedFfnnConfig)[],
-  owns(model): model is FeedForwardNetwork {
-    return model instanceof FeedForwardNetwork;
-  },
-  configOf(model) {
-    return model.config;
-  },
-  resolveConfig(config) {
-    return resolveFfnnConfig(config as unknown as FfnnConfig);
-  },
-  parameterShapes({ layerSizes: p }) {
-    // FeedForwardNetwork's layout: the weights W1..WU (decayed) first, then the biases b1..bU.
-    const weights: ParameterShape[] = [], biases: ParameterShape[] = [];
-    for (let k = 1; k < p.length; k++) {
-      weights.push({ name: `W${k}`, rows: p[k]!, cols: p[k - 1]! });
-      biases.push({ name: `b${k}`, rows: p[k]!, cols: 1 });
-    }
-    return [...weights, ...biases];
-  },
-  create(config, { dtype, backend }) {
-    return new FeedForwardNetwork({ ...config, dtype, backend });
-  },
-};
-
-/**
- * THE PLACE TO ADD A MODEL KIND: its class here and its codec (like the two
- * above) in CODECS. Nothing else in this file knows about particular kinds.
- */
-export interface ModelKinds {
-  'elman-rnn': ElmanRNN;
-  ffnn: FeedForwardNetwork;
-}
-export type ModelKind = keyof ModelKinds;
-/** Any model that can be saved and loaded. */
-export type SavedModel = ModelKinds[ModelKind];
-
-const CODECS: { readonly [K in ModelKind]: ModelCodec<ModelKinds[K], object> } = {
-  'elman-rnn': elmanRnnCodec,
-  ffnn: ffnnCodec,
-};
 /** A codec seen through the registry: any savable model, any config. */
 type AnyCodec = ModelCodec<SavedModel, object>;
 const KINDS = Object.keys(CODECS) as ModelKind[];
