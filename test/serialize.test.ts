@@ -272,7 +272,7 @@ describe('feed-forward networks (kind "ffnn")', () => {
 
 describe('saving', () => {
   it('refuses something that is not a model', () => {
-    expect(() => toJSON({} as SavedModel)).toThrow(/^toJSON: model: expected a model of a savable kind \(elman-rnn, ffnn\), got an object$/);
+    expect(() => toJSON({} as SavedModel)).toThrow(/^toJSON: model: expected a model of a savable kind \(elman-rnn, recurrent-network, ffnn\), got an object$/);
     expect(() => toBinary(null as unknown as SavedModel)).toThrow(/^toBinary: model: expected a model of a savable kind/);
   });
 
