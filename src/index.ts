@@ -3,6 +3,9 @@
  * The public API: models, data, training, inference, and persistence.
  */
 export { ElmanRNN, type RnnConfig, type ResolvedRnnConfig, type RnnInitOptions } from './model/rnn.js';
+export { RecurrentNetwork, type RecurrentNetworkConfig } from './model/recurrent/network.js';
+export { RecurrentModel, type RecurrentInitOptions } from './model/recurrent/model.js';
+export type { CellType, RecurrentStructure, RecurrentStructureOptions } from './model/recurrent/config.js';
 export type { Activation, OutputFunction, LossName } from './model/functions.js';
 export type { Floats } from './model/network.js';
 export { Network } from './model/network.js';

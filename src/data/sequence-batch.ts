@@ -129,7 +129,9 @@ export function createSequenceBatch(options: SequenceBatchOptions): SequenceBatc
 
 export interface NestedBatchOptions {
   /** many-to-many / many-to-one: [B][T_b][p] (ragged allowed); one-to-many: [B][p], one vector per sequence. */
-  inputs: ArrayLike<ArrayLike<number>> | ArrayLike<ArrayLike<ArrayLike<number>>>;
+  inputs?: ArrayLike<ArrayLike<number>> | ArrayLike<ArrayLike<ArrayLike<number>>>;
+  /** Instead of inputs, for a model with an embedding: token ids [B][T_b] (ragged allowed), non-negative integers. */
+  tokens?: ArrayLike<ArrayLike<number>>;
   /**
    * many-to-many / one-to-many: [B][T_b][o] vectors or [B][T_b] class indices;
    * many-to-one: [B][o] vectors or [B] class indices.
@@ -147,9 +149,13 @@ export interface NestedBatchOptions {
  * longest, and their lengths recorded so padding never counts in the loss.
  */
 export function sequenceBatch(options: NestedBatchOptions): SequenceBatch {
-  checkKeys('sequenceBatch options', options, ['inputs', 'targets', 'task', 'mask', 'initialState']);
+  checkKeys('sequenceBatch options', options, ['inputs', 'tokens', 'targets', 'task', 'mask', 'initialState']);
   const task = checkOneOf('task', options.task ?? 'many-to-many', TASKS);
-  const rawInputs = options.inputs;
+  if (options.tokens !== undefined) {
+    if (options.inputs !== undefined) throw new RnnkitError('inputs, tokens: expected one of them, got both');
+    if (task === 'one-to-many') fail('task', "'many-to-many' or 'many-to-one' with tokens (a one-to-many task takes one input vector)", task);
+  }
+  const rawInputs = options.tokens !== undefined ? tokenSequences(options.tokens) : options.inputs;
   if (!isArrayLike(rawInputs) || rawInputs.length === 0) fail('inputs', 'a non-empty array of sequences', rawInputs);
   const size = rawInputs.length;
 
@@ -218,6 +224,16 @@ export function sequenceBatch(options: NestedBatchOptions): SequenceBatch {
     flat.stateSize = stateSize;
   }
   return createSequenceBatch(flat);
+}
+
+/** Token ids as sequences of one-value inputs ([B][T][1]), each id checked to be an integer ≥ 0. */
+function tokenSequences(tokens: ArrayLike<ArrayLike<number>>): number[][][] {
+  if (!isArrayLike(tokens) || tokens.length === 0) fail('tokens', 'a non-empty array of token-id sequences', tokens);
+  return Array.from({ length: tokens.length }, (_, b) => {
+    const s = tokens[b];
+    if (!isArrayLike(s) || s.length === 0) fail(`tokens[${b}]`, 'a non-empty sequence of token ids', s);
+    return Array.from({ length: s.length }, (_, t) => [checkInteger(`tokens[${b}][${t}]`, s[t], 0)]);
+  });
 }
 
 function flattenTargets(
