@@ -5,12 +5,14 @@
 //
 //   node bench/throughput.mjs                       # S and M, every backend
 //   node bench/throughput.mjs S M L rtrl --backends=wasm-simd,js
+//   node bench/throughput.mjs M L --cells=lstm,gru --layers=2   # gated cells, stacked
 //
 // Each figure is tinybench's median over ≥ 10 samples (and ≥ 2 s) after a
 // warm-up; GFLOP/s = nominal FLOPs / median (train 6·B·T·(rp + r² + or),
-// inference 2·B·T·(…), RTRL 2·B·T·r²·n with n = rp + r² + r).
+// inference 2·B·T·(…), RTRL 2·B·T·r²·n with n = rp + r² + r). A cell with G
+// gate blocks (LSTM 4, GRU 3) counts G·rp + G·r² + or, and 2·G·r² per extra layer.
 import { Bench } from 'tinybench';
-import { ElmanRNN, createSequenceBatch, createOptimizer, computeGradients, Random, getBackend } from '../dist/index.js';
+import { ElmanRNN, RecurrentNetwork, createSequenceBatch, createOptimizer, computeGradients, Random, getBackend } from '../dist/index.js';
 
 const SIZES = {
   S: { p: 16, r: 64, o: 16, T: 32, B: 16 },
@@ -21,6 +23,10 @@ const args = process.argv.slice(2);
 const backendsArg = args.find((a) => a.startsWith('--backends='));
 const backends = backendsArg ? backendsArg.slice('--backends='.length).split(',') : ['wasm-simd', 'wasm-scalar', 'js'];
 const rtrl = args.includes('rtrl');
+const option = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const cells = option('cells', 'elman').split(',');
+const layers = Number(option('layers', '1'));
+const GATES = { elman: 1, lstm: 4, gru: 3 };
 const chosen = args.filter((a) => a in SIZES);
 const sizes = chosen.length || rtrl ? chosen : ['S', 'M'];
 
@@ -51,12 +57,16 @@ for (const size of sizes) {
   const { p, r, o, T, B } = SIZES[size];
   const batch = batchFor(SIZES[size]);
   const all = Int32Array.from({ length: B }, (_, i) => i);
-  const perStep = B * T * (r * p + r * r + o * r);
-  for (const backend of backends) {
-    const model = new ElmanRNN({ inputSize: p, hiddenSize: r, outputSize: o, seed: 1, backend });
+  for (const cell of cells) for (const backend of backends) {
+    const G = GATES[cell];
+    const perStep = B * T * (G * r * p + G * r * r + o * r + (layers - 1) * 2 * G * r * r);
+    const model = cell === 'elman' && layers === 1
+      ? new ElmanRNN({ inputSize: p, hiddenSize: r, outputSize: o, seed: 1, backend })
+      : new RecurrentNetwork({ cell, numLayers: layers, inputSize: p, hiddenSize: r, outputSize: o, seed: 1, backend });
     const sgd = createOptimizer({ type: 'sgd', learningRate: 1e-4 });
-    await measure(`${size} train`, backend, 6 * perStep, () => { model.loadExamples(batch, all); model.lossAndGradients(); sgd.step(model); });
-    await measure(`${size} inference`, backend, 2 * perStep, () => { model.loadExamples(batch, all); model.loss(); });
+    const name = `${size}${cell === 'elman' ? '' : ` ${cell}`}${layers > 1 ? ` ×${layers}` : ''}`;
+    await measure(`${name} train`, backend, 6 * perStep, () => { model.loadExamples(batch, all); model.lossAndGradients(); sgd.step(model); });
+    await measure(`${name} inference`, backend, 2 * perStep, () => { model.loadExamples(batch, all); model.loss(); });
     model.dispose();
   }
 }
