@@ -31,6 +31,25 @@ describe('rnnkit (the CLI)', () => {
     expect([...line].every((c) => ' .acehmnost'.includes(c))).toBe(true);
   });
 
+  it('a stacked LSTM with an embedding and dropout on a text file, then sampling from it', () => {
+    writeFileSync(join(dir, 'text2.txt'), 'a rose is a rose is a rose. '.repeat(40));
+    const trained = rnnkit('train', '--text', 'text2.txt', '--cell', 'lstm', '--layers', '2', '--dropout', '0.1', '--embedding', '6',
+      '--steps', '16', '--epochs', '2', '--hidden', '16', '--out', 'lstm.rnnk');
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/model: LSTM embedding 8×6→16×2→8, dropout 0\.1, softmax\/cross-entropy/);
+    const sampled = rnnkit('sample', 'lstm.rnnk', '--length', '30', '--prime', 'a rose');
+    expect(sampled.status, sampled.stderr).toBe(0);
+    expect(sampled.stdout.trim()).toHaveLength(36);
+    expect([...sampled.stdout.trim()].every((c) => " .aeiors".includes(c))).toBe(true);
+    const gru = rnnkit('train', '--task', 'echo', '--cell', 'gru', '--epochs', '1', '--out', 'gru.json');
+    expect(gru.status, gru.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'gru.json'), 'utf8')).kind).toBe('recurrent-network');
+    expect(rnnkit('train', '--task', 'echo', '--embedding', '4').stderr).toMatch(/--embedding: embeds character ids, so it needs --text FILE/);
+    expect(rnnkit('train', '--task', 'echo', '--dropout', '0.3').stderr).toMatch(/--dropout: acts between stacked layers/);
+    expect(rnnkit('train', '--task', 'echo', '--cell', 'lstm', '--activation', 'relu').stderr).toMatch(/--activation: applies to elman cells/);
+    expect(rnnkit('train', '--task', 'echo', '--cell', 'tree').status).toBe(2);
+  });
+
   it('trains a generated task with truncated BPTT and beats its baseline', () => {
     const r = rnnkit('train', '--task', 'echo', '--algorithm', 'tbptt:8', '--epochs', '15', '--out', 'echo.rnnk', '--backend', 'js');
     expect(r.status, r.stderr).toBe(0);

@@ -1,5 +1,5 @@
 import { RnnkitError } from '../errors.js';
-import { ElmanRNN } from '../model/rnn.js';
+import { RecurrentModel } from '../model/recurrent/model.js';
 import { sample } from '../model/sample.js';
 import type { Command } from './commands.js';
 import { numberFlag, parseFlags, UsageError } from './io.js';
@@ -23,7 +23,7 @@ export const sampleCommand: Command = {
     if (positionals.length !== 1) throw new UsageError(`expected one model file, got ${positionals.length}`);
     const model = loadModel(positionals[0]!);
     const vocabulary = model.metadata?.vocabulary;
-    if (!(model instanceof ElmanRNN) || !Array.isArray(vocabulary) || !vocabulary.every((s) => typeof s === 'string')) {
+    if (!(model instanceof RecurrentModel) || !Array.isArray(vocabulary) || !vocabulary.every((s) => typeof s === 'string')) {
       throw new RnnkitError('sample: the model has no vocabulary (train it with --text FILE or --task reber)');
     }
     const symbols = vocabulary as string[];

@@ -1,4 +1,4 @@
-import { checkInteger, checkKeys, fail, RnnkitError } from '../errors.js';
+import { checkInteger, checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
 import type { SequenceBatch } from './sequence-batch.js';
 import { checkOneHotSize, Vocabulary } from './vocabulary.js';
 
@@ -9,16 +9,20 @@ export interface TextDatasetOptions {
   stride?: number;
   /** Default: `Vocabulary.fromText(text)`. A given vocabulary must hold every character of the text. */
   vocabulary?: Vocabulary;
+  /** 'one-hot' (default): inputs [B][T][V]; 'tokens': inputs are character ids [B][T][1], for a model with an embedding. */
+  inputs?: 'one-hot' | 'tokens';
 }
 
 export interface TextStreamsOptions {
   /** B: the number of contiguous pieces the text is cut into. */
   streams: number;
   vocabulary?: Vocabulary;
+  /** 'one-hot' (default) or 'tokens' (character ids, for a model with an embedding). */
+  inputs?: 'one-hot' | 'tokens';
 }
 
 export interface TextData {
-  /** One-hot inputs [B][T][V], class targets [B][T] (many-to-many). */
+  /** One-hot inputs [B][T][V] (or ids [B][T][1]), class targets [B][T] (many-to-many). */
   batch: SequenceBatch;
   vocabulary: Vocabulary;
 }
@@ -34,7 +38,8 @@ export interface TextData {
  * hidden state across a long text instead, use textStreams.
  */
 export function textDataset(text: string, options: TextDatasetOptions): TextData {
-  checkOptions('textDataset options', options, ['steps', 'stride', 'vocabulary']);
+  checkOptions('textDataset options', options, ['steps', 'stride', 'vocabulary', 'inputs']);
+  const tokens = checkOneOf('inputs', options.inputs ?? 'one-hot', ['one-hot', 'tokens']) === 'tokens';
   const steps = checkInteger('steps', options.steps, 1);
   const stride = checkInteger('stride', options.stride ?? steps, 1);
   const { codes, vocabulary } = encodeText(text, options.vocabulary);
@@ -43,9 +48,9 @@ export function textDataset(text: string, options: TextDatasetOptions): TextData
       `text: expected at least steps + 1 = ${steps + 1} characters (${steps} inputs and the character after them), got ${codes.length}`);
   }
   const windows = Math.floor((codes.length - steps - 1) / stride) + 1;
-  checkOneHotSize('textDataset', windows * steps, vocabulary.size, ' (B·T rows of V); use a larger stride or fewer steps');
+  if (!tokens) checkOneHotSize('textDataset', windows * steps, vocabulary.size, ' (B·T rows of V); use a larger stride or fewer steps, or inputs: \'tokens\'');
   const starts = Int32Array.from({ length: windows }, (_, b) => b * stride);
-  return { batch: nextCharacterBatch(codes, starts, steps, vocabulary.size), vocabulary };
+  return { batch: nextCharacterBatch(codes, starts, steps, vocabulary.size, tokens), vocabulary };
 }
 
 /**
@@ -60,7 +65,8 @@ export function textDataset(text: string, options: TextDatasetOptions): TextData
  * memory stays O(k) (Karpathy's min-char-rnn does the same with B = 1).
  */
 export function textStreams(text: string, options: TextStreamsOptions): TextData {
-  checkOptions('textStreams options', options, ['streams', 'vocabulary']);
+  checkOptions('textStreams options', options, ['streams', 'vocabulary', 'inputs']);
+  const tokens = checkOneOf('inputs', options.inputs ?? 'one-hot', ['one-hot', 'tokens']) === 'tokens';
   const streams = checkInteger('streams', options.streams, 1);
   const { codes, vocabulary } = encodeText(text, options.vocabulary);
   const length = Math.floor((codes.length - 1) / streams);
@@ -68,9 +74,9 @@ export function textStreams(text: string, options: TextStreamsOptions): TextData
     fail('streams', `an integer in [1, ${Math.max(1, codes.length - 1)}] (each stream needs a character and the one after it; ` +
       `the text has ${codes.length} characters)`, streams);
   }
-  checkOneHotSize('textStreams', streams * length, vocabulary.size, ' (n rows of V)');
+  if (!tokens) checkOneHotSize('textStreams', streams * length, vocabulary.size, ' (n rows of V); or inputs: \'tokens\'');
   const starts = Int32Array.from({ length: streams }, (_, b) => b * length);
-  return { batch: nextCharacterBatch(codes, starts, length, vocabulary.size), vocabulary };
+  return { batch: nextCharacterBatch(codes, starts, length, vocabulary.size, tokens), vocabulary };
 }
 
 function checkOptions(argument: string, options: object | undefined, keys: string[]): void {
@@ -86,19 +92,20 @@ function encodeText(text: unknown, given: unknown): { codes: Int32Array; vocabul
 }
 
 /**
- * Sequence b reads codes[s .. s+T) one-hot and predicts codes[s+1 .. s+T]
- * (s = starts[b]). Built in place rather than through createSequenceBatch,
- * which would copy and re-scan the large one-hot array.
+ * Sequence b reads codes[s .. s+T) (one-hot, or as ids) and predicts
+ * codes[s+1 .. s+T] (s = starts[b]). Built in place rather than through
+ * createSequenceBatch, which would copy and re-scan the large one-hot array.
  */
-function nextCharacterBatch(codes: Int32Array, starts: Int32Array, steps: number, vocabularySize: number): SequenceBatch {
-  const size = starts.length, V = vocabularySize;
+function nextCharacterBatch(codes: Int32Array, starts: Int32Array, steps: number, vocabularySize: number, tokens: boolean): SequenceBatch {
+  const size = starts.length, V = tokens ? 1 : vocabularySize;
   const inputs = new Float32Array(size * steps * V);
   const classes = new Int32Array(size * steps);
   for (let b = 0; b < size; b++) {
     const s = starts[b]!;
     for (let t = 0; t < steps; t++) {
       const row = b * steps + t;
-      inputs[row * V + codes[s + t]!] = 1;
+      if (tokens) inputs[row] = codes[s + t]!;
+      else inputs[row * V + codes[s + t]!] = 1;
       classes[row] = codes[s + t + 1]!;
     }
   }
