@@ -260,6 +260,16 @@ for (const [w, { p, r, o, T, B }] of Object.entries(WORKLOADS)) {
     { w, kernel: 'columnSums', what: 'db = Σ_rows dA', m: TB, n: r, k: 1 },
   );
 }
+// Gated cells (G = 4 for LSTM): the recurrent products and weight gradients are G·r rows tall.
+for (const [w, { p, r, T, B }] of Object.entries(WORKLOADS)) {
+  const G = 4, TB = T * B;
+  shapes.push(
+    { w: `${w} lstm`, kernel: 'ABt', what: 'recurrence/step   h·W_hhᵀ', m: B, n: G * r, k: r },
+    { w: `${w} lstm`, kernel: 'AB', what: 'BPTT/step         dA·W_hh', m: B, n: r, k: G * r },
+    { w: `${w} lstm`, kernel: 'AtB', what: 'dW_hh = dAᵀ·h', m: G * r, n: r, k: TB },
+    { w: `${w} lstm`, kernel: 'AtB', what: 'dW_ih = dAᵀ·x', m: G * r, n: p, k: TB },
+  );
+}
 { // RTRL on S: P_t = W_rec·P_{t−1}, P is [r][B·n], n = r·p + r² + r
   const { p, r, B } = WORKLOADS.S;
   shapes.push({ w: 'S', kernel: 'AB', what: 'RTRL W_rec·P', m: r, n: B * (r * p + r * r + r), k: r });

@@ -9,6 +9,16 @@ import { expectParity, SIZES } from './helpers/parity.js';
  * the recurrent cells' kernels are in parity-cells.test.ts.
  */
 
+describe('kernel parity past the packing thresholds', () => {
+  it('matmulAtB with M ≥ 1024 (A packed in panels) and odd N, K, overwrite and accumulate', () => {
+    for (const [m, n, k] of [[1024, 24, 300], [1027, 19, 257], [1032, 16, 5]] as const) {
+      for (const acc of [0, 1]) {
+        expectParity({ regions: { c: m * n, a: k * m, b: k * n }, run: (K, mem, o) => K.matmulAtB(mem, o.c!, o.a!, o.b!, m, n, k, acc) });
+      }
+    }
+  });
+});
+
 describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)', (s) => {
   it('matrix products: matmulABt, matmulAB, matmulAtB, columnSums, overwrite and accumulate', () => {
     for (const [m, n, k] of [[s, s, s], [s, 5, 3], [3, s, 7], [7, 3, s], [s, 9, s]] as const) {
