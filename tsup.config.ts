@@ -44,9 +44,13 @@ const wasmBesideEntry: Plugin = {
 const library: Options = { format: ['esm', 'cjs'], dts: false, sourcemap: false, target: 'es2022', treeshake: true };
 
 export default defineConfig([
-  // The default entry: both kernel builds embedded (deflated, base64); needs no file system or fetch.
-  // Its type declarations serve every entry, which all export the same API.
-  { ...library, entry: { index: 'src/index.ts' }, dts: true },
+  // The default entry: the SIMD kernel build embedded (deflated, base64); needs no file system or fetch.
+  // Its type declarations serve every entry, which all export the same API. The scalar build ships
+  // beside it as rnnkit-scalar.wasm, for useWasmModule (no entry embeds it).
+  {
+    ...library, entry: { index: 'src/index.ts' }, dts: true,
+    onSuccess: async () => { copyFileSync('build/rnnkit-scalar.wasm', 'dist/rnnkit-scalar.wasm'); },
+  },
   // rnnkit/js: no wasm bytes in the bundle; the js backend unless useWasmModule() is given a module.
   { ...library, entry: { js: 'src/index.ts' }, esbuildPlugins: [kernelSource('src/entries/no-kernels.ts')] },
   // The workerd and edge-light export conditions: ESM only, the kernels imported as a .wasm module.

@@ -190,6 +190,28 @@ const TABLE = memory.data<f32>([
 }
 
 /**
+ * sigmoid4 and tanh4 as functions, not inlined, for the gated cells' kernels:
+ * there each is evaluated at several places and inlining exp4 at every one
+ * cost kilobytes of the binary for no measurable speed.
+ */
+export function sigmoidLanes(x: v128): v128 {
+  return sigmoid4(x);
+}
+
+export function tanhLanes(x: v128): v128 {
+  return tanh4(x);
+}
+
+/** loadHead and storeHead as functions (a row's last r mod 4 units, once per row). */
+export function loadTail(p: usize, k: i32): v128 {
+  return loadHead(p, k);
+}
+
+export function storeTail(p: usize, k: i32, v: v128): void {
+  storeHead(p, k, v);
+}
+
+/**
  * The first k (1–3) floats at p in lanes 0…k−1, zeros above. A tail goes
  * through the same lanes as the body, so a value's σ never depends on where
  * it sits.

@@ -1,4 +1,4 @@
-import { loadHead, sigmoid, sigmoid4, storeHead, tanh4 } from './activation';
+import { loadTail, sigmoid, sigmoidLanes, storeTail, tanhLanes } from './activation';
 import { matmulAB, matmulABt } from './matmul';
 import { at, get, put } from './memory';
 
@@ -9,22 +9,21 @@ import { at, get, put } from './memory';
 
 // @ts-ignore: decorator
 @inline function ld(p: usize, k: i32): v128 {
-  return k == 4 ? v128.load(p) : loadHead(p, k);
+  return k == 4 ? v128.load(p) : loadTail(p, k);
 }
 
 // @ts-ignore: decorator
 @inline function st(p: usize, k: i32, v: v128): void {
   if (k == 4) v128.store(p, v);
-  else storeHead(p, k, v);
+  else storeTail(p, k, v);
 }
 
-// @ts-ignore: decorator
-@inline function forwardUnits4(row: usize, ub: usize, unb: usize, bHn: usize, hp: usize, hc: usize, r: i32, j: i32, k: i32): void {
+function forwardUnits4(row: usize, ub: usize, unb: usize, bHn: usize, hp: usize, hc: usize, r: i32, j: i32, k: i32): void {
   const one = f32x4.splat(1);
-  const rg = sigmoid4(f32x4.add(ld(at(row, j), k), ld(at(ub, j), k)));
-  const z = sigmoid4(f32x4.add(ld(at(row, r + j), k), ld(at(ub, r + j), k)));
+  const rg = sigmoidLanes(f32x4.add(ld(at(row, j), k), ld(at(ub, j), k)));
+  const z = sigmoidLanes(f32x4.add(ld(at(row, r + j), k), ld(at(ub, r + j), k)));
   const unj = f32x4.add(ld(at(ub, 2 * r + j), k), ld(at(bHn, j), k));
-  const n = tanh4(f32x4.add(ld(at(row, 2 * r + j), k), f32x4.mul(rg, unj)));
+  const n = tanhLanes(f32x4.add(ld(at(row, 2 * r + j), k), f32x4.mul(rg, unj)));
   st(at(row, j), k, rg); st(at(row, r + j), k, z); st(at(row, 2 * r + j), k, n);
   st(at(unb, j), k, unj);
   st(at(hc, j), k, f32x4.add(f32x4.mul(f32x4.sub(one, z), n), f32x4.mul(z, ld(at(hp, j), k))));
@@ -58,8 +57,7 @@ export function gruForward(
   }
 }
 
-// @ts-ignore: decorator
-@inline function backwardUnits4(
+function backwardUnits4(
   row: usize, drow: usize, urow: usize, dh: usize, hp: usize, unb: usize, dp: usize, dBHn: usize, first: bool, r: i32, j: i32, k: i32,
 ): void {
   const one = f32x4.splat(1);

@@ -1,4 +1,4 @@
-import { loadHead, sigmoid, sigmoid4, storeHead, tanh4 } from './activation';
+import { loadTail, sigmoid, sigmoidLanes, storeTail, tanhLanes } from './activation';
 import { matmulAB, matmulABt } from './matmul';
 import { at, get, put } from './memory';
 import { fill } from './vector';
@@ -6,29 +6,28 @@ import { fill } from './vector';
 // The LSTM recurrence with PyTorch's equations and gate order i, f, g, o; see
 // src/kernels/js/lstm.ts for the layout and the derivation. The gate
 // arithmetic is fused into the time loop, four units per f32x4; a row's last
-// r mod 4 units go through the same lanes (loadHead/storeHead), so a unit's
+// r mod 4 units go through the same lanes (loadTail/storeTail), so a unit's
 // result does not depend on where it sits.
 
 // @ts-ignore: decorator
 @inline function ld(p: usize, k: i32): v128 {
-  return k == 4 ? v128.load(p) : loadHead(p, k);
+  return k == 4 ? v128.load(p) : loadTail(p, k);
 }
 
 // @ts-ignore: decorator
 @inline function st(p: usize, k: i32, v: v128): void {
   if (k == 4) v128.store(p, v);
-  else storeHead(p, k, v);
+  else storeTail(p, k, v);
 }
 
 /** Units [j, j + k) of one row: gates in place, c_t and h_t. */
-// @ts-ignore: decorator
-@inline function forwardUnits4(row: usize, r: i32, cPrev: usize, cCur: usize, hCur: usize, j: i32, k: i32): void {
+function forwardUnits4(row: usize, r: i32, cPrev: usize, cCur: usize, hCur: usize, j: i32, k: i32): void {
   const pi = at(row, j), pf = at(row, r + j), pg = at(row, 2 * r + j), po = at(row, 3 * r + j);
-  const i = sigmoid4(ld(pi, k)), f = sigmoid4(ld(pf, k)), g = tanh4(ld(pg, k)), o = sigmoid4(ld(po, k));
+  const i = sigmoidLanes(ld(pi, k)), f = sigmoidLanes(ld(pf, k)), g = tanhLanes(ld(pg, k)), o = sigmoidLanes(ld(po, k));
   const cell = f32x4.add(f32x4.mul(f, ld(at(cPrev, j), k)), f32x4.mul(i, g));
   st(pi, k, i); st(pf, k, f); st(pg, k, g); st(po, k, o);
   st(at(cCur, j), k, cell);
-  st(at(hCur, j), k, f32x4.mul(o, tanh4(cell)));
+  st(at(hCur, j), k, f32x4.mul(o, tanhLanes(cell)));
 }
 
 export function lstmForward(gates: usize, h: usize, c: usize, wHh: usize, batch: i32, steps: i32, hiddenSize: i32): void {
@@ -56,11 +55,10 @@ export function lstmForward(gates: usize, h: usize, c: usize, wHh: usize, batch:
 }
 
 /** Units [j, j + k) of one row of the backward step. */
-// @ts-ignore: decorator
-@inline function backwardUnits4(row: usize, drow: usize, r: i32, dh: usize, dc: usize, cPrev: usize, cCur: usize, j: i32, k: i32): void {
+function backwardUnits4(row: usize, drow: usize, r: i32, dh: usize, dc: usize, cPrev: usize, cCur: usize, j: i32, k: i32): void {
   const one = f32x4.splat(1);
   const i = ld(at(row, j), k), f = ld(at(row, r + j), k), g = ld(at(row, 2 * r + j), k), o = ld(at(row, 3 * r + j), k);
-  const tc = tanh4(ld(at(cCur, j), k)), dhj = ld(at(dh, j), k);
+  const tc = tanhLanes(ld(at(cCur, j), k)), dhj = ld(at(dh, j), k);
   const dcj = f32x4.add(ld(at(dc, j), k), f32x4.mul(f32x4.mul(dhj, o), f32x4.sub(one, f32x4.mul(tc, tc))));
   st(at(drow, j), k, f32x4.mul(f32x4.mul(dcj, g), f32x4.mul(i, f32x4.sub(one, i))));
   st(at(drow, r + j), k, f32x4.mul(f32x4.mul(dcj, ld(at(cPrev, j), k)), f32x4.mul(f, f32x4.sub(one, f))));

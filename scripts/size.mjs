@@ -3,8 +3,8 @@
 //   whole:   everything the entry exports (what bundlephobia would show);
 //   typical: what an app that trains an RNN keeps after tree-shaking
 //            (ElmanRNN, sequenceBatch, train, and with them the wasm kernels).
-// The default entry embeds both wasm builds; the .wasm file that the workerd and
-// edge-light entries import is counted on its own line. Exits non-zero when a
+// The default entry embeds the SIMD wasm build; the .wasm file that the workerd
+// and edge-light entries import is counted on its own line. Exits non-zero when a
 // budget is exceeded or the JS-only entry is not the smaller. 1 kB = 1000 bytes.
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -13,9 +13,10 @@ import { build } from 'esbuild';
 const TYPICAL = 'ElmanRNN, sequenceBatch, train';
 const entries = [
   // [name, file, budget for whole, budget for typical] (kB, min+gzip)
-  ['rnnkit (default, wasm embedded)', 'dist/index.js', 50, 50],
-  ['rnnkit/js', 'dist/js.js', 40, 30],
-  ['rnnkit (workerd/edge-light)', 'dist/workerd.js', 40, 30],
+  // The default entry's budgets are the project's: ≤ 64 kB whole, ≤ 35 kB for a typical import.
+  ['rnnkit (default, wasm embedded)', 'dist/index.js', 64, 35],
+  ['rnnkit/js', 'dist/js.js', 48, 30],
+  ['rnnkit (workerd/edge-light)', 'dist/workerd.js', 48, 30],
 ];
 
 async function minGzip(stdin) {

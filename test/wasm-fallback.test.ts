@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 /*
@@ -43,12 +44,17 @@ describe("'auto' falls back when wasm cannot be compiled", () => {
       }
       return new original(bytes as BufferSource);
     };
+    (WebAssembly.Module as { prototype: unknown }).prototype = original.prototype; // modules it makes stay instanceof WebAssembly.Module
     vi.resetModules();
     const rnnkit = await import('../src/index.js');
     const info = rnnkit.backendInfo();
     expect(info.backend).toBe('js');
     expect(info.fallbacks).toEqual([{ backend: 'wasm-simd', reason: expect.stringMatching(/SIMD unsupported/) }]);
-    // The scalar build still compiles here and can be asked for by name.
+    // The scalar build is not embedded: by name it says how to load it, and once given it compiles here.
+    expect(() => rnnkit.getBackend('wasm-scalar')).toThrow(/the scalar build is not embedded; load rnnkit\/rnnkit-scalar\.wasm and pass it to useWasmModule/);
+    const scalar = new original(readFileSync(new URL('../build/rnnkit-scalar.wasm', import.meta.url)));
+    expect(rnnkit.useWasmModule(scalar, { variant: 'scalar' }).name).toBe('wasm-scalar');
     expect(rnnkit.getBackend('wasm-scalar').name).toBe('wasm-scalar');
+    expect(rnnkit.backendInfo().backend).toBe('js'); // a scalar module does not become 'auto'
   });
 });

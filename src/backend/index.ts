@@ -44,8 +44,8 @@ function tryLoad(name: 'wasm-simd' | 'wasm-scalar'): Backend | undefined {
  *
  * 'auto' skips wasm-scalar: `npm run bench` measures V8's code for the JS
  * kernels 1.1–1.6× faster than the scalar wasm build on 9 of its 10
- * workloads (bench/results/2026-11-23T11-28-03.md). wasm-scalar stays
- * available by name.
+ * workloads (bench/results/2026-11-23T11-28-03.md). wasm-scalar is
+ * available by name once its module is given to useWasmModule.
  */
 export function getBackend(name: BackendName | 'auto' = 'auto'): Backend {
   if (name === 'auto') return (automatic ??= tryLoad('wasm-simd') ?? jsBackend);
@@ -90,8 +90,9 @@ export function backendInfo(): BackendInfo {
 /**
  * Uses a precompiled kernel module: where compiling from bytes is forbidden
  * (Cloudflare workerd imports the .wasm file as a WebAssembly.Module), or to
- * share one compilation. It becomes what 'auto' returns. `variant` says which
- * build it is (default 'simd').
+ * share one compilation. `variant` says which build it is (default 'simd'); a
+ * SIMD module becomes what 'auto' returns, a scalar one (rnnkit-scalar.wasm)
+ * the 'wasm-scalar' backend, which 'auto' never picks.
  */
 export function useWasmModule(module: WebAssembly.Module, options: { variant?: WasmVariant } = {}): Backend {
   checkKeys('useWasmModule options', options, ['variant']);
@@ -100,6 +101,6 @@ export function useWasmModule(module: WebAssembly.Module, options: { variant?: W
   const backend = wasmBackend(module, variant);
   loaded.set(backend.name, backend);
   failures.delete(backend.name);
-  automatic = backend;
+  if (variant === 'simd') automatic = backend;
   return backend;
 }
