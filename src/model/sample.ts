@@ -1,4 +1,5 @@
 import { checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../errors.js';
+import { isArrayLike } from '../data/arrays.js';
 import { Random } from './random.js';
 import type { RecurrentModel } from './recurrent/model.js';
 import { RnnStepper } from './stepper.js';
@@ -6,8 +7,8 @@ import { RnnStepper } from './stepper.js';
 export interface SampleOptions {
   /** Number of symbols to generate. */
   length: number;
-  /** Symbols fed first (class indices), e.g. a prompt; generation continues from the last. Default [0]. */
-  prime?: number[];
+  /** Symbols fed first (class indices, e.g. vocabulary.encode(prompt)); generation continues from the last. Default [0]. */
+  prime?: ArrayLike<number>;
   /** Softmax temperature τ: p ∝ y^{1/τ}. Below 1 sharper, above 1 more random. Default 1. */
   temperature?: number;
   seed?: number;
@@ -28,8 +29,8 @@ export function sample(model: RecurrentModel, options: SampleOptions): number[] 
   const length = checkInteger('length', options.length, 0);
   const temperature = checkNumber('temperature', options.temperature ?? 1, 1e-6);
   const prime = options.prime ?? [0];
-  if (!Array.isArray(prime) || prime.length === 0) fail('prime', 'a non-empty array of class indices', prime);
-  prime.forEach((c, i) => checkInteger(`prime[${i}]`, c, 0, o - 1));
+  if (!isArrayLike(prime) || prime.length === 0) fail('prime', 'a non-empty array of class indices', prime);
+  for (let i = 0; i < prime.length; i++) checkInteger(`prime[${i}]`, prime[i], 0, o - 1);
   const rng = new Random(options.seed ?? 1);
   const stepper = new RnnStepper(model);
   const x = new Float32Array(p);
