@@ -35,20 +35,6 @@ export interface RecurrentStructure {
   readonly initialState: 'zeros' | 'learned';
 }
 
-/** A cell's shape: G gate blocks of r rows in W_in, W_rec and b_rec, and whether it carries c. */
-export interface CellShape {
-  readonly gates: number;
-  readonly carriesCell: boolean;
-  /** GRU: b_hn sits inside r ∘ (·) and cannot be folded into b_rec. */
-  readonly separateHiddenBias: boolean;
-}
-
-export const CELL_SHAPES: Record<CellType, CellShape> = {
-  elman: { gates: 1, carriesCell: false, separateHiddenBias: false },
-  lstm: { gates: 4, carriesCell: true, separateHiddenBias: false },
-  gru: { gates: 3, carriesCell: false, separateHiddenBias: true },
-};
-
 /** Width of the input the first layer reads: E with an embedding, else p. */
 export function firstLayerInputSize(s: RecurrentStructure): number {
   return s.vocabularySize > 0 ? s.embeddingSize : s.inputSize;
@@ -56,7 +42,7 @@ export function firstLayerInputSize(s: RecurrentStructure): number {
 
 /** Values per sequence in an initial or final state: h of every layer, then c of every layer (LSTM). */
 export function stateSize(s: RecurrentStructure): number {
-  return s.numLayers * s.hiddenSize * (CELL_SHAPES[s.cell].carriesCell ? 2 : 1);
+  return s.numLayers * s.hiddenSize * (s.cell === 'lstm' ? 2 : 1);
 }
 
 /** The user-facing options of RecurrentNetwork that fix its structure. */

@@ -1,7 +1,8 @@
 import { planRegions } from '../../backend/index.js';
 import type { Kernels } from '../../backend/backend.js';
 import { NONE, type Mem } from '../../kernels/js/types.js';
-import { CELL_SHAPES, firstLayerInputSize, type RecurrentStructure } from './config.js';
+import { CELLS } from './cells.js';
+import { firstLayerInputSize, type RecurrentStructure } from './config.js';
 
 /**
  * One layer's regions in a frame (NONE where the cell has no such region).
@@ -71,7 +72,7 @@ export interface SequenceFrame {
 
 export function planFrame(s: RecurrentStructure, base: number, batch: number, capacity: number): SequenceFrame {
   const { hiddenSize: r, outputSize: o, numLayers: L } = s;
-  const shape = CELL_SHAPES[s.cell], G = shape.gates * r;
+  const cell = CELLS[s.cell], G = cell.gates * r;
   const rows = capacity * batch, block = batch * r;
   const E = s.vocabularySize > 0 ? s.embeddingSize : 0;
   const head = planRegions(base, {
@@ -82,30 +83,29 @@ export function planFrame(s: RecurrentStructure, base: number, batch: number, ca
   const layers: LayerRegions[] = [];
   for (let l = 0; l < L; l++) {
     const dropout = s.dropout > 0 && l < L - 1;
-    const gated = s.cell !== 'elman';
     const { offsets, end } = planRegions(at, {
-      pre: gated ? rows * G : 0,
+      pre: cell.inPlace ? 0 : rows * G,
       h: (capacity + 1) * block,
-      c: shape.carriesCell ? (capacity + 1) * block : 0,
-      un: s.cell === 'gru' ? rows * r : 0,
-      u: s.cell === 'gru' ? batch * G : 0,
+      c: cell.carriesCell ? (capacity + 1) * block : 0,
+      un: cell.hiddenGates ? rows * r : 0,
+      u: cell.hiddenGates ? batch * G : 0,
       drop: dropout ? rows * r : 0,
       out: dropout ? rows * r : 0,
       dH: rows * r,
-      dPre: gated ? rows * G : 0,
-      dU: s.cell === 'gru' ? rows * G : 0,
+      dPre: cell.inPlace ? 0 : rows * G,
+      dU: cell.hiddenGates ? rows * G : 0,
       dH0: block,
-      dC0: shape.carriesCell ? block : 0,
+      dC0: cell.carriesCell ? block : 0,
     });
     at = end;
-    const pre = gated ? offsets.pre : offsets.h + block;
-    const dPre = gated ? offsets.dPre : offsets.dH;
+    const pre = cell.inPlace ? offsets.h + block : offsets.pre;
+    const dPre = cell.inPlace ? offsets.dH : offsets.dPre;
     layers.push({
-      pre, h: offsets.h, c: shape.carriesCell ? offsets.c : NONE,
-      un: s.cell === 'gru' ? offsets.un : NONE, u: s.cell === 'gru' ? offsets.u : NONE,
+      pre, h: offsets.h, c: cell.carriesCell ? offsets.c : NONE,
+      un: cell.hiddenGates ? offsets.un : NONE, u: cell.hiddenGates ? offsets.u : NONE,
       drop: dropout ? offsets.drop : NONE, out: dropout ? offsets.out : NONE,
-      dH: offsets.dH, dPre, dU: s.cell === 'gru' ? offsets.dU : dPre,
-      dH0: offsets.dH0, dC0: shape.carriesCell ? offsets.dC0 : NONE,
+      dH: offsets.dH, dPre, dU: cell.hiddenGates ? offsets.dU : dPre,
+      dH0: offsets.dH0, dC0: cell.carriesCell ? offsets.dC0 : NONE,
       inputSize: l === 0 ? firstLayerInputSize(s) : r,
     });
   }
@@ -125,7 +125,7 @@ export function planFrame(s: RecurrentStructure, base: number, batch: number, ca
  * back-propagates error injected at earlier updates' steps).
  */
 export function slideFrame(s: RecurrentStructure, k: Kernels, mem: Mem, f: SequenceFrame, drop: number, length: number, outputs: boolean): void {
-  const B = f.batch, keep = length - drop, r = s.hiddenSize, o = s.outputSize, G = CELL_SHAPES[s.cell].gates * r;
+  const B = f.batch, keep = length - drop, r = s.hiddenSize, o = s.outputSize, cell = CELLS[s.cell], G = cell.gates * r;
   const move = (region: number, width: number, slots: number) => {
     if (region !== NONE && width > 0) k.copy(mem, region, region + drop * B * width, slots * B * width);
   };
@@ -134,7 +134,7 @@ export function slideFrame(s: RecurrentStructure, k: Kernels, mem: Mem, f: Seque
   for (const layer of f.layers) {
     move(layer.h, r, keep + 1);
     move(layer.c, r, keep + 1);
-    if (s.cell !== 'elman') move(layer.pre, G, keep);
+    if (!cell.inPlace) move(layer.pre, G, keep);
     move(layer.un, r, keep);
     move(layer.drop, r, keep);
     move(layer.out, r, keep);

@@ -1,5 +1,6 @@
 import type { ParameterSpec } from '../parameters.js';
-import { CELL_SHAPES, firstLayerInputSize, type RecurrentStructure } from './config.js';
+import { CELLS } from './cells.js';
+import { firstLayerInputSize, type RecurrentStructure } from './config.js';
 
 /** What each parameter is; the names a model gives them are its own (see ParameterNames). */
 export type ParameterRole = 'embedding' | 'W_in' | 'W_rec' | 'b_rec' | 'b_hn' | 'h0' | 'c0' | 'W_out' | 'b_out';
@@ -26,7 +27,7 @@ export interface RoleSpec extends ParameterSpec {
  */
 export function parameterSpecs(s: RecurrentStructure, names: ParameterNames): RoleSpec[] {
   const { hiddenSize: r, numLayers: L, outputSize: o } = s;
-  const shape = CELL_SHAPES[s.cell], G = shape.gates * r;
+  const shape = CELLS[s.cell], G = shape.gates * r;
   const spec = (role: ParameterRole, layer: number, rows: number, cols: number, decay: boolean): RoleSpec =>
     ({ name: names(role, layer), role, layer, rows, cols, decay });
   const specs: RoleSpec[] = [];

@@ -6,7 +6,8 @@ import { activationCode, lossCode } from '../functions.js';
 import { initMatrix, type WeightInit } from '../init.js';
 import { Network, range, type Floats } from '../network.js';
 import { Random } from '../random.js';
-import { CELL_SHAPES, stateSize, type RecurrentStructure } from './config.js';
+import { CELLS, type Cell, type LayerOffsets } from './cells.js';
+import { stateSize, type RecurrentStructure } from './config.js';
 import { planFrame, slideFrame, type SequenceFrame } from './frame.js';
 import { parameterSpecs, type ParameterNames, type ParameterRole } from './layout.js';
 
@@ -19,10 +20,11 @@ export interface RecurrentInitOptions {
   recurrentGain?: number;
 }
 
-/** Arena offsets of one layer's parameters and of their gradients (NONE where the model has none). */
-interface LayerParameters {
-  readonly wIn: number; readonly wRec: number; readonly bRec: number; readonly bHn: number;
-  readonly h0: number; readonly c0: number;
+/** Arena offsets of the parameters outside the layers (NONE where the model has none). */
+interface HeadOffsets {
+  readonly embedding: number;
+  readonly wOut: number;
+  readonly bOut: number;
 }
 
 /**
@@ -40,6 +42,12 @@ interface LayerParameters {
 export abstract class RecurrentModel extends Network<SequenceBatch> {
   readonly structure: RecurrentStructure;
   private readonly names: ParameterNames;
+  private readonly cell: Cell;
+  /** Every layer's parameter offsets and gradient offsets, and the head's: fixed for the model's life. */
+  private readonly weights: readonly LayerOffsets[];
+  private readonly grads: readonly LayerOffsets[];
+  private readonly head: HeadOffsets;
+  private readonly headGrads: HeadOffsets;
   private frame: SequenceFrame | undefined;
   private frameGeneration = -1;
   private loaded: SequenceFrame | undefined;
@@ -54,6 +62,18 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     super(parameterSpecs(structure, names), dtype, backend);
     this.structure = structure;
     this.names = names;
+    this.cell = CELLS[structure.cell];
+    const at = (role: ParameterRole, l: number, grads: boolean) => {
+      const name = names(role, l);
+      return this.layout.find(name) ? this.offsetOf(name, grads) : NONE;
+    };
+    const layer = (l: number, g: boolean): LayerOffsets =>
+      ({ wIn: at('W_in', l, g), wRec: at('W_rec', l, g), bRec: at('b_rec', l, g), bHn: at('b_hn', l, g), h0: at('h0', l, g), c0: at('c0', l, g) });
+    const layers = Array.from({ length: structure.numLayers }, (_, l) => l);
+    this.weights = layers.map((l) => layer(l, false));
+    this.grads = layers.map((l) => layer(l, true));
+    this.head = { embedding: at('embedding', 0, false), wOut: at('W_out', 0, false), bOut: at('b_out', 0, false) };
+    this.headGrads = { embedding: at('embedding', 0, true), wOut: at('W_out', 0, true), bOut: at('b_out', 0, true) };
     checkNumber('seed', seed);
     this.dropoutSeed = seed >>> 0;
     this.initialize(init, seed);
@@ -72,7 +92,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
 
   private initialize(init: RecurrentInitOptions | undefined, seed: number): void {
     checkKeys('init', init, ['weights', 'recurrent', 'recurrentGain']);
-    const s = this.structure, r = s.hiddenSize, gates = CELL_SHAPES[s.cell].gates;
+    const s = this.structure, r = s.hiddenSize, gates = this.cell.gates;
     const weights = checkOneOf('init.weights', init?.weights ?? (s.activation === 'relu' ? 'he' : 'glorot'), ['glorot', 'he']);
     const recurrent = checkOneOf('init.recurrent', init?.recurrent ?? 'orthogonal', ['glorot', 'he', 'orthogonal', 'identity', 'zeros']);
     const gain = checkNumber('init.recurrentGain', init?.recurrentGain ?? 1);
@@ -101,15 +121,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     }
   }
 
-  // ---- parameters by role ----
-
-  private layerParameters(l: number, grads: boolean): LayerParameters {
-    const at = (role: ParameterRole) => {
-      const name = this.names(role, l);
-      return this.layout.find(name) ? this.offsetOf(name, grads) : NONE;
-    };
-    return { wIn: at('W_in'), wRec: at('W_rec'), bRec: at('b_rec'), bHn: at('b_hn'), h0: at('h0'), c0: at('c0') };
-  }
+  // ---- parameters ----
 
   /** Arena offset of a parameter or (grads = true) of its gradient, for the gradient algorithms. */
   parameterOffset(name: string, grads = false): number {
@@ -138,8 +150,8 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
       fail('batch.inputSize', `the model's inputSize p = ${s.inputSize}`, data.inputSize);
     }
     if (data.initialState && data.initialState.length !== data.size * this.stateSize) {
-      const simple = s.numLayers === 1 && !CELL_SHAPES[s.cell].carriesCell;
-      fail('batch.initialState', `B·${simple ? 'r' : 'stateSize'} = ${data.size}·${this.stateSize} values${simple ? '' : ` (h of every layer${CELL_SHAPES[s.cell].carriesCell ? ', then c of every layer' : ''})`}`, data.initialState);
+      const simple = s.numLayers === 1 && !this.cell.carriesCell;
+      fail('batch.initialState', `B·${simple ? 'r' : 'stateSize'} = ${data.size}·${this.stateSize} values${simple ? '' : ` (h of every layer${this.cell.carriesCell ? ', then c of every layer' : ''})`}`, data.initialState);
     }
     if (!needTargets) return;
     if (data.classes) {
@@ -263,15 +275,15 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
    */
   forwardSlots(f: SequenceFrame, from: number, count: number, training: boolean): void {
     const mem = this.mem, k = this.backend.kernels, s = this.structure, B = f.batch, rows = count * B;
-    const r = s.hiddenSize, o = s.outputSize, G = CELL_SHAPES[s.cell].gates * r;
+    const r = s.hiddenSize, o = s.outputSize, G = this.cell.gates * r, act = activationCode(s.activation);
     let input = f.x, width = s.inputSize;
     if (f.emb !== NONE) {
-      k.embeddingForward(mem, f.emb + from * B * s.embeddingSize, this.offsetOf(this.names('embedding', 0)), f.x + from * B, rows, s.embeddingSize);
+      k.embeddingForward(mem, f.emb + from * B * s.embeddingSize, this.head.embedding, f.x + from * B, rows, s.embeddingSize);
       input = f.emb;
       width = s.embeddingSize;
     }
     for (let l = 0; l < s.numLayers; l++) {
-      const layer = f.layers[l]!, w = this.layerParameters(l, false);
+      const layer = f.layers[l]!, w = this.weights[l]!;
       if (from === 0 && f.learnedState) {
         k.broadcastRows(mem, layer.h, w.h0, B, r);
         if (layer.c !== NONE) k.broadcastRows(mem, layer.c, w.c0, B, r);
@@ -279,9 +291,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
       const pre = layer.pre + from * B * G, h = layer.h + from * B * r;
       k.broadcastRows(mem, pre, w.bRec, rows, G);
       k.matmulABt(mem, pre, input + from * B * width, w.wIn, rows, G, width, 1);
-      if (s.cell === 'elman') k.elmanForward(mem, h, w.wRec, B, count, r, activationCode(s.activation));
-      else if (s.cell === 'lstm') k.lstmForward(mem, pre, h, layer.c + from * B * r, w.wRec, B, count, r);
-      else k.gruForward(mem, pre, layer.un + from * B * r, layer.u, h, w.wRec, w.bHn, B, count, r);
+      this.cell.forward(k, mem, layer, w, from, B, count, r, act);
       input = layer.h + B * r;
       width = r;
       if (layer.drop !== NONE && training) {
@@ -291,7 +301,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
       }
     }
     const top = f.layers[s.numLayers - 1]!;
-    k.denseForward(mem, top.h + (from + 1) * B * r, this.offsetOf(this.names('W_out', 0)), this.offsetOf(this.names('b_out', 0)),
+    k.denseForward(mem, top.h + (from + 1) * B * r, this.head.wOut, this.head.bOut,
       f.z + from * B * o, f.y + from * B * o, rows, r, o, activationCode(s.output));
   }
 
@@ -312,9 +322,8 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
    */
   outputBackward(f: SequenceFrame, from: number, count: number): void {
     const { hiddenSize: r, outputSize: o, numLayers } = this.structure, B = f.batch, top = f.layers[numLayers - 1]!;
-    const wOut = this.names('W_out', 0), bOut = this.names('b_out', 0);
-    this.backend.kernels.denseBackward(this.mem, f.dz + from * B * o, top.h + (from + 1) * B * r, this.offsetOf(wOut),
-      this.offsetOf(wOut, true), this.offsetOf(bOut, true), top.dH + from * B * r, count * B, r, o);
+    this.backend.kernels.denseBackward(this.mem, f.dz + from * B * o, top.h + (from + 1) * B * r, this.head.wOut,
+      this.headGrads.wOut, this.headGrads.bOut, top.dH + from * B * r, count * B, r, o);
   }
 
   /**
@@ -327,12 +336,10 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
    */
   backwardSlots(f: SequenceFrame, length: number, intoInitial: boolean, training: boolean): void {
     const mem = this.mem, k = this.backend.kernels, s = this.structure, B = f.batch, rows = length * B;
-    const r = s.hiddenSize, G = CELL_SHAPES[s.cell].gates * r;
+    const r = s.hiddenSize, G = this.cell.gates * r, act = activationCode(s.activation);
     for (let l = s.numLayers - 1; l >= 0; l--) {
-      const layer = f.layers[l]!, w = this.layerParameters(l, false), g = this.layerParameters(l, true);
-      if (s.cell === 'elman') k.elmanBackward(mem, layer.dH, layer.h, w.wRec, layer.dH0, B, length, r, activationCode(s.activation));
-      else if (s.cell === 'lstm') k.lstmBackward(mem, layer.dH, layer.pre, layer.c, w.wRec, layer.dPre, layer.dH0, layer.dC0, B, length, r);
-      else k.gruBackward(mem, layer.dH, layer.pre, layer.un, layer.h, w.wRec, layer.dPre, layer.dU, g.bHn, layer.dH0, B, length, r);
+      const layer = f.layers[l]!, w = this.weights[l]!, g = this.grads[l]!;
+      this.cell.backward(k, mem, layer, w, g, B, length, r, act);
       const below = l > 0 ? f.layers[l - 1]! : undefined;
       const dropped = below !== undefined && below.drop !== NONE && training;
       const input = below ? (dropped ? below.out : below.h + B * r) : f.emb !== NONE ? f.emb : f.x;
@@ -344,7 +351,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
         if (dropped) k.multiply(mem, below.dH, below.dH, below.drop, rows * r);
       } else if (f.emb !== NONE) {
         k.matmulAB(mem, f.dEmb, layer.dPre, w.wIn, rows, s.embeddingSize, G, 0);
-        k.embeddingBackward(mem, this.offsetOf(this.names('embedding', 0), true), f.dEmb, f.x, rows, s.embeddingSize);
+        k.embeddingBackward(mem, this.headGrads.embedding, f.dEmb, f.x, rows, s.embeddingSize);
       }
       if (intoInitial && f.learnedState) {
         k.sumRowsInto(mem, g.h0, layer.dH0, B, r);
@@ -493,7 +500,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     if (s.initialState === 'learned') {
       for (let l = 0; l < L; l++) {
         out.set(this.getParameter(this.names('h0', l)), l * r);
-        if (CELL_SHAPES[s.cell].carriesCell) out.set(this.getParameter(this.names('c0', l)), (L + l) * r);
+        if (this.cell.carriesCell) out.set(this.getParameter(this.names('c0', l)), (L + l) * r);
       }
     }
     return out;
