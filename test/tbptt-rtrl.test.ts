@@ -6,7 +6,7 @@ import { gradientCheck } from '../src/train/gradient-check.js';
 import { rtrlBytes } from '../src/train/rtrl.js';
 import { train } from '../src/train/train.js';
 import { randomBatch } from './helpers/random-data.js';
-import { chunkOf, relativeDifference, stateAfter, type Grads } from './helpers/chunks.js';
+import { chunkOf, detachedChunks, relativeDifference, stateAfter, type Grads } from './helpers/chunks.js';
 
 const activations: Activation[] = ['tanh', 'sigmoid', 'relu', 'identity'];
 
@@ -78,19 +78,7 @@ describe('truncated BPTT', () => {
       const model = model64('tanh');
       const batch = randomBatch({ size: 3, steps: 7, inputSize: 7, outputSize: 5, targets: 'vector', ragged: true, seed: 8 });
       const tbptt = computeGradients(model, batch, { algorithm: { type: 'tbptt', k } });
-      const reference: Grads = {};
-      let loss = 0;
-      for (let from = 0; from < 7; from += k) {
-        const count = Math.min(k, 7 - from);
-        // Chunk 0 starts from the learned h0; later chunks from the carried state, given as data (no gradient into h0).
-        const chunk = chunkOf(batch, from, count, stateAfter(model, batch, from), 13);
-        const g = computeGradients(model, chunk);
-        loss += g.loss;
-        for (const [name, v] of Object.entries(g.gradients)) {
-          reference[name] ??= new Float64Array(v.length);
-          v.forEach((x, i) => (reference[name]![i]! += x));
-        }
-      }
+      const { loss, gradients: reference } = detachedChunks(model, batch, k);
       expect(tbptt.loss).toBeCloseTo(loss, 12);
       expect(relativeDifference(tbptt.gradients, reference)).toBeLessThanOrEqual(1e-12);
       // And truncation really changes the gradient here: it is not full BPTT.

@@ -1,5 +1,6 @@
 import { createSequenceBatch, type SequenceBatch } from '../../src/data/sequence-batch.js';
 import type { RecurrentModel } from '../../src/model/recurrent/model.js';
+import { computeGradients } from '../../src/train/gradient-algorithm.js';
 
 export type Grads = Record<string, Float32Array | Float64Array>;
 
@@ -43,3 +44,24 @@ export function stateAfter(model: RecurrentModel, batch: SequenceBatch, steps: n
   return model.finalStates(full) as Float64Array;
 }
 
+
+/**
+ * The reference truncated BPTT(k) must equal: full BPTT on each chunk of k
+ * steps as a batch of its own, detached — chunk 0 from the model's own initial
+ * state, each later one from the state the sequence carried into it, given as
+ * data — with the losses and gradients summed.
+ */
+export function detachedChunks(model: RecurrentModel, batch: SequenceBatch, k: number): { loss: number; gradients: Grads } {
+  const gradients: Grads = {};
+  let loss = 0;
+  for (let from = 0; from < batch.steps; from += k) {
+    const chunk = chunkOf(batch, from, Math.min(k, batch.steps - from), stateAfter(model, batch, from), model.stateSize);
+    const g = computeGradients(model, chunk);
+    loss += g.loss;
+    for (const [name, v] of Object.entries(g.gradients)) {
+      gradients[name] ??= new Float64Array(v.length);
+      v.forEach((x, i) => (gradients[name]![i]! += x));
+    }
+  }
+  return { loss, gradients };
+}
