@@ -59,6 +59,15 @@ describe('rnnkit (the CLI)', () => {
     expect(readFileSync(join(dir, 'echo.rnnk')).subarray(0, 4).toString()).toBe('RNNK');
   });
 
+  it('bench times a gated, stacked cell and reports nominal GFLOP/s', () => {
+    const r = rnnkit('bench', '--size', 'S', '--cell', 'gru', '--layers', '2', '--backend', 'js', '--seconds', '0.2');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/size S \(p 16, r 64, o 16, T 32, B 16\), gru ×2 layers/);
+    const [, ms, gflops] = /js\s+([\d.]+)\s+([\d.]+)/.exec(r.stdout)!;
+    // Nominal FLOPs of a 2-layer GRU step at S: 6·16·32·(3·64·16 + 3·64² + 16·64 + 2·3·64²).
+    expect(Number(gflops)).toBeCloseTo((6 * 16 * 32 * (3 * 64 * 16 + 3 * 64 * 64 + 16 * 64 + 2 * 3 * 64 * 64)) / Number(ms) / 1e6, 1);
+  });
+
   it('info says which backend and why', () => {
     const r = rnnkit('info');
     expect(r.status).toBe(0);

@@ -1,6 +1,7 @@
 import { getBackend, type BackendName } from '../backend/index.js';
 import { createSequenceBatch } from '../data/sequence-batch.js';
-import { ElmanRNN } from '../model/rnn.js';
+import { CELLS, type CellType } from '../model/recurrent/config.js';
+import { RecurrentNetwork } from '../model/recurrent/network.js';
 import { Random } from '../model/random.js';
 import { createOptimizer } from '../train/optimizer.js';
 import type { Command } from './commands.js';
@@ -12,11 +13,13 @@ const SIZES = {
   L: { p: 128, r: 256, o: 128, T: 128, B: 32 },
 } as const;
 
-const usage = `usage: rnnkit bench [--size S|M|L] [--backend all|wasm-simd|wasm-scalar|js] [--seconds 2]
+const usage = `usage: rnnkit bench [--size S|M|L] [--cell elman|lstm|gru] [--layers 1] [--backend all|wasm-simd|wasm-scalar|js] [--seconds 2]
 
 Times one training step (forward + full BPTT + SGD) of the standard workloads
 (shared/BENCHMARKS.md) on this machine, for each backend: the median over
-repeated steps for about --seconds each, with GFLOP/s. For the full suite beside
+repeated steps for about --seconds each, with GFLOP/s (nominal: 6·B·T·(G·r·p +
+G·r² + o·r) with G = 1, 4, 3 gate blocks for Elman, LSTM, GRU, and 2·G·r² per
+extra layer). For the full suite beside
 TensorFlow.js and brain.js, run \`npm run bench\` in a clone of the repository.`;
 
 /** A quick, dependency-free benchmark of rnnkit's own backends (medians of timed steps). */
@@ -24,10 +27,14 @@ export const benchCommand: Command = {
   summary: "time a training step on each backend (the repository's `npm run bench` adds the peers)",
   usage,
   async run(args, io) {
-    const { values } = parseFlags(args, { size: { type: 'string' }, backend: { type: 'string' }, seconds: { type: 'string' } });
+    const { values } = parseFlags(args, {
+      size: { type: 'string' }, cell: { type: 'string' }, layers: { type: 'string' }, backend: { type: 'string' }, seconds: { type: 'string' },
+    });
     const size = choiceFlag('size', values.size, 'M', ['S', 'M', 'L'] as const);
     const which = choiceFlag('backend', values.backend, 'all', ['all', 'wasm-simd', 'wasm-scalar', 'js'] as const);
     const seconds = numberFlag('seconds', values.seconds, 2, { min: 0.1 });
+    const cell = choiceFlag('cell', values.cell, 'elman', CELLS) as CellType;
+    const numLayers = numberFlag('layers', values.layers, 1, { min: 1, integer: true });
     const { p, r, o, T, B } = SIZES[size];
     const rng = new Random(1);
     const batch = createSequenceBatch({
@@ -35,15 +42,16 @@ export const benchCommand: Command = {
       inputs: Float32Array.from({ length: B * T * p }, () => rng.gaussian()),
       targets: Float32Array.from({ length: B * T * o }, () => rng.gaussian()),
     });
-    const flops = 6 * B * T * (r * p + r * r + o * r);
+    const G = { elman: 1, lstm: 4, gru: 3 }[cell];
+    const flops = 6 * B * T * (G * r * p + G * r * r + o * r + (numLayers - 1) * 2 * G * r * r);
     const all = Int32Array.from({ length: B }, (_, i) => i);
-    io.out(`size ${size} (p ${p}, r ${r}, o ${o}, T ${T}, B ${B}), Node ${process.version}`);
+    io.out(`size ${size} (p ${p}, r ${r}, o ${o}, T ${T}, B ${B}), ${cell}${numLayers > 1 ? ` ×${numLayers} layers` : ''}, Node ${process.version}`);
     io.out('backend        median ms   GFLOP/s   steps timed');
     const names: BackendName[] = which === 'all' ? ['wasm-simd', 'wasm-scalar', 'js'] : [which];
     for (const name of names) {
       let backend;
       try { backend = getBackend(name); } catch { io.out(`${name.padEnd(14)} unavailable`); continue; }
-      const model = new ElmanRNN({ inputSize: p, hiddenSize: r, outputSize: o, backend });
+      const model = new RecurrentNetwork({ cell, numLayers, inputSize: p, hiddenSize: r, outputSize: o, backend });
       const sgd = createOptimizer({ type: 'sgd', learningRate: 1e-4 });
       const step = () => { model.loadExamples(batch, all); model.lossAndGradients(); sgd.step(model); };
       for (let i = 0; i < 3; i++) step(); // warm-up: compilation and caches
