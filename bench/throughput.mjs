@@ -12,7 +12,8 @@
 // inference 2·B·T·(…), RTRL 2·B·T·r²·n with n = rp + r² + r). A cell with G
 // gate blocks (LSTM 4, GRU 3) counts G·rp + G·r² + or, and 2·G·r² per extra layer.
 import { Bench } from 'tinybench';
-import { ElmanRNN, RecurrentNetwork, createSequenceBatch, createOptimizer, computeGradients, Random, getBackend } from '../dist/index.js';
+import { readFileSync } from 'node:fs';
+import { ElmanRNN, RecurrentNetwork, createSequenceBatch, createOptimizer, computeGradients, Random, getBackend, useWasmModule } from '../dist/index.js';
 
 const SIZES = {
   S: { p: 16, r: 64, o: 16, T: 32, B: 16 },
@@ -27,6 +28,10 @@ const option = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?
 const cells = option('cells', 'elman').split(',');
 const layers = Number(option('layers', '1'));
 const GATES = { elman: 1, lstm: 4, gru: 3 };
+// No entry embeds the scalar build: load it from dist/ as a user would.
+if (backends.includes('wasm-scalar')) {
+  useWasmModule(new WebAssembly.Module(readFileSync(new URL('../dist/rnnkit-scalar.wasm', import.meta.url))), { variant: 'scalar' });
+}
 const chosen = args.filter((a) => a in SIZES);
 const sizes = chosen.length || rtrl ? chosen : ['S', 'M'];
 

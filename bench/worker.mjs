@@ -3,11 +3,16 @@
 // (from the same weights and data, its loss after 3 SGD steps against the
 // float64 reference), then times it, then reports peak memory. run.mjs starts
 // it as `node worker.mjs '<job JSON>'`; the result is written to job.out.
+// A peer whose equations are not rnnkit's (model.formulation: brain.js's
+// gated cells, tfjs's layers.gru) is checked against its own equations in
+// float64 instead (lib/formulations.mjs), and its difference from rnnkit's
+// reference is reported, not judged.
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Bench } from 'tinybench';
-import { WORKLOADS, TIMING_RATE } from './lib/workloads.mjs';
+import { WORKLOADS, TIMING_RATE, layersOf } from './lib/workloads.mjs';
 import { initialWeights, workloadData } from './lib/data.mjs';
+import { sgdLosses, lossAt, oneSequence } from './lib/formulations.mjs';
 import { resolve, adapter } from './lib/implementations.mjs';
 
 const job = JSON.parse(process.argv[2]);
@@ -49,6 +54,20 @@ if (job.reference) {
     check.ok = before <= job.tolerance;
     check.expectedToDiffer = isTraining;
   }
+  if (model.formulation) {
+    // Other equations: no weights make it compute rnnkit's loss. What it must match is its own equations, in float64,
+    // from the same weights (mapped as the adapter maps them), after the same 3 SGD steps when it takes them.
+    const f = model.formulation;
+    const ownKey = module === 'brain' || !isTraining ? 'lossBefore' : 'lossAfter3';
+    const own = ownKey === 'lossAfter3'
+      ? sgdLosses(f.id, w.shape, layersOf(job.workload), weights, data, w.checkRate)
+      : { lossBefore: lossAt(f.id, w.shape, layersOf(job.workload), weights, data) };
+    const relative = Math.abs(check[ownKey] - own[ownKey]) / Math.abs(own[ownKey]);
+    check.formulation = { id: f.id, short: f.short, why: f.why, ...(f.backward ? { backward: f.backward } : {}) };
+    check.own = { compared: ownKey, expected: own[ownKey], relativeDifference: relative };
+    check.notComparable = true;
+    check.ok = relative <= job.tolerance;
+  }
 }
 
 // --- Timing -----------------------------------------------------------------
@@ -88,10 +107,12 @@ writeFileSync(job.out, JSON.stringify(result));
 /**
  * brain.js cannot take the same 3 SGD steps, so compare what can be compared:
  * the gradient of one sequence's loss at the starting weights, brain.js's
- * backward pass against rnnkit's float64 one, per parameter (worst
- * |a − b| / max|b|).
+ * backward pass against rnnkit's float64 one (for its gated cells, which are
+ * not rnnkit's, against their own equations' float64 gradient), per
+ * parameter (worst |a − b| / max|b|).
  */
 async function brainGradientCheck() {
+  if (model.formulation) return compareGradients(oneSequence(model.formulation.id, w.shape, layersOf(job.workload), weights, data).gradients);
   const { ElmanRNN, createSequenceBatch } = await import('../dist/index.js');
   const { p, r, o, T } = w.shape;
   const reference = new ElmanRNN({ inputSize: p, hiddenSize: r, outputSize: o, dtype: 'float64', backend: 'js' });
@@ -100,7 +121,13 @@ async function brainGradientCheck() {
     size: 1, steps: T, inputSize: p, targetSize: o,
     inputs: Float64Array.from(data.inputs.subarray(0, T * p)), targets: Float64Array.from(data.targets.subarray(0, T * o)),
   });
-  const expected = reference.computeGradients(one).gradients;
+  const result = compareGradients(reference.computeGradients(one).gradients);
+  reference.dispose();
+  return result;
+}
+
+/** brain.js's gradient of sequence 0 against `expected`, per parameter: worst |a − b| / max|b|. */
+function compareGradients(expected) {
   const got = model.gradientOfFirstSequence();
   const out = {};
   for (const name of Object.keys(expected)) {
@@ -111,6 +138,5 @@ async function brainGradientCheck() {
     }
     out[name] = worst / scale;
   }
-  reference.dispose();
   return out;
 }

@@ -1,9 +1,21 @@
 // rnnkit on each of its backends, and the float64 reference every
 // implementation is checked against (the JS kernels in float64).
+import { existsSync, readFileSync } from 'node:fs';
 import {
-  ElmanRNN, FeedForwardNetwork, createSequenceBatch, createRowBatch, createOptimizer, computeGradients, train,
+  ElmanRNN, RecurrentNetwork, FeedForwardNetwork, createSequenceBatch, createRowBatch, createOptimizer, computeGradients, train, useWasmModule,
 } from '../../dist/index.js';
 import { WORKLOADS } from '../lib/workloads.mjs';
+import { gatedConfig } from '../lib/data.mjs';
+
+/**
+ * rnnkit's default entry embeds only the SIMD build; the scalar one ships as
+ * dist/rnnkit-scalar.wasm and becomes the 'wasm-scalar' backend once given to
+ * useWasmModule (as an app would do).
+ */
+function loadScalarBuild() {
+  const file = new URL('../../dist/rnnkit-scalar.wasm', import.meta.url);
+  if (existsSync(file)) useWasmModule(new WebAssembly.Module(readFileSync(file)), { variant: 'scalar' });
+}
 
 /**
  * A workload on one rnnkit backend. `variant` is a backend name, or 'float64'
@@ -13,11 +25,14 @@ import { WORKLOADS } from '../lib/workloads.mjs';
 export function create(variant, workload, data, weights) {
   const w = WORKLOADS[workload];
   const backend = variant === 'float64' ? 'js' : variant;
+  if (backend === 'wasm-scalar') loadScalarBuild();
   const dtype = variant === 'float64' ? 'float64' : 'float32';
   const s = w.shape;
   const model = w.kind === 'ffnn-train'
     ? new FeedForwardNetwork({ layerSizes: s.layers, activation: 'tanh', backend, dtype })
-    : new ElmanRNN({ inputSize: s.p, hiddenSize: s.r, outputSize: s.o, backend, dtype });
+    : w.cell
+      ? new RecurrentNetwork({ ...gatedConfig(workload), backend, dtype })
+      : new ElmanRNN({ inputSize: s.p, hiddenSize: s.r, outputSize: s.o, backend, dtype });
   model.setParameters(weights);
   const batch = w.kind === 'ffnn-train'
     ? createRowBatch({ size: data.N, inputSize: data.p, inputs: data.inputs, targets: data.targets, targetSize: data.o })

@@ -7,11 +7,24 @@
 //            what users write.
 // Both minimise exactly L = (1/B)·Σ_b Σ_t ½‖y_t − target_t‖² (a custom loss
 // for layers: the built-in MSE averages over units and steps) with plain SGD.
+//
+// Gated cells (see gatedOps and gatedLayers):
+//   ops    — PyTorch's LSTM and GRU written with tf ops: the same equations as
+//            rnnkit, so the same loss after 3 SGD steps.
+//   layers — tf.layers.lstm / tf.layers.gru + dense. The LSTM is PyTorch's
+//            (with recurrentActivation 'sigmoid'; tfjs's default is
+//            hardSigmoid). The GRU is not: tfjs 4.22 has only reset_after =
+//            false (GRUCell throws "GRUCell does not support reset_after
+//            parameter set to true", tfjs-layers/dist/layers/recurrent.js),
+//            i.e. n = tanh(W_n·x + b_n + W_hn·(r⊙h)) where PyTorch has
+//            r⊙(W_hn·h + b_hn). It is timed, marked not comparable, and
+//            checked against those equations of its own in float64
+//            (lib/formulations.mjs).
 // (@tensorflow/tfjs-node would be faster still, but it downloads a native
 // libtensorflow at install time, from outside the npm registry.)
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { WORKLOADS } from '../lib/workloads.mjs';
+import { WORKLOADS, GATES } from '../lib/workloads.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -30,6 +43,13 @@ async function load(backend) {
   await tf.ready();
 }
 
+/** Row-major gate blocks (each `rows`×`cols`) put in another order: blocks[k] of the result is blocks[order[k]] of `a`. */
+function reorderBlocks(a, rows, cols, order) {
+  const out = new Float32Array(a.length), size = rows * cols;
+  order.forEach((from, k) => out.set(a.subarray(from * size, (from + 1) * size), k * size));
+  return out;
+}
+
 /** Row-major r×c → c×r (tfjs layers keep kernels as [in, out]). */
 function transpose(a, rows, cols) {
   const out = new Float32Array(a.length);
@@ -43,13 +63,16 @@ export async function create(variant, workload, data, weights) {
   const w = WORKLOADS[workload];
   const made = w.kind === 'ffnn-train'
     ? (formulation === 'ops' ? ffnnOps(w, data, weights) : ffnnLayers(w, data, weights))
-    : (formulation === 'ops' ? rnnOps(w, data, weights, backend) : rnnLayers(w, data, weights));
+    : w.cell
+      ? (formulation === 'ops' ? gatedOps(w, data, weights, backend) : gatedLayers(w, data, weights))
+      : (formulation === 'ops' ? rnnOps(w, data, weights, backend) : rnnLayers(w, data, weights));
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = backend === 'wasm' ? `, ${simd ? 'SIMD' : 'no SIMD'}, ${wasmModule.getThreadsCount()} thread(s)` : '';
   const inference = w.kind === 'rnn-inference';
   const how = formulation === 'ops' ? (inference ? 'tf ops' : 'tf ops + variableGrads') : inference ? 'layers, predict' : 'layers + trainOnBatch';
+  const differs = made.formulation ? ` (${made.formulation.short}: not comparable)` : '';
   return {
-    label: `tfjs ${tf.version.tfjs} ${backend}, ${how}`,
+    label: `tfjs ${tf.version.tfjs} ${backend}, ${how}${differs}`,
     detail: `@tensorflow/tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}${threads}`,
     ...made,
     wasmBytes: () => (backend === 'wasm' ? tf.backend().wasm.HEAPU8.buffer.byteLength : undefined),
@@ -85,14 +108,16 @@ function rnnOps(w, data, weights, backend) {
   const Xs = Array.from({ length: T }, (_, t) => tf.tensor2d(data.inputsTM.subarray(t * B * p, (t + 1) * B * p), [B, p]));
   const Ys = Array.from({ length: T }, (_, t) => tf.tensor2d(data.targetsTM.subarray(t * B * o, (t + 1) * B * o), [B, o]));
 
-  // wasm: step by step. Returns the loss, and the outputs y_t when asked (for the check).
+  // wasm: step by step, products through matMulTransposing (its transposed products are slow, see there).
+  // Returns the loss, and the outputs y_t when asked (for the check).
+  const mm = matMulTransposing();
   const stepwise = (keep) => {
     let h = null, loss = null;
     for (let t = 0; t < T; t++) {
-      let a = tf.add(tf.matMul(Xs[t], v.W_in), v.b_rec);
-      if (h) a = tf.add(a, tf.matMul(h, v.W_rec)); // φ_0 = 0: the first step has no recurrent term
+      let a = tf.add(mm(Xs[t], v.W_in), v.b_rec);
+      if (h) a = tf.add(a, mm(h, v.W_rec)); // φ_0 = 0: the first step has no recurrent term
       h = tf.tanh(a);
-      const y = tf.add(tf.matMul(h, v.W_out), v.b_out);
+      const y = tf.add(mm(h, v.W_out), v.b_out);
       if (keep) keep.push(y);
       const l = tf.sum(tf.squaredDifference(y, Ys[t]));
       loss = loss ? tf.add(loss, l) : l;
@@ -171,6 +196,180 @@ function rnnLayers(w, data, weights) {
       : async () => { await model.trainOnBatch(x, y); },
     loss: () => accurateLoss(() => tf.reshape(model.predict(x, { batchSize: B }), [B * T, o]), yRows, B),
     dispose: () => { tf.dispose([x, y, yRows]); model.dispose(); },
+  };
+}
+
+/**
+ * PyTorch's LSTM or GRU (rnnkit's equations, gate blocks i, f, g, o and
+ * r, z, n) with tf ops, `w.layers` layers stacked, weights [in, out], one
+ * product x·W_in and one h·W_rec per step and layer for all G gates, the
+ * gates taken apart with tf.split. Layer by layer: each layer's input
+ * products either step by step (wasm) or for all T steps in one product
+ * (cpu), as for the Elman network (see rnnOps), and the outputs likewise.
+ * On wasm the products go through matMulTransposing (below), which makes a
+ * step 2–3× faster there.
+ */
+function gatedOps(w, data, weights, backend) {
+  const { p, r, o, T, B } = w.shape;
+  const G = GATES[w.cell], L = w.layers, lstm = w.cell === 'lstm';
+  const batched = backend === 'cpu';
+  const matMul = backend === 'wasm' ? matMulTransposing() : tf.matMul;
+  const v = {};
+  for (let l = 0; l < L; l++) {
+    const inSize = l === 0 ? p : r;
+    v[`W_in_l${l}`] = tf.variable(tf.tensor2d(transpose(weights[`W_in_l${l}`], G * r, inSize), [inSize, G * r]));
+    v[`W_rec_l${l}`] = tf.variable(tf.tensor2d(transpose(weights[`W_rec_l${l}`], G * r, r), [r, G * r]));
+    v[`b_rec_l${l}`] = tf.variable(tf.tensor1d(weights[`b_rec_l${l}`]));
+    if (!lstm) v[`b_hn_l${l}`] = tf.variable(tf.tensor1d(weights[`b_hn_l${l}`]));
+  }
+  v.W_out = tf.variable(tf.tensor2d(transpose(weights.W_out, o, r), [r, o]));
+  v.b_out = tf.variable(tf.tensor1d(weights.b_out));
+  const varList = Object.values(v);
+  const X = tf.tensor2d(data.inputsTM, [T * B, p]);
+  const Y = tf.tensor2d(data.targetsTM, [T * B, o]);
+  const Xs = Array.from({ length: T }, (_, t) => tf.tensor2d(data.inputsTM.subarray(t * B * p, (t + 1) * B * p), [B, p]));
+  const Ys = Array.from({ length: T }, (_, t) => tf.tensor2d(data.targetsTM.subarray(t * B * o, (t + 1) * B * o), [B, o]));
+
+  /** One layer over all steps: its inputs (T tensors [B, in], or one [T·B, in] when batched) → its h_t, T tensors [B, r]. */
+  const layer = (l, inputs) => {
+    const Win = v[`W_in_l${l}`], Wrec = v[`W_rec_l${l}`], b = v[`b_rec_l${l}`], bhn = v[`b_hn_l${l}`];
+    const projected = batched ? tf.unstack(tf.reshape(tf.add(matMul(inputs, Win), b), [T, B, G * r])) : null;
+    const hs = [];
+    let h = null, c = null; // h_0 = c_0 = 0: the first step has no recurrent term
+    for (let t = 0; t < T; t++) {
+      const a = batched ? projected[t] : tf.add(matMul(inputs[t], Win), b);
+      if (lstm) {
+        const [zi, zf, zg, zo] = tf.split(h ? tf.add(a, matMul(h, Wrec)) : a, 4, 1);
+        const ig = tf.mul(tf.sigmoid(zi), tf.tanh(zg));
+        c = c ? tf.add(tf.mul(tf.sigmoid(zf), c), ig) : ig;
+        h = tf.mul(tf.sigmoid(zo), tf.tanh(c));
+      } else {
+        const [ar, az, an] = tf.split(a, 3, 1);
+        if (h) {
+          const [ur, uz, un] = tf.split(matMul(h, Wrec), 3, 1);
+          const rg = tf.sigmoid(tf.add(ar, ur)), zg = tf.sigmoid(tf.add(az, uz));
+          const n = tf.tanh(tf.add(an, tf.mul(rg, tf.add(un, bhn))));
+          h = tf.add(n, tf.mul(zg, tf.sub(h, n))); // (1 − z)·n + z·h
+        } else {
+          const rg = tf.sigmoid(ar), zg = tf.sigmoid(az);
+          const n = tf.tanh(tf.add(an, tf.mul(rg, bhn)));
+          h = tf.mul(tf.sub(1, zg), n);
+        }
+      }
+      hs.push(h);
+    }
+    return hs;
+  };
+  /** The top layer's h_t, T tensors [B, r]. */
+  const top = () => {
+    let hs = layer(0, batched ? X : Xs);
+    for (let l = 1; l < L; l++) hs = layer(l, batched ? tf.concat(hs, 0) : hs);
+    return hs;
+  };
+  const outputs = () => {
+    const hs = top();
+    if (batched) return tf.add(matMul(tf.concat(hs, 0), v.W_out), v.b_out); // [T·B, o]
+    return tf.concat(hs.map((h) => tf.add(matMul(h, v.W_out), v.b_out)), 0);
+  };
+  const lossFn = () => {
+    if (batched) return tf.mul(tf.sum(tf.squaredDifference(outputs(), Y)), 0.5 / B);
+    const hs = top();
+    let loss = null;
+    for (let t = 0; t < T; t++) {
+      const l = tf.sum(tf.squaredDifference(tf.add(matMul(hs[t], v.W_out), v.b_out), Ys[t]));
+      loss = loss ? tf.add(loss, l) : l;
+    }
+    return tf.mul(loss, 0.5 / B);
+  };
+  const optimizer = tf.train.sgd(1e-5);
+  return {
+    setRate: (lr) => optimizer.setLearningRate(lr),
+    step: () => {
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(lossFn, varList);
+        optimizer.applyGradients(grads);
+      });
+    },
+    loss: () => accurateLoss(outputs, Y, B),
+    dispose: () => { tf.dispose([...varList, X, Y, ...Xs, ...Ys]); optimizer.dispose(); },
+  };
+}
+
+/**
+ * a·b with a backward pass that transposes explicitly: tfjs-backend-wasm's
+ * matMul with transposeA or transposeB (what tf.matMul's gradient uses:
+ * dy·bᵀ and aᵀ·dy) runs several times slower than tf.transpose and a plain
+ * product, at these shapes (e.g. [32,128]ᵀ·[32,512]: ~3 ms against ~1 ms).
+ * The same products, the same values.
+ */
+function matMulTransposing() {
+  return tf.customGrad((a, b, save) => {
+    save([a, b]);
+    return {
+      value: tf.matMul(a, b),
+      gradFunc: (dy, [sa, sb]) => [tf.matMul(dy, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy)],
+    };
+  });
+}
+
+/**
+ * The gated network as users write it with tfjs-layers: tf.layers.lstm or
+ * tf.layers.gru (all steps returned; `w.layers` of them stacked) + dense on
+ * every step, trainOnBatch. Keras layouts: kernels [in, G·r], transposed
+ * from rnnkit's, one bias of G·r.
+ * - LSTM: gate order i, f, c, o = rnnkit's i, f, g, o; bias = b_rec;
+ *   recurrentActivation 'sigmoid' (tfjs's default is 'hardSigmoid').
+ * - GRU: gate order z, r, h (rnnkit's blocks 1, 0, 2); tfjs 4.22 computes
+ *   the candidate with the reset gate before the product (resetAfter: true
+ *   throws), so PyTorch's b_hn has no place of its own: it is added to the
+ *   candidate's bias, exact while the two are one bias (as at the start:
+ *   rnnkit starts b_hn at 0). Not PyTorch's GRU: marked not comparable.
+ */
+function gatedLayers(w, data, weights) {
+  const { p, r, o, T, B } = w.shape;
+  const G = GATES[w.cell], L = w.layers, lstm = w.cell === 'lstm';
+  const model = tfl.sequential();
+  for (let l = 0; l < L; l++) {
+    const options = {
+      units: r, activation: 'tanh', recurrentActivation: 'sigmoid', returnSequences: true,
+      // As for simpleRNN: the default orthogonal initializer throws in tfjs 4.22; the weights are set below.
+      recurrentInitializer: 'glorotUniform', ...(l === 0 ? { inputShape: [T, p] } : {}),
+    };
+    model.add(lstm ? tfl.layers.lstm(options) : tfl.layers.gru(options));
+  }
+  model.add(tfl.layers.dense({ units: o }));
+  const optimizer = tf.train.sgd(1e-5);
+  model.compile({ optimizer, loss: halfSumOfSquares([1, 2]) });
+  // tfjs's gate blocks, as rnnkit's block indices.
+  const order = lstm ? [0, 1, 2, 3] : [1, 0, 2];
+  for (let l = 0; l < L; l++) {
+    const inSize = l === 0 ? p : r;
+    const bias = reorderBlocks(Float32Array.from(weights[`b_rec_l${l}`]), 1, r, order);
+    if (!lstm) for (let j = 0; j < r; j++) bias[2 * r + j] += weights[`b_hn_l${l}`][j];
+    model.layers[l].setWeights([
+      tf.tensor2d(transpose(reorderBlocks(Float32Array.from(weights[`W_in_l${l}`]), r, inSize, order), G * r, inSize), [inSize, G * r]),
+      tf.tensor2d(transpose(reorderBlocks(Float32Array.from(weights[`W_rec_l${l}`]), r, r, order), G * r, r), [r, G * r]),
+      tf.tensor1d(bias),
+    ]);
+  }
+  model.layers[L].setWeights([tf.tensor2d(transpose(weights.W_out, o, r), [r, o]), tf.tensor1d(weights.b_out)]);
+  const x = tf.tensor3d(data.inputs, [B, T, p]);
+  const y = tf.tensor3d(data.targets, [B, T, o]);
+  const yRows = tf.reshape(y, [B * T, o]);
+  return {
+    setRate: (lr) => optimizer.setLearningRate(lr),
+    step: async () => { await model.trainOnBatch(x, y); },
+    loss: () => accurateLoss(() => tf.reshape(model.predict(x, { batchSize: B }), [B * T, o]), yRows, B),
+    dispose: () => { tf.dispose([x, y, yRows]); model.dispose(); },
+    ...(lstm ? {} : {
+      formulation: {
+        id: 'gru-reset-before',
+        short: 'reset-before GRU',
+        why: 'tf.layers.gru in tfjs 4.22 has only resetAfter: false (GRUCell throws for true; tfjs-layers/dist/layers/recurrent.js): '
+          + 'its candidate is tanh(W_n·x + b_n + W_hn·(r⊙h)), PyTorch\'s and rnnkit\'s tanh(W_n·x + b_n + r⊙(W_hn·h + b_hn)). '
+          + 'Same weights and products, a different function',
+      },
+    }),
   };
 }
 

@@ -1,7 +1,7 @@
 // The data and starting weights every implementation gets for a workload, so
 // that all of them compute the same thing. (Apart from workloads.mjs so that
 // run.mjs can start, and say what is missing, before rnnkit is built.)
-import { ElmanRNN, FeedForwardNetwork, Random } from '../../dist/index.js';
+import { ElmanRNN, FeedForwardNetwork, RecurrentNetwork, Random } from '../../dist/index.js';
 import { WORKLOADS } from './workloads.mjs';
 
 /**
@@ -51,16 +51,29 @@ export function rowData({ layers, N }, seed = 7) {
  * The starting weights, the same for everyone: rnnkit's own initialisation
  * (seed 1: Glorot W_in and W_out, orthogonal W_rec, zero biases) as float32,
  * row-major in the notes' shapes (W_in r×p, W_rec r×r, W_out o×r, b_rec r, b_out o;
- * feed-forward W1…WU with W^k p(k)×p(k−1), b1…bU).
+ * feed-forward W1…WU with W^k p(k)×p(k−1), b1…bU). Gated workloads: rnnkit's
+ * RecurrentNetwork initialisation, seed 1 (each gate block Glorot in W_in and
+ * orthogonal in W_rec, biases zero except the LSTM forget-gate block of b_rec = 1),
+ * by its names: per layer ℓ W_in_lℓ (G·r × input), W_rec_lℓ (G·r × r), b_rec_lℓ (G·r),
+ * for GRU b_hn_lℓ (r); then W_out (o × r), b_out (o). Gate blocks in PyTorch's
+ * order (LSTM i, f, g, o; GRU r, z, n): rows [k·r, (k+1)·r) are gate k.
  */
 export function initialWeights(workload) {
   const w = WORKLOADS[workload];
   const model = w.kind === 'ffnn-train'
     ? new FeedForwardNetwork({ layerSizes: w.shape.layers, activation: 'tanh', seed: 1, backend: 'js' })
-    : new ElmanRNN({ inputSize: w.shape.p, hiddenSize: w.shape.r, outputSize: w.shape.o, seed: 1, backend: 'js' });
+    : w.cell
+      ? new RecurrentNetwork({ ...gatedConfig(workload), seed: 1, backend: 'js' })
+      : new ElmanRNN({ inputSize: w.shape.p, hiddenSize: w.shape.r, outputSize: w.shape.o, seed: 1, backend: 'js' });
   const params = model.parameters();
   model.dispose();
   return params;
+}
+
+/** The RecurrentNetwork structure of a gated workload. */
+export function gatedConfig(workload) {
+  const w = WORKLOADS[workload];
+  return { cell: w.cell, inputSize: w.shape.p, hiddenSize: w.shape.r, numLayers: w.layers, outputSize: w.shape.o };
 }
 
 /** The data of a workload. */

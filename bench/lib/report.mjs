@@ -59,27 +59,45 @@ export function workloadTable(workload, { bold = false } = {}) {
   return table(headers, rows, align);
 }
 
-/** The agreement checks of one workload: what was compared, against the float64 reference; notes for brain.js. */
+/** The agreement checks of one workload: what was compared, against the float64 reference; notes for brain.js and for peers with other equations. */
 export function checkTable(workload) {
   const ref = workload.reference;
   const notes = [];
   const rows = workload.cells.filter((c) => c.check).map((c) => {
     const k = c.check;
-    if (k.expectedToDiffer || k.gradient) {
-      const g = k.gradient;
-      const after = k.lossAfter3 !== undefined
-        ? `After 3 steps its loss is ${k.lossAfter3.toPrecision(6)} (reference ${ref.lossAfter3.toPrecision(6)}): different by design, `
-          + 'as its step is B per-sequence RMSProp updates, not one SGD update. '
-        : '';
-      // What the gradient comparison showed, said from the measured values (weights agree to float32 rounding; biases may not).
-      const agreeing = ['W_in', 'W_rec', 'W_out', 'b_rec', 'b_out'].filter((n) => g[n] <= 1e-4);
-      const differing = ['b_rec', 'b_out', 'W_in', 'W_rec', 'W_out'].filter((n) => g[n] > 1e-4);
+    const g = k.gradient;
+    // What the gradient comparison showed, said from the measured values (weights agree to float32 rounding; biases may not).
+    const gradientNote = () => {
+      if (!g) return '';
+      const names = Object.keys(g);
+      const agreeing = names.filter((n) => g[n] <= 1e-4);
+      const differing = names.filter((n) => g[n] > 1e-4).sort((a, b) => Number(b.startsWith('b_')) - Number(a.startsWith('b_')));
       const biasesOnly = differing.length > 0 && differing.every((n) => n.startsWith('b_'));
-      notes.push(`${c.label}: ${after}The gradient of one sequence's loss at the start, from its own backward pass, against rnnkit's float64 `
+      const against = k.notComparable ? 'its own equations\' float64 gradient' : 'rnnkit\'s float64';
+      return `The gradient of one sequence's loss at the start, from its own backward pass, against ${against} `
         + '(worst |Δ| ÷ max |g| per parameter): '
         + (agreeing.length ? `${agreeing.map((n) => `${n} ${g[n].toExponential(1)}`).join(', ')}` : '')
         + (differing.length ? `${agreeing.length ? ', but ' : ''}${differing.map((n) => `${n} ${g[n].toFixed(2)}`).join(', ')}` : '')
-        + (biasesOnly ? ': its add backward (addB) assigns deltas instead of adding them, so a bias gradient keeps one time step\'s term only.' : '.'));
+        + (biasesOnly ? ': its add backward (addB) assigns deltas instead of adding them, so a bias gradient keeps one time step\'s term only.'
+          : differing.length && k.formulation?.backward ? `: ${k.formulation.backward}.` : '.');
+    };
+    const after = k.expectedToDiffer && k.lossAfter3 !== undefined
+      ? `After 3 steps its loss is ${k.lossAfter3.toPrecision(6)} (reference ${ref.lossAfter3.toPrecision(6)}): different by design, `
+        + 'as its step is B per-sequence RMSProp updates, not one SGD update. '
+      : '';
+    if (k.notComparable) {
+      const own = k.own, atStart = own.compared === 'lossBefore';
+      const fromRnnkit = k.lossBeforeRelativeDifference !== undefined
+        ? `its loss at the start is ${k.lossBeforeRelativeDifference.toExponential(1)} from rnnkit's`
+        : `its loss ${atStart ? 'at the start' : 'after 3 SGD steps'} is ${k.relativeDifference.toExponential(1)} from rnnkit's`;
+      notes.push(`${c.label}: **not comparable**: ${k.formulation.why}. From the same weights ${fromRnnkit}; against its own equations `
+        + `evaluated in float64 (bench/lib/formulations.mjs) ${own.relativeDifference.toExponential(1)}${atStart ? ' at the start' : ' after 3 SGD steps'}, `
+        + `which checks the weight mapping. ${after}${gradientNote()}`.trimEnd());
+      return [c.label, `${atStart ? 'at start' : 'after 3 SGD steps'}, own equations`, (atStart ? k.lossBefore : k.lossAfter3).toPrecision(8),
+        own.expected.toPrecision(8), own.relativeDifference.toExponential(1), k.ok ? 'not comparable; matches its own equations' : 'DIFFERS from its own equations'];
+    }
+    if (k.expectedToDiffer || g) {
+      notes.push(`${c.label}: ${after}${gradientNote()}`);
       return [c.label, 'at start', k.lossBefore.toPrecision(8), ref.lossBefore.toPrecision(8), k.lossBeforeRelativeDifference.toExponential(1), k.ok ? 'agrees (see note)' : 'DIFFERS'];
     }
     const training = k.compared === 'lossAfter3';
@@ -119,7 +137,8 @@ const shortName = (id) => (id.startsWith('rnnkit-') ? `rnnkit ${id.slice(7)}`
  * The whole run on one page: a row per workload, a column per implementation,
  * each cell "median ms (GFLOP/s)", and the fastest peer's median over
  * rnnkit's fastest. brain.js is not in that ratio: its step is not the same
- * computation (B RMSProp updates, one sequence at a time).
+ * computation (B RMSProp updates, one sequence at a time); nor is a cell
+ * with other equations (marked †, not comparable: tfjs's layers.gru).
  */
 export function summaryTable(run) {
   const ids = [];
@@ -130,10 +149,10 @@ export function summaryTable(run) {
       const c = w.cells.find((x) => x.id === id);
       if (!c) return '';
       if (!c.timing) return c.error ? 'error' : 'not timed';
-      const text = `${formatMs(c.timing.medianMs)} (${formatGflops(c.gflops)})`;
+      const text = `${formatMs(c.timing.medianMs)} (${formatGflops(c.gflops)})${c.check?.notComparable ? ' †' : ''}`;
       return c.timing.medianMs === best ? `**${text}**` : text;
     });
-    const peers = w.cells.filter((c) => c.timing && c.id.startsWith('tfjs-')).map((c) => c.timing.medianMs);
+    const peers = w.cells.filter((c) => c.timing && c.id.startsWith('tfjs-') && !c.check?.notComparable).map((c) => c.timing.medianMs);
     const ratio = peers.length && best ? `${formatRatio(Math.min(...peers) / best)}×` : '—';
     return [w.name, ...cells, ratio];
   });
@@ -144,7 +163,10 @@ export function summaryTable(run) {
 export function markdown(run) {
   const parts = [`# rnnkit benchmarks${run.options.quick ? ' (quick run: smoke test, not for comparison)' : ''}`, '', header(run), '', FOOTNOTES.join('\n'), ''];
   parts.push('## Summary', '', 'Median ms per step (GFLOP/s); bold: rnnkit\'s fastest backend. The last column is the fastest TensorFlow.js '
-    + 'variant\'s median over that (brain.js is left out: its step is B RMSProp updates, not one SGD update).', '', summaryTable(run), '');
+    + 'variant\'s median over that (brain.js is left out: its step is B RMSProp updates, not one SGD update).'
+    + (!run.workloads.some((w) => w.cells.some((c) => c.check?.notComparable)) ? '' : ' †: not comparable, other equations than rnnkit\'s (PyTorch\'s): brain.js\'s LSTM carries no cell state, brain.js\'s GRU and tfjs\'s layers.gru '
+    + 'apply the reset gate before the recurrent product; timed as they are, checked against their own equations (see the agreement checks).'),
+    '', summaryTable(run), '');
   for (const w of run.workloads) {
     parts.push(`## ${w.description}`, '', `Nominal ${(w.flops / 1e6).toFixed(1)} MFLOP per step. ${w.about}`, '', workloadTable(w, { bold: true }), '');
     if (w.reference) parts.push('Agreement check: ' + checkTable(w), '');

@@ -5,6 +5,10 @@
 //   a_t = W_rec·φ_{t−1} + W_in·x_t + b_rec,  φ_t = tanh(a_t),  y_t = W_out·φ_t + b_out,  φ_0 = 0
 //   L = (1/B)·Σ_b Σ_t ½‖y_t − target_t‖²   (many-to-many, no mask)
 // One training step = forward over the whole sequence + full BPTT + one plain SGD update.
+//
+// The gated workloads replace the Elman cell by PyTorch's nn.LSTM / nn.GRU
+// (rnnkit's RecurrentNetwork, same equations and gate order), same sizes,
+// data, output layer and loss; one size (M) also with 2 stacked LSTM layers.
 
 /** Sizes of BENCHMARKS.md (S, M, L) and a tiny one, where exact RTRL is practical. p = o everywhere (see sequenceData). */
 export const SIZES = {
@@ -18,6 +22,13 @@ export const SIZES = {
 const perStep = ({ p, r, o }) => r * p + r * r + o * r;
 const trainFlops = (s) => 6 * s.B * s.T * perStep(s);
 const inferenceFlops = (s) => 2 * s.B * s.T * perStep(s);
+/**
+ * Gated cells (BENCHMARKS.md): G gate blocks of r rows (G = 4 for LSTM, 3 for GRU);
+ * each layer above the first reads the r-wide h below, adding G·r² + G·r² per step.
+ */
+export const GATES = { elman: 1, lstm: 4, gru: 3 };
+const gatedPerStep = ({ p, r, o }, G, layers) => G * r * p + G * r * r + o * r + (layers - 1) * 2 * G * r * r;
+const gatedTrainFlops = (s, G, layers) => 6 * s.B * s.T * gatedPerStep(s, G, layers);
 /** Exact RTRL, the dominant term: 2·B·T·r²·n with n = r·p + r² + r sensitivities per hidden unit. */
 const rtrlFlops = (s) => 2 * s.B * s.T * s.r * s.r * (s.r * s.p + s.r * s.r + s.r);
 
@@ -40,11 +51,29 @@ export const WORKLOADS = {
   'S inference': { kind: 'rnn-inference', size: 'S', shape: SIZES.S, flops: inferenceFlops(SIZES.S) },
   'M inference': { kind: 'rnn-inference', size: 'M', shape: SIZES.M, flops: inferenceFlops(SIZES.M) },
   'L inference': { kind: 'rnn-inference', size: 'L', shape: SIZES.L, flops: inferenceFlops(SIZES.L) },
+  'S LSTM train': gated('S', 'lstm', 1, 2e-3),
+  'M LSTM train': gated('M', 'lstm', 1, 5e-4),
+  'L LSTM train': gated('L', 'lstm', 1, 2e-4),
+  'M 2-layer LSTM train': gated('M', 'lstm', 2, 5e-4),
+  'S GRU train': gated('S', 'gru', 1, 2e-3),
+  'M GRU train': gated('M', 'gru', 1, 5e-4),
+  'L GRU train': gated('L', 'gru', 1, 2e-4),
   'tiny RTRL train': { kind: 'rtrl-train', size: 'tiny', shape: SIZES.tiny, flops: rtrlFlops(SIZES.tiny), checkRate: 2e-3 },
   'S RTRL train': { kind: 'rtrl-train', size: 'S', shape: SIZES.S, flops: rtrlFlops(SIZES.S), checkRate: 2e-3 },
   'M TBPTT train': { kind: 'tbptt-train', size: 'M', shape: TBPTT, flops: trainFlops(TBPTT), checkRate: 1e-4 },
   'FFNN train': { kind: 'ffnn-train', size: 'FFNN', shape: FFNN, flops: ffnnFlops(FFNN), checkRate: 1e-3 },
 };
+
+/** A gated training workload: `cell` and `layers` say which network; everything else is the Elman workload's of that size. */
+function gated(size, cell, layers, checkRate) {
+  const shape = SIZES[size];
+  return { kind: 'rnn-train', size, cell, layers, shape, flops: gatedTrainFlops(shape, GATES[cell], layers), checkRate };
+}
+
+/** The cell of a recurrent workload ('elman' unless it says otherwise); undefined for the FFNN. */
+export const cellOf = (name) => (WORKLOADS[name].kind === 'ffnn-train' ? undefined : WORKLOADS[name].cell ?? 'elman');
+/** Stacked recurrent layers of a workload (1 unless it says otherwise). */
+export const layersOf = (name) => WORKLOADS[name].layers ?? 1;
 
 /** What one step of each kind of workload does, for the tables. */
 const ABOUT = {
@@ -54,14 +83,22 @@ const ABOUT = {
   'tbptt-train': 'One step: one pass over the long sequences by truncated BPTT(k, k), an SGD update after every chunk (train() with algorithm tbptt). No peer has truncated BPTT built in.',
   'ffnn-train': 'One step: forward, backprop and one SGD update on N rows; MSE on a linear output. brain.js has no comparable network (its output layer is always squashed).',
 };
-export const about = (name) => ABOUT[WORKLOADS[name].kind];
+export const about = (name) => {
+  const w = WORKLOADS[name];
+  if (!w.cell) return ABOUT[w.kind];
+  const cell = w.cell === 'lstm'
+    ? 'LSTM cell with PyTorch nn.LSTM\'s equations (gates i, f, g, o; c and h start at 0)'
+    : 'GRU cell with PyTorch nn.GRU\'s equations (gates r, z, n; the reset gate applied after W_hn·h + b_hn)';
+  return `${ABOUT[w.kind]} The ${cell}${w.layers > 1 ? `, ${w.layers} layers stacked` : ''}; the output layer and loss of the Elman workloads.`;
+};
 
 /** What each workload is, in words, for the tables. */
 export function describe(name) {
   const w = WORKLOADS[name];
   const s = w.shape;
   if (w.kind === 'ffnn-train') return `FFNN train (${s.layers.join('-')}, tanh, N ${s.N})`;
-  const shape = `p${s.p} r${s.r} o${s.o} T${s.T} B${s.B}`;
+  const gatedShape = w.cell ? `${w.cell === 'lstm' ? 'LSTM' : 'GRU'}${w.layers > 1 ? `, ${w.layers} layers` : ''}, ` : '';
+  const shape = `${gatedShape}p${s.p} r${s.r} o${s.o} T${s.T} B${s.B}`;
   if (w.kind === 'tbptt-train') return `${name} (${shape}, k ${s.k}: ${s.T / s.k} updates per step)`;
   return `${name} (${shape})`;
 }
