@@ -66,7 +66,10 @@ export function loadRnn(path: string): ElmanRNN {
   const bytes = readFileSync(path);
   const isBinary = bytes.length >= 4 && bytes.subarray(0, 4).toString('latin1') === 'RNNK';
   const model = isBinary ? fromBinary(new Uint8Array(bytes), { backend: 'js' }) : fromJSON(bytes.toString('utf8'), { backend: 'js' });
-  if (!(model instanceof ElmanRNN)) throw new Error(`${path}: holds a ${model.constructor.name}; diagnose analyses recurrent networks (ElmanRNN)`);
+  if (!(model instanceof ElmanRNN)) {
+    // The analysis is note 001's: ∂a^t/∂a^{t−1} = W_rec·diag(σ′) of one Elman layer.
+    throw new Error(`${path}: holds a ${model.constructor.name}; diagnose analyses one-layer Elman RNNs (files of kind 'elman-rnn', e.g. from rnnkit train with the default --cell elman --layers 1)`);
+  }
   return model;
 }
 
