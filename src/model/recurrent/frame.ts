@@ -47,6 +47,12 @@ export interface LayerRegions {
  * Full BPTT uses one frame of T steps; truncated BPTT a window of k2 steps that
  * slides; an online learner a pinned frame that survives other calls.
  */
+/** Where a carried state lives: a [C+1][B][r] region, and the offset of its r values in a state vector. */
+export interface StateRegion {
+  readonly region: number;
+  readonly at: number;
+}
+
 export interface SequenceFrame {
   readonly batch: number;
   readonly capacity: number;
@@ -55,6 +61,12 @@ export interface SequenceFrame {
   readonly dEmb: number;
   readonly ids: number;
   readonly layers: readonly LayerRegions[];
+  /**
+   * The carried states in state-vector order — h of every layer, then c of
+   * every layer (LSTM) — as batch.initialState, RnnStepper and finalStates
+   * hold them.
+   */
+  readonly states: readonly StateRegion[];
   readonly z: number;
   readonly y: number;
   readonly target: number;
@@ -110,8 +122,9 @@ export function planFrame(s: RecurrentStructure, base: number, batch: number, ca
     });
   }
   const h = head.offsets;
+  const states = [...layers.map((l) => l.h), ...layers.map((l) => l.c)].filter((region) => region !== NONE).map((region, k) => ({ region, at: k * r }));
   return {
-    batch, capacity, x: h.x, emb: E > 0 ? h.emb : NONE, dEmb: E > 0 ? h.dEmb : NONE, ids: h.ids, layers,
+    batch, capacity, x: h.x, emb: E > 0 ? h.emb : NONE, dEmb: E > 0 ? h.dEmb : NONE, ids: h.ids, layers, states,
     z: h.z, y: h.y, target: h.target, mask: h.mask, dz: h.dz, end: at,
     classTargets: false, learnedState: false, firstStep: 0,
   };

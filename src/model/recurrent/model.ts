@@ -239,17 +239,13 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
 
   /** Slot 0 of every layer: the batch's per-sequence state, else the learned h0/c0 (filled by the forward pass), else zeros. */
   loadInitialState(f: SequenceFrame, data: SequenceBatch, indices: ArrayLike<number>): void {
-    const s = this.structure, r = s.hiddenSize, L = s.numLayers, mem = this.mem, k = this.backend.kernels;
+    const s = this.structure, r = s.hiddenSize, mem = this.mem, k = this.backend.kernels;
     f.learnedState = !data.initialState && s.initialState === 'learned';
     f.firstStep = 0;
     const state = data.initialState, n = this.stateSize;
-    for (let l = 0; l < L; l++) {
-      const layer = f.layers[l]!;
-      for (const [region, part] of [[layer.h, l], [layer.c, L + l]] as const) {
-        if (region === NONE) continue;
-        if (state) for (let i = 0; i < f.batch; i++) mem.set(state.subarray(indices[i]! * n + part * r, indices[i]! * n + (part + 1) * r), region + i * r);
-        else if (!f.learnedState) k.fill(mem, region, f.batch * r, 0);
-      }
+    for (const { region, at } of f.states) {
+      if (state) for (let i = 0; i < f.batch; i++) mem.set(state.subarray(indices[i]! * n + at, indices[i]! * n + at + r), region + i * r);
+      else if (!f.learnedState) k.fill(mem, region, f.batch * r, 0);
     }
   }
 
@@ -411,18 +407,15 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
   /** The state at each sequence's last valid step, [B][stateSize] (h of every layer, then c of every layer). */
   finalStates(data: SequenceBatch): Floats {
     this.checkData(data, false);
-    const B = data.size, r = this.structure.hiddenSize, L = this.structure.numLayers, n = this.stateSize;
+    const B = data.size, r = this.structure.hiddenSize, n = this.stateSize;
     const out = this.newFloats(B * n);
     this.forEachChunk(data, (f, start, count) => {
       for (let i = 0; i < count; i++) {
         const slot = data.lengths[start + i]!;
-        f.layers.forEach((layer, l) => {
-          for (const [region, part] of [[layer.h, l], [layer.c, L + l]] as const) {
-            if (region === NONE) continue;
-            const src = region + (slot * count + i) * r;
-            out.set(this.mem.subarray(src, src + r), (start + i) * n + part * r);
-          }
-        });
+        for (const { region, at } of f.states) {
+          const src = region + (slot * count + i) * r;
+          out.set(this.mem.subarray(src, src + r), (start + i) * n + at);
+        }
       }
     });
     return out;
@@ -445,7 +438,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
    * into `outputs`.
    */
   stepForward(inputs: ArrayLike<number>, state: Floats, outputs: Floats): void {
-    const s = this.structure, p = s.inputSize, r = s.hiddenSize, L = s.numLayers, o = s.outputSize, n = this.stateSize;
+    const s = this.structure, p = s.inputSize, r = s.hiddenSize, o = s.outputSize, n = this.stateSize;
     const B = state.length / n;
     if (!Number.isInteger(B) || B < 1) fail('state', `a multiple of the state size ${n}`, state);
     if (!inputs || inputs.length !== B * p) fail('x', `B·p = ${B}·${p} values`, inputs);
@@ -456,16 +449,13 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     const mem = this.mem;
     mem.set(inputs, f.x);
     const move = (toFrame: boolean) => {
-      f.layers.forEach((layer, l) => {
-        for (const [region, part] of [[layer.h, l], [layer.c, L + l]] as const) {
-          if (region === NONE) continue;
-          for (let b = 0; b < B; b++) {
-            const at = region + (toFrame ? 0 : B * r) + b * r, st = b * n + part * r;
-            if (toFrame) mem.set(state.subarray(st, st + r), at);
-            else state.set(mem.subarray(at, at + r), st);
-          }
+      for (const { region, at } of f.states) {
+        for (let b = 0; b < B; b++) {
+          const slot = region + (toFrame ? 0 : B * r) + b * r, st = b * n + at;
+          if (toFrame) mem.set(state.subarray(st, st + r), slot);
+          else state.set(mem.subarray(slot, slot + r), st);
         }
-      });
+      }
     };
     move(true);
     f.learnedState = false;
@@ -476,22 +466,16 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
 
   /** Writes one state vector ([stateSize]) into slot `slot` of every sequence and layer of a frame. */
   fillState(f: SequenceFrame, slot: number, state: ArrayLike<number>): void {
-    const r = this.structure.hiddenSize, L = this.structure.numLayers, mem = this.mem, B = f.batch;
-    f.layers.forEach((layer, l) => {
-      for (const [region, part] of [[layer.h, l], [layer.c, L + l]] as const) {
-        if (region === NONE) continue;
-        for (let b = 0; b < B; b++) for (let j = 0; j < r; j++) mem[region + (slot * B + b) * r + j] = state[part * r + j]!;
-      }
-    });
+    const r = this.structure.hiddenSize, mem = this.mem, B = f.batch;
+    for (const { region, at } of f.states) {
+      for (let b = 0; b < B; b++) for (let j = 0; j < r; j++) mem[region + (slot * B + b) * r + j] = state[at + j]!;
+    }
   }
 
   /** Copies the state in slot 1 into slot 0 for every layer (stepping a one-slot frame forward). */
   carryState(f: SequenceFrame): void {
     const block = f.batch * this.structure.hiddenSize, k = this.backend.kernels, mem = this.mem;
-    for (const layer of f.layers) {
-      k.copy(mem, layer.h, layer.h + block, block);
-      if (layer.c !== NONE) k.copy(mem, layer.c, layer.c + block, block);
-    }
+    for (const { region } of f.states) k.copy(mem, region, region + block, block);
   }
 
   /** The state a sequence starts from, [stateSize]: the learned h0 (and c0) of every layer, else zeros. */
