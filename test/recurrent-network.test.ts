@@ -137,6 +137,17 @@ describe('RecurrentNetwork: dropout', () => {
 });
 
 describe('RecurrentNetwork: online learning', () => {
+  it('each stream of an OnlineLearner draws its own dropout masks', () => {
+    const m = new RecurrentNetwork({ cell: 'gru', inputSize: 2, hiddenSize: 16, numLayers: 2, dropout: 0.5, outputSize: 1, seed: 2 });
+    const learner = new OnlineLearner(m, { algorithm: { type: 'tbptt', k: 4 }, streams: 2 });
+    const { output } = learner.learn([0.5, -1, 0.5, -1], [0, 0]); // the same input and state on both streams
+    expect(output[0]).not.toBe(output[1]);
+    const plain = new RecurrentNetwork({ cell: 'gru', inputSize: 2, hiddenSize: 16, numLayers: 2, outputSize: 1, seed: 2 });
+    const same = new OnlineLearner(plain, { algorithm: { type: 'tbptt', k: 4 }, streams: 2 }).learn([0.5, -1, 0.5, -1], [0, 0]).output;
+    expect(same[0]).toBe(same[1]); // without dropout they agree
+  });
+
+
   it('an OnlineLearner with a TBPTT window learns a 2-layer GRU from a stream; exact RTRL is refused with the alternative named', () => {
     const m = new RecurrentNetwork({ cell: 'gru', inputSize: 1, hiddenSize: 12, numLayers: 2, outputSize: 1, seed: 3 });
     expect(() => new OnlineLearner(m)).toThrow(/exact RTRL is implemented for a single Elman layer .* an OnlineLearner takes \{ type: 'tbptt', k \} too/);

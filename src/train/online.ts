@@ -110,6 +110,7 @@ export class OnlineLearner {
     model.fillState(f, 0, model.initialStateVector());
     f.learnedState = false; // slot 0 is written here; the forward pass must not overwrite it
     f.firstStep = 0;
+    for (let b = 0; b < f.batch; b++) mem[f.ids + b] = b; // stream b's dropout masks are its own
     if (this.rtrl) rtrlStart(model, f, this.rtrl, model.structure.initialState === 'learned');
     k.fill(mem, model.block.grads, model.parameterCount, 0);
     this.optimizer.reset(model);
