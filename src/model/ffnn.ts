@@ -7,7 +7,7 @@ import { initMatrix } from './init.js';
 import { Network, range, type Floats } from './network.js';
 import type { ParameterSpec } from './parameters.js';
 import { Random } from './random.js';
-import { MAX_LAYER_SIZE } from './rnn.js';
+import { MAX_LAYER_SIZE } from './parameters.js';
 
 export interface FfnnInitOptions {
   /** Hidden layers' weights W^1..W^{U−1}. Default: 'he' for relu, 'glorot' otherwise. */

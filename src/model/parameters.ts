@@ -1,3 +1,6 @@
+/** Layer sizes above this are refused: they would not fit a JS engine's memory anyway. */
+export const MAX_LAYER_SIZE = 1 << 16;
+
 /** One named parameter: a rows×cols row-major matrix (a vector has cols = 1). */
 export interface ParameterSpec {
   readonly name: string;

@@ -1,11 +1,11 @@
 import type { Backend, BackendName, DType } from '../backend/index.js';
 import { checkInteger, checkKeys, checkOneOf, fail } from '../errors.js';
 import { ACTIVATIONS, resolveOutput, type Activation, type LossName, type OutputFunction } from './functions.js';
-import { MAX_LAYER_SIZE, type RecurrentStructure } from './recurrent/config.js';
+import { MAX_LAYER_SIZE } from './parameters.js';
+import type { RecurrentStructure } from './recurrent/config.js';
 import type { ParameterNames } from './recurrent/layout.js';
 import { RecurrentModel, type RecurrentInitOptions } from './recurrent/model.js';
 
-export { MAX_LAYER_SIZE };
 export type RnnInitOptions = RecurrentInitOptions;
 
 export interface RnnConfig {

@@ -1,11 +1,10 @@
 import { checkInteger, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../../errors.js';
 import { ACTIVATIONS, resolveOutput, type Activation, type LossName, type OutputFunction } from '../functions.js';
+import { MAX_LAYER_SIZE } from '../parameters.js';
 
 export type CellType = 'elman' | 'lstm' | 'gru';
 export const CELLS: readonly CellType[] = ['elman', 'lstm', 'gru'];
 
-/** Sizes above this are refused: they would not fit a JS engine's memory anyway. */
-export const MAX_LAYER_SIZE = 1 << 16;
 /** Token ids are stored as float32 in the arena: exact below 2^24. */
 export const MAX_VOCABULARY = 1 << 24;
 export const MAX_LAYERS = 64;
