@@ -1,6 +1,7 @@
 import { getBackend, type BackendName } from '../backend/index.js';
 import { createSequenceBatch } from '../data/sequence-batch.js';
-import { CELLS, type CellType } from '../model/recurrent/config.js';
+import { CELL_TYPES, type CellType } from '../model/recurrent/config.js';
+import { CELLS } from '../model/recurrent/cells.js';
 import { RecurrentNetwork } from '../model/recurrent/network.js';
 import { Random } from '../model/random.js';
 import { createOptimizer } from '../train/optimizer.js';
@@ -33,7 +34,7 @@ export const benchCommand: Command = {
     const size = choiceFlag('size', values.size, 'M', ['S', 'M', 'L'] as const);
     const which = choiceFlag('backend', values.backend, 'all', ['all', 'wasm-simd', 'wasm-scalar', 'js'] as const);
     const seconds = numberFlag('seconds', values.seconds, 2, { min: 0.1 });
-    const cell = choiceFlag('cell', values.cell, 'elman', CELLS) as CellType;
+    const cell = choiceFlag('cell', values.cell, 'elman', CELL_TYPES) as CellType;
     const numLayers = numberFlag('layers', values.layers, 1, { min: 1, integer: true });
     const { p, r, o, T, B } = SIZES[size];
     const rng = new Random(1);
@@ -42,7 +43,7 @@ export const benchCommand: Command = {
       inputs: Float32Array.from({ length: B * T * p }, () => rng.gaussian()),
       targets: Float32Array.from({ length: B * T * o }, () => rng.gaussian()),
     });
-    const G = { elman: 1, lstm: 4, gru: 3 }[cell];
+    const G = CELLS[cell].gates;
     const flops = 6 * B * T * (G * r * p + G * r * r + o * r + (numLayers - 1) * 2 * G * r * r);
     const all = Int32Array.from({ length: B }, (_, i) => i);
     io.out(`size ${size} (p ${p}, r ${r}, o ${o}, T ${T}, B ${B}), ${cell}${numLayers > 1 ? ` ×${numLayers} layers` : ''}, Node ${process.version}`);

@@ -6,7 +6,7 @@ import { textDataset } from '../data/text.js';
 import { forecastWindows } from '../data/time-series.js';
 import { DivergenceError } from '../errors.js';
 import { ACTIVATIONS, type Activation, type LossName, type OutputFunction } from '../model/functions.js';
-import { CELLS, type CellType } from '../model/recurrent/config.js';
+import { CELL_TYPES, type CellType } from '../model/recurrent/config.js';
 import type { RecurrentModel } from '../model/recurrent/model.js';
 import { RecurrentNetwork } from '../model/recurrent/network.js';
 import { ElmanRNN } from '../model/rnn.js';
@@ -84,7 +84,7 @@ export const trainCommand: Command = {
     const embeddingSize = values.embedding === undefined ? 0 : numberFlag('embedding', values.embedding, 0, { min: 1, integer: true });
     if (embeddingSize > 0 && values.text === undefined) throw new UsageError('--embedding: embeds character ids, so it needs --text FILE');
     const data = prepare(values, seed, embeddingSize > 0);
-    const cell = choiceFlag('cell', values.cell, 'elman', CELLS) as CellType;
+    const cell = choiceFlag('cell', values.cell, 'elman', CELL_TYPES) as CellType;
     const numLayers = numberFlag('layers', values.layers, 1, { min: 1, integer: true });
     const dropout = numberFlag('dropout', values.dropout, 0, { min: 0 });
     if (dropout >= 1) throw new UsageError(`--dropout: expected a probability below 1, got ${dropout}`);

@@ -14,12 +14,7 @@ export function activationForward(
       if (input !== output) mem.copyWithin(output, input, input + n);
       return;
     case Act.sigmoid:
-      for (let i = 0; i < n; i++) {
-        const z = mem[input + i];
-        // Split by sign so exp never sees a large positive argument.
-        if (z >= 0) mem[output + i] = 1 / (1 + Math.exp(-z));
-        else { const e = Math.exp(z); mem[output + i] = e / (1 + e); }
-      }
+      for (let i = 0; i < n; i++) mem[output + i] = sigmoid(mem[input + i]);
       return;
     case Act.tanh:
       for (let i = 0; i < n; i++) mem[output + i] = Math.tanh(mem[input + i]);
@@ -41,6 +36,13 @@ export function activationForward(
     default:
       throw new Error(`activationForward: unknown activation code ${act}`);
   }
+}
+
+/** The logistic function, split by sign so exp never sees a large positive argument. */
+export function sigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
 }
 
 /**

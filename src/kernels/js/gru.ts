@@ -1,3 +1,4 @@
+import { sigmoid } from './activation.js';
 import { matmulAB, matmulABt } from './matmul.js';
 import type { Mem } from './types.js';
 
@@ -13,12 +14,6 @@ import type { Mem } from './types.js';
  *   u     [B][3r]      scratch: W_hh·h_{t−1} of the current step
  *   h     [T+1][B][r]  slot 0 holds the initial state
  */
-
-function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
 
 export function gruForward(
   mem: Mem, gates: number, un: number, u: number, h: number, wHh: number, bHn: number,

@@ -1,3 +1,4 @@
+import { sigmoid } from './activation.js';
 import { matmulAB, matmulABt } from './matmul.js';
 import type { Mem } from './types.js';
 
@@ -11,12 +12,6 @@ import type { Mem } from './types.js';
  *                      layer); on exit the activated gates i, f, g, o
  *   h, c  [T+1][B][r]  slot 0 holds the initial state
  */
-
-function sigmoid(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
-}
 
 export function lstmForward(
   mem: Mem, gates: number, h: number, c: number, wHh: number, batch: number, steps: number, hiddenSize: number,

@@ -1,9 +1,10 @@
 import { checkInteger, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../../errors.js';
 import { ACTIVATIONS, resolveOutput, type Activation, type LossName, type OutputFunction } from '../functions.js';
 import { MAX_LAYER_SIZE } from '../parameters.js';
+import { CELLS } from './cells.js';
 
 export type CellType = 'elman' | 'lstm' | 'gru';
-export const CELLS: readonly CellType[] = ['elman', 'lstm', 'gru'];
+export const CELL_TYPES: readonly CellType[] = ['elman', 'lstm', 'gru'];
 
 /** Token ids are stored as float32 in the arena: exact below 2^24. */
 export const MAX_VOCABULARY = 1 << 24;
@@ -41,7 +42,7 @@ export function firstLayerInputSize(s: RecurrentStructure): number {
 
 /** Values per sequence in an initial or final state: h of every layer, then c of every layer (LSTM). */
 export function stateSize(s: RecurrentStructure): number {
-  return s.numLayers * s.hiddenSize * (s.cell === 'lstm' ? 2 : 1);
+  return s.numLayers * s.hiddenSize * (CELLS[s.cell].carriesCell ? 2 : 1);
 }
 
 /** The user-facing options of RecurrentNetwork that fix its structure. */
@@ -80,7 +81,7 @@ export const STRUCTURE_KEYS = [
 export function resolveStructure(config: RecurrentStructureOptions, what: string, extraKeys: readonly string[] = []): RecurrentStructure {
   if (config === null || typeof config !== 'object') fail('config', 'an object with hiddenSize, outputSize and inputSize (or vocabularySize and embeddingSize)', config);
   checkKeys(what, config, [...STRUCTURE_KEYS, ...extraKeys]);
-  const cell = checkOneOf('cell', config.cell ?? 'elman', CELLS);
+  const cell = checkOneOf('cell', config.cell ?? 'elman', CELL_TYPES);
   const tokens = config.vocabularySize !== undefined && config.vocabularySize !== 0;
   let inputSize: number, vocabularySize = 0, embeddingSize = 0;
   if (tokens) {
