@@ -211,6 +211,18 @@ export function storeTail(p: usize, k: i32, v: v128): void {
   storeHead(p, k, v);
 }
 
+/** k (1–4) lanes at p: a whole vector, or a row's tail through loadTail. For the gated cells' kernels. */
+// @ts-ignore: decorator
+@inline export function ld(p: usize, k: i32): v128 {
+  return k == 4 ? v128.load(p) : loadTail(p, k);
+}
+
+// @ts-ignore: decorator
+@inline export function st(p: usize, k: i32, v: v128): void {
+  if (k == 4) v128.store(p, v);
+  else storeTail(p, k, v);
+}
+
 /**
  * The first k (1–3) floats at p in lanes 0…k−1, zeros above. A tail goes
  * through the same lanes as the body, so a value's σ never depends on where

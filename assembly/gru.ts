@@ -1,4 +1,4 @@
-import { loadTail, sigmoid, sigmoidLanes, storeTail, tanhLanes } from './activation';
+import { ld, sigmoid, sigmoidLanes, st, tanhLanes } from './activation';
 import { matmulAB, matmulABt } from './matmul';
 import { at, get, put } from './memory';
 
@@ -6,17 +6,6 @@ import { at, get, put } from './memory';
 // inside r ∘ (·)); see src/kernels/js/gru.ts for the layout and derivation.
 // Gate arithmetic fused into the time loop, four units per f32x4, the r mod 4
 // tail through the same lanes.
-
-// @ts-ignore: decorator
-@inline function ld(p: usize, k: i32): v128 {
-  return k == 4 ? v128.load(p) : loadTail(p, k);
-}
-
-// @ts-ignore: decorator
-@inline function st(p: usize, k: i32, v: v128): void {
-  if (k == 4) v128.store(p, v);
-  else storeTail(p, k, v);
-}
 
 function forwardUnits4(row: usize, ub: usize, unb: usize, bHn: usize, hp: usize, hc: usize, r: i32, j: i32, k: i32): void {
   const one = f32x4.splat(1);

@@ -1,4 +1,4 @@
-import { loadTail, sigmoid, sigmoidLanes, storeTail, tanhLanes } from './activation';
+import { ld, sigmoid, sigmoidLanes, st, tanhLanes } from './activation';
 import { matmulAB, matmulABt } from './matmul';
 import { at, get, put } from './memory';
 import { fill } from './vector';
@@ -8,17 +8,6 @@ import { fill } from './vector';
 // arithmetic is fused into the time loop, four units per f32x4; a row's last
 // r mod 4 units go through the same lanes (loadTail/storeTail), so a unit's
 // result does not depend on where it sits.
-
-// @ts-ignore: decorator
-@inline function ld(p: usize, k: i32): v128 {
-  return k == 4 ? v128.load(p) : loadTail(p, k);
-}
-
-// @ts-ignore: decorator
-@inline function st(p: usize, k: i32, v: v128): void {
-  if (k == 4) v128.store(p, v);
-  else storeTail(p, k, v);
-}
 
 /** Units [j, j + k) of one row: gates in place, c_t and h_t. */
 function forwardUnits4(row: usize, r: i32, cPrev: usize, cCur: usize, hCur: usize, j: i32, k: i32): void {
