@@ -1,7 +1,7 @@
 // The WebAssembly kernels: twins of src/kernels/js, same names and argument
 // order, with byte addresses instead of (array, offset) pairs. Built twice from
 // this source: with SIMD (f32x4) and without (ASC_FEATURE_SIMD false).
-export { matmulABt, matmulAB, matmulAtB, columnSums } from './matmul';
+export { matmulABt, matmulAB, matmulAtB, columnSums, setScratch } from './matmul';
 export { activationForward, activationBackward } from './activation';
 export { denseForward, denseBackward } from './dense';
 export { elmanForward, elmanBackward } from './elman';

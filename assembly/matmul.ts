@@ -16,7 +16,9 @@ import { at, get, put } from './memory';
 //
 // Contract beyond the maths: a row of C is bit-identical whatever M it is
 // computed with (the summation order depends on N and K only), and the SIMD
-// versions use 16 KiB of static scratch (BT, PACK) in the module's data page.
+// versions use 48 KiB of scratch (BT, PACK, APACK): by default a static block in
+// the module's data page, moved by setScratch for an instance that shares its
+// memory with others (one per thread, src/threads).
 
 /** C[M×N] (+)= A[M×K] · B[N×K]ᵀ */
 export function matmulABt(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, accumulate: i32): void {
@@ -147,8 +149,9 @@ const ABT_A_BYTES = 16384;
 const ABT_B_BYTES = 65536;
 /** K at or below which AB's outer-product kernel on a transposed B panel beats the dot form. */
 const ABT_SMALL_K = 32;
-/** The transposed panel: ≤ ABT_SMALL_K rows × 64 columns (8 KiB, static like PACK below). */
-const BT: usize = memory.data(ABT_SMALL_K * 64 * 4, 64);
+/** The transposed panel: ≤ ABT_SMALL_K rows × 64 columns (8 KiB of the scratch, like PACK and APACK below). */
+const BT_OFFSET: usize = 0;
+const BT_BYTES: usize = ABT_SMALL_K * 64 * 4;
 
 function matmulABtSimd(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, accumulate: i32): void {
   const kb = <usize>k << 2, nb = <usize>n << 2;
@@ -165,8 +168,9 @@ function matmulABtSimd(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, acc
     // (l0+l2)+(l1+l3)), the outer-product family (C, then q = 0, 1, 2, …).
     for (let j0 = 0; j0 < n; j0 += 64) {
       const w = min(64, n - j0);
-      transposePanel(BT, b + <usize>j0 * kb, w, k);
-      outerProduct(c + (<usize>j0 << 2), nb, a, kb, 4, BT, <usize>w << 2, m, w, k, accumulate);
+      const bt = scratch + BT_OFFSET;
+      transposePanel(bt, b + <usize>j0 * kb, w, k);
+      outerProduct(c + (<usize>j0 << 2), nb, a, kb, 4, bt, <usize>w << 2, m, w, k, accumulate);
     }
     return;
   }
@@ -365,20 +369,36 @@ function matmulAtBSimd(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, acc
  * rows are often a multiple of 1–4 KiB apart (N = 256; RTRL's N·4 = 81·4096),
  * so an unpacked strip falls into a few L1 sets and is re-read from L2 by every
  * micro-kernel; packed, it is one contiguous 8 KiB block that stays in L1.
- * Static (the module's data, below the arenas at 64 KiB): kernels never re-enter.
+ * Kernels never re-enter, so one instance needs one such strip.
  */
-const PACK: usize = memory.data(KC * 8 * 4, 64);
+const PACK_OFFSET: usize = BT_OFFSET + BT_BYTES;
+const PACK_BYTES: usize = KC * 8 * 4;
 
 /**
  * A packed copy of the A block of AᵀB (MCT rows × kc, as MCT/4 panels of kc×4
  * floats). Unpacked, A(i, q) and A(i, q+1) are a row of Aᵀ apart — M floats,
  * 4 KiB for an LSTM at r = 256 — so the kc rows a micro-kernel walks fall
  * into a few L1 sets and come from L2 every time (its dW_rec ran at 24
- * GFLOP/s); packed, each panel is one contiguous 4 KiB block. 32 KiB of the
- * module's static data page.
+ * GFLOP/s); packed, each panel is one contiguous 4 KiB block (32 KiB).
  */
 const MCT = 32;
-const APACK: usize = memory.data(MCT * KC * 4, 64);
+const APACK_OFFSET: usize = PACK_OFFSET + PACK_BYTES;
+const APACK_BYTES: usize = MCT * KC * 4;
+
+/** Bytes of scratch an instance needs (BT, PACK, APACK). */
+const SCRATCH_BYTES: usize = APACK_OFFSET + APACK_BYTES;
+/** This instance's scratch: the static block unless setScratch moved it (a global: each instance has its own). */
+let scratch: usize = memory.data(<i32>SCRATCH_BYTES, 64);
+
+/**
+ * Moves this instance's scratch to `address` (SCRATCH_BYTES, 16-byte aligned)
+ * and returns SCRATCH_BYTES; address 0 only returns the size. Instances that
+ * import one shared memory must each have their own (src/threads/pool.ts).
+ */
+export function setScratch(address: usize): i32 {
+  if (address != 0) scratch = address;
+  return <i32>SCRATCH_BYTES;
+}
 
 /** C[M×N] (+)= Σ_{q<kc} A(·, q) ⊗ B[q][·]; C[i] at c + i·cRow, A(i, q) at a + i·aRow + q·aStep, B[q] at b + q·bRow. */
 function outerProduct(c: usize, cRow: usize, a: usize, aRow: usize, aStep: usize, b: usize, bRow: usize, m: i32, n: i32, kc: i32, accumulate: i32): void {
@@ -392,21 +412,21 @@ function outerProduct(c: usize, cRow: usize, a: usize, aRow: usize, aStep: usize
     let ab = a + <usize>i0 * aRow, panelRow = aRow, panelStep = aStep, panel: usize = 4 * aRow;
     if (packA) {
       for (let i = i0; i < i1; i += 4) {
-        let src = a + <usize>i * aRow, dst = APACK + <usize>((i - i0) >> 2) * <usize>kc * 16;
+        let src = a + <usize>i * aRow, dst = scratch + APACK_OFFSET + <usize>((i - i0) >> 2) * <usize>kc * 16;
         for (let q = 0; q < kc; q++) { v128.store(dst, v128.load(src)); src += aStep; dst += 16; }
       }
-      ab = APACK; panelStep = 16; panel = <usize>kc * 16;
+      ab = scratch + APACK_OFFSET; panelStep = 16; panel = <usize>kc * 16;
     }
     const pack = i1 - i0 > 4; // worth copying only if several micro-kernels share the strip
     for (let j = 0; j < n8; j += 8) {
       let bj = b + (<usize>j << 2), bStep = bRow;
       if (pack) {
-        let src = bj, dst = PACK;
+        let src = bj, dst = scratch + PACK_OFFSET;
         for (let q = 0; q < kc; q++) {
           v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
           src += bRow; dst += 32;
         }
-        bj = PACK; bStep = 32;
+        bj = scratch + PACK_OFFSET; bStep = 32;
       }
       for (let i = i0; i < i1; i += 4) op4x8(c + <usize>i * cRow + (<usize>j << 2), cRow, ab + <usize>((i - i0) >> 2) * panel, panelRow, panelStep, bj, bStep, kc, accumulate);
     }

@@ -27,7 +27,7 @@ for (const cell of cells.length ? cells : ['lstm', 'gru']) {
     size: B, steps: T, inputSize: p, targetSize: o,
     inputs: Float32Array.from({ length: B * T * p }, () => rng.gaussian()), targets: Float32Array.from({ length: B * T * o }, () => rng.gaussian()),
   });
-  const m = new RecurrentNetwork({ cell, inputSize: p, hiddenSize: r, outputSize: o, backend: 'wasm-simd' });
+  const m = new RecurrentNetwork({ cell, inputSize: p, hiddenSize: r, outputSize: o, backend: process.env.BACKEND ?? 'wasm-simd' });
   const all = Int32Array.from({ length: B }, (_, i) => i);
   m.loadExamples(batch, all);
   m.lossAndGradients();
@@ -51,7 +51,7 @@ for (const cell of cells.length ? cells : ['lstm', 'gru']) {
   const gates = Math.max(0, parts.recurrenceForward - parts.productsForward) + Math.max(0, parts.recurrenceBackward - parts.productsBackward);
   const products = parts.productsForward + parts.productsBackward + parts.inputProduct + parts.recurrentGradient + parts.inputGradient + parts.outputLayer;
   const pct = (x) => `${(100 * x / parts.step).toFixed(0)}%`;
-  console.log(`${cell.toUpperCase()} ${size} (p${p} r${r} o${o} T${T} B${B}), wasm-simd: step ${parts.step.toFixed(2)} ms; ` +
+  console.log(`${cell.toUpperCase()} ${size} (p${p} r${r} o${o} T${T} B${B}), ${process.env.BACKEND ?? 'wasm-simd'}: step ${parts.step.toFixed(2)} ms; ` +
     `matrix products ${products.toFixed(2)} ms (${pct(products)}), gate arithmetic ${gates.toFixed(2)} ms (${pct(gates)}), ` +
     `the rest (loss, biases, copies) ${(parts.step - products - gates).toFixed(2)} ms (${pct(parts.step - products - gates)})`);
   for (const [name, ms] of Object.entries(parts)) if (name !== 'step') console.log(`  ${name.padEnd(20)} ${ms.toFixed(3)} ms`);

@@ -1,6 +1,7 @@
 import type { SequenceBatch } from '../data/sequence-batch.js';
 import { RnnkitError } from '../errors.js';
 import type { RecurrentModel } from '../model/recurrent/model.js';
+import type { SequenceFrame } from '../model/recurrent/frame.js';
 
 /**
  * Truncated BPTT(k1, k2) (Williams & Peng 1990; note 002 eqs. 3.22–3.23) over
@@ -18,10 +19,11 @@ import type { RecurrentModel } from '../model/recurrent/model.js';
  */
 export function* tbpttPasses(
   model: RecurrentModel, data: SequenceBatch, indices: ArrayLike<number>, k1: number, k2: number, accumulate: boolean,
+  frame?: SequenceFrame,
 ): Generator<number> {
   const B = indices.length, T = data.steps, r = model.hiddenSize;
-  const k = model.backend.kernels;
-  const f = model.batchFrame(B, Math.min(k2, T));
+  const f = frame ?? model.batchFrame(B, Math.min(k2, T));
+  const k = f.kernels;
   model.loadInitialState(f, data, indices);
   const top = f.layers[f.layers.length - 1]!;
   let length = 0; // steps held in the window
@@ -30,16 +32,10 @@ export function* tbpttPasses(
       throw new RnnkitError('truncated BPTT: the model was used by another call in the middle of a sequence (e.g. predict in onStep); evaluate in onEpoch instead');
     }
     const n = Math.min(k1, T - t);
-    // The chunk's error flows back through the chunk and at most k2 − k1 steps before it.
-    const keep = Math.min(length, k2 - k1);
-    if (keep < length) {
-      model.slide(f, length - keep, length, false);
-      length = keep;
-    }
     model.loadSteps(f, data, indices, t, n, length);
     model.forwardSlots(f, length, n, true);
     const mem = model.workspace.mem;
-    if (!accumulate) k.fill(mem, model.block.grads, model.parameterCount, 0);
+    if (!accumulate) k.fill(mem, f.gradients.block, model.parameterCount, 0);
     const loss = model.lossSlots(f, length, n, true);
     // Only the newest chunk's outputs inject error; older steps in the window just carry it back.
     k.fill(mem, top.dH, length * B * r, 0);
@@ -47,6 +43,14 @@ export function* tbpttPasses(
     model.backwardSlots(f, length + n, f.firstStep === 0, true);
     length += n;
     t += n;
+    // The next chunk's error flows back through it and at most k2 − k1 steps before it. Sliding now,
+    // not when the next chunk starts, keeps every kernel call of a pass after its loads: a thread
+    // replays a share's kernel calls later than they were recorded (src/threads).
+    const keep = Math.min(length, k2 - k1);
+    if (t < T && keep < length) {
+      model.slide(f, length - keep, length, false);
+      length = keep;
+    }
     yield loss;
   }
 }

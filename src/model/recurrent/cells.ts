@@ -13,6 +13,20 @@ export interface LayerOffsets {
   readonly c0: number;
 }
 
+/** Arena offsets of the parameters outside the layers (or of their gradients); NONE where the model has none. */
+export interface HeadOffsets {
+  readonly embedding: number;
+  readonly wOut: number;
+  readonly bOut: number;
+}
+
+/** Where a backward pass puts the gradients: a block of parameterCount elements and every parameter's place in it. */
+export interface GradientTarget {
+  readonly block: number;
+  readonly layers: readonly LayerOffsets[];
+  readonly head: HeadOffsets;
+}
+
 /**
  * What makes a recurrent cell: its shape (G gate blocks of r rows in W_in,
  * W_rec and b_rec), the frame regions it needs, and its recurrence kernels.

@@ -1,7 +1,7 @@
 import { planRegions } from '../../backend/index.js';
 import type { Kernels } from '../../backend/backend.js';
 import { NONE, type Mem } from '../../kernels/js/types.js';
-import { CELLS } from './cells.js';
+import { CELLS, type GradientTarget } from './cells.js';
 import { firstLayerInputSize, type RecurrentStructure } from './config.js';
 
 /**
@@ -80,9 +80,23 @@ export interface SequenceFrame {
   learnedState: boolean;
   /** The step of its sequence that slot 0 holds (dropout masks are keyed by it). */
   firstStep: number;
+  /** The kernels that run on this frame: its model's backend's, or a thread's recorder (src/threads). */
+  readonly kernels: Kernels;
+  /** Where its backward pass puts the gradients: the model's gradient block, or a thread's own. */
+  readonly gradients: GradientTarget;
+  /** The loss is a mean over this many sequences: the frame's own, or the whole batch that a thread's share is part of. */
+  readonly lossBatch: number;
 }
 
-export function planFrame(s: RecurrentStructure, base: number, batch: number, capacity: number): SequenceFrame {
+/** Who computes on a frame, and for which batch: planFrame's defaults are the model's own kernels and gradients. */
+export interface FrameOwner {
+  readonly kernels: Kernels;
+  readonly gradients: GradientTarget;
+  /** Default: the frame's batch. */
+  readonly lossBatch?: number;
+}
+
+export function planFrame(s: RecurrentStructure, base: number, batch: number, capacity: number, owner: FrameOwner): SequenceFrame {
   const { hiddenSize: r, outputSize: o, numLayers: L } = s;
   const cell = CELLS[s.cell], G = cell.gates * r;
   const rows = capacity * batch, block = batch * r;
@@ -127,6 +141,7 @@ export function planFrame(s: RecurrentStructure, base: number, batch: number, ca
     batch, capacity, x: h.x, emb: E > 0 ? h.emb : NONE, dEmb: E > 0 ? h.dEmb : NONE, ids: h.ids, layers, states,
     z: h.z, y: h.y, target: h.target, mask: h.mask, dz: h.dz, end: at,
     classTargets: false, learnedState: false, firstStep: 0,
+    kernels: owner.kernels, gradients: owner.gradients, lossBatch: owner.lossBatch ?? batch,
   };
 }
 
@@ -137,8 +152,8 @@ export function planFrame(s: RecurrentStructure, base: number, batch: number, ca
  * slot). With `outputs`, the output-side regions move too (an online learner
  * back-propagates error injected at earlier updates' steps).
  */
-export function slideFrame(s: RecurrentStructure, k: Kernels, mem: Mem, f: SequenceFrame, drop: number, length: number, outputs: boolean): void {
-  const B = f.batch, keep = length - drop, r = s.hiddenSize, o = s.outputSize, cell = CELLS[s.cell], G = cell.gates * r;
+export function slideFrame(s: RecurrentStructure, mem: Mem, f: SequenceFrame, drop: number, length: number, outputs: boolean): void {
+  const k = f.kernels, B = f.batch, keep = length - drop, r = s.hiddenSize, o = s.outputSize, cell = CELLS[s.cell], G = cell.gates * r;
   const move = (region: number, width: number, slots: number) => {
     if (region !== NONE && width > 0) k.copy(mem, region, region + drop * B * width, slots * B * width);
   };

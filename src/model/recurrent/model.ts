@@ -1,4 +1,4 @@
-import type { Backend, BackendName, DType } from '../../backend/index.js';
+import type { Backend, BackendName, DType, Kernels } from '../../backend/index.js';
 import { selectSequences, type SequenceBatch } from '../../data/sequence-batch.js';
 import { checkFinite, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../../errors.js';
 import { NONE } from '../../kernels/js/types.js';
@@ -6,7 +6,7 @@ import { activationCode, lossCode } from '../functions.js';
 import { initMatrix, type WeightInit } from '../init.js';
 import { Network, range, type Floats } from '../network.js';
 import { Random } from '../random.js';
-import { CELLS, type Cell, type LayerOffsets } from './cells.js';
+import { CELLS, type Cell, type GradientTarget, type HeadOffsets, type LayerOffsets } from './cells.js';
 import { stateSize, type RecurrentStructure } from './config.js';
 import { planFrame, slideFrame, type SequenceFrame } from './frame.js';
 import { parameterSpecs, type ParameterNames, type ParameterRole } from './layout.js';
@@ -18,13 +18,6 @@ export interface RecurrentInitOptions {
   recurrent?: WeightInit;
   /** Multiplies W_rec after initialisation (e.g. 0.9 for a contracting start). Default 1. */
   recurrentGain?: number;
-}
-
-/** Arena offsets of the parameters outside the layers (NONE where the model has none). */
-interface HeadOffsets {
-  readonly embedding: number;
-  readonly wOut: number;
-  readonly bOut: number;
 }
 
 /**
@@ -45,11 +38,14 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
   private readonly cell: Cell;
   /** Every layer's parameter offsets and gradient offsets, and the head's: fixed for the model's life. */
   private readonly weights: readonly LayerOffsets[];
-  private readonly grads: readonly LayerOffsets[];
   private readonly head: HeadOffsets;
-  private readonly headGrads: HeadOffsets;
+  /** The model's own gradient block, where a frame's backward pass writes unless it is a thread's share. */
+  private readonly ownGradients: GradientTarget;
   private frame: SequenceFrame | undefined;
+  private shares: SequenceFrame[] = [];
   private frameGeneration = -1;
+  /** The frames that hold what was put in them: the batch block's last users, and pinned frames. */
+  private current: readonly SequenceFrame[] = [];
   private loaded: SequenceFrame | undefined;
   private readonly dropoutSeed: number;
   /** Dropout masks differ per draw: train() takes a new draw for every mini-batch. */
@@ -71,9 +67,12 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
       ({ wIn: at('W_in', l, g), wRec: at('W_rec', l, g), bRec: at('b_rec', l, g), bHn: at('b_hn', l, g), h0: at('h0', l, g), c0: at('c0', l, g) });
     const layers = Array.from({ length: structure.numLayers }, (_, l) => l);
     this.weights = layers.map((l) => layer(l, false));
-    this.grads = layers.map((l) => layer(l, true));
     this.head = { embedding: at('embedding', 0, false), wOut: at('W_out', 0, false), bOut: at('b_out', 0, false) };
-    this.headGrads = { embedding: at('embedding', 0, true), wOut: at('W_out', 0, true), bOut: at('b_out', 0, true) };
+    this.ownGradients = {
+      block: this.block.grads,
+      layers: layers.map((l) => layer(l, true)),
+      head: { embedding: at('embedding', 0, true), wOut: at('W_out', 0, true), bOut: at('b_out', 0, true) },
+    };
     checkNumber('seed', seed);
     this.dropoutSeed = seed >>> 0;
     this.initialize(init, seed);
@@ -180,33 +179,82 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
 
   /** The frame in the batch block for B sequences and a window of C steps (planned again only when needed). */
   batchFrame(batch: number, capacity: number): SequenceFrame {
-    const f = this.frame;
-    if (f && f.batch === batch && f.capacity === capacity && this.frameGeneration === this.workspace.generation) return f;
-    const frame = planFrame(this.structure, this.workspace.fixedLength, batch, capacity);
-    this.workspace.reserve(frame.end);
-    this.frame = frame;
-    this.frameGeneration = this.workspace.generation;
-    return frame;
+    let f = this.frame;
+    if (!(f && f.batch === batch && f.capacity === capacity && this.frameGeneration === this.workspace.generation)) {
+      f = planFrame(this.structure, this.workspace.fixedLength, batch, capacity, this.own());
+      this.workspace.reserve(f.end);
+      this.frame = f;
+      this.shares = [];
+      this.frameGeneration = this.workspace.generation;
+    }
+    if (this.current.length !== 1 || this.current[0] !== f) this.current = [f];
+    return f;
+  }
+
+  /**
+   * Frames for a batch split into shares of `batches[s]` sequences, one per
+   * thread, side by side in the batch block: share 0 is computed here with
+   * the model's kernels into its gradient block, share s ≥ 1 by `kernels[s]`
+   * (a thread's recorder) into a gradient block of its own planned before its
+   * frame. Every share's loss is a mean over the whole batch, so the shares'
+   * gradients sum to the batch's (src/threads/data-parallel.ts).
+   */
+  shareFrames(batches: readonly number[], capacity: number, kernels: readonly Kernels[]): readonly SequenceFrame[] {
+    const have = this.shares, total = batches.reduce((a, b) => a + b, 0);
+    const same = have.length === batches.length && this.frameGeneration === this.workspace.generation &&
+      have.every((f, s) => f.batch === batches[s] && f.capacity === capacity && (s === 0 || f.kernels === kernels[s]));
+    if (!same) {
+      const frames: SequenceFrame[] = [];
+      let at = this.workspace.fixedLength;
+      for (let s = 0; s < batches.length; s++) {
+        let gradients = this.ownGradients;
+        if (s > 0) {
+          const shift = align4(at) - this.block.grads, move = (o: number) => (o === NONE ? NONE : o + shift);
+          const g = this.ownGradients;
+          gradients = {
+            block: g.block + shift,
+            layers: g.layers.map((l) => ({ wIn: move(l.wIn), wRec: move(l.wRec), bRec: move(l.bRec), bHn: move(l.bHn), h0: move(l.h0), c0: move(l.c0) })),
+            head: { embedding: move(g.head.embedding), wOut: move(g.head.wOut), bOut: move(g.head.bOut) },
+          };
+          at = gradients.block + this.parameterCount;
+        }
+        const f = planFrame(this.structure, at, batches[s]!, capacity, { kernels: s === 0 ? this.backend.kernels : kernels[s]!, gradients, lossBatch: total });
+        frames.push(f);
+        at = f.end;
+      }
+      this.workspace.reserve(at);
+      this.shares = frames;
+      this.frame = undefined;
+      this.frameGeneration = this.workspace.generation;
+    }
+    this.current = this.shares;
+    this.loaded = undefined;
+    return this.shares;
   }
 
   /** Elements a frame of B sequences and C steps occupies. */
   frameSize(batch: number, capacity: number): number {
-    return planFrame(this.structure, 0, batch, capacity).end;
+    return planFrame(this.structure, 0, batch, capacity, this.own()).end;
   }
 
   /** A frame laid out from `base` (e.g. in a region pinned with workspace.pin, which other calls leave alone). */
   frameAt(base: number, batch: number, capacity: number): SequenceFrame {
-    return planFrame(this.structure, base, batch, capacity);
+    return planFrame(this.structure, base, batch, capacity, this.own());
   }
 
   /** Whether a frame still holds what was put in it (no other call on the model has re-planned the batch block). */
   frameIsCurrent(f: SequenceFrame): boolean {
-    return this.frameGeneration === this.workspace.generation && (f === this.frame || f.end <= this.workspace.fixedLength);
+    return this.frameGeneration === this.workspace.generation && (f.end <= this.workspace.fixedLength || this.current.includes(f));
   }
 
   /** Drops the oldest `drop` of a window's `length` slots (see slideFrame). */
   slide(f: SequenceFrame, drop: number, length: number, outputs: boolean): void {
-    slideFrame(this.structure, this.backend.kernels, this.mem, f, drop, length, outputs);
+    slideFrame(this.structure, this.mem, f, drop, length, outputs);
+  }
+
+  /** The model's own kernels and gradient block, for the frames it computes itself. */
+  private own() {
+    return { kernels: this.backend.kernels, gradients: this.ownGradients };
   }
 
   /**
@@ -239,7 +287,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
 
   /** Slot 0 of every layer: the batch's per-sequence state, else the learned h0/c0 (filled by the forward pass), else zeros. */
   loadInitialState(f: SequenceFrame, data: SequenceBatch, indices: ArrayLike<number>): void {
-    const s = this.structure, r = s.hiddenSize, mem = this.mem, k = this.backend.kernels;
+    const s = this.structure, r = s.hiddenSize, mem = this.mem, k = f.kernels;
     f.learnedState = !data.initialState && s.initialState === 'learned';
     f.firstStep = 0;
     const state = data.initialState, n = this.stateSize;
@@ -270,7 +318,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
    * layer but the top (none when the model has no dropout).
    */
   forwardSlots(f: SequenceFrame, from: number, count: number, training: boolean): void {
-    const mem = this.mem, k = this.backend.kernels, s = this.structure, B = f.batch, rows = count * B;
+    const mem = this.mem, k = f.kernels, s = this.structure, B = f.batch, rows = count * B;
     const r = s.hiddenSize, o = s.outputSize, G = this.cell.gates * r, act = activationCode(s.activation);
     let input = f.x, width = s.inputSize;
     if (f.emb !== NONE) {
@@ -305,9 +353,9 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
   lossSlots(f: SequenceFrame, from: number, count: number, gradient: boolean): number {
     const { outputSize: o, output, loss } = this.structure;
     const rows = from * f.batch;
-    return this.backend.kernels.lossForwardBackward(
+    return f.kernels.lossForwardBackward(
       this.mem, f.z + rows * o, f.y + rows * o, f.target + (f.classTargets ? rows : rows * o), f.mask + rows,
-      gradient ? f.dz + rows * o : NONE, count * f.batch, o, lossCode(loss, f.classTargets), activationCode(output), 1 / f.batch,
+      gradient ? f.dz + rows * o : NONE, count * f.batch, o, lossCode(loss, f.classTargets), activationCode(output), 1 / f.lossBatch,
     );
   }
 
@@ -318,8 +366,9 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
    */
   outputBackward(f: SequenceFrame, from: number, count: number): void {
     const { hiddenSize: r, outputSize: o, numLayers } = this.structure, B = f.batch, top = f.layers[numLayers - 1]!;
-    this.backend.kernels.denseBackward(this.mem, f.dz + from * B * o, top.h + (from + 1) * B * r, this.head.wOut,
-      this.headGrads.wOut, this.headGrads.bOut, top.dH + from * B * r, count * B, r, o);
+    const g = f.gradients.head;
+    f.kernels.denseBackward(this.mem, f.dz + from * B * o, top.h + (from + 1) * B * r, this.head.wOut,
+      g.wOut, g.bOut, top.dH + from * B * r, count * B, r, o);
   }
 
   /**
@@ -331,10 +380,10 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
    * slot 0 really holds them).
    */
   backwardSlots(f: SequenceFrame, length: number, intoInitial: boolean, training: boolean): void {
-    const mem = this.mem, k = this.backend.kernels, s = this.structure, B = f.batch, rows = length * B;
+    const mem = this.mem, k = f.kernels, s = this.structure, B = f.batch, rows = length * B;
     const r = s.hiddenSize, G = this.cell.gates * r, act = activationCode(s.activation);
     for (let l = s.numLayers - 1; l >= 0; l--) {
-      const layer = f.layers[l]!, w = this.weights[l]!, g = this.grads[l]!;
+      const layer = f.layers[l]!, w = this.weights[l]!, g = f.gradients.layers[l]!;
       this.cell.backward(k, mem, layer, w, g, B, length, r, act);
       const below = l > 0 ? f.layers[l - 1]! : undefined;
       const dropped = below !== undefined && below.drop !== NONE && training;
@@ -347,7 +396,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
         if (dropped) k.multiply(mem, below.dH, below.dH, below.drop, rows * r);
       } else if (f.emb !== NONE) {
         k.matmulAB(mem, f.dEmb, layer.dPre, w.wIn, rows, s.embeddingSize, G, 0);
-        k.embeddingBackward(mem, this.headGrads.embedding, f.dEmb, f.x, rows, s.embeddingSize);
+        k.embeddingBackward(mem, f.gradients.head.embedding, f.dEmb, f.x, rows, s.embeddingSize);
       }
       if (intoInitial && f.learnedState) {
         k.sumRowsInto(mem, g.h0, layer.dH0, B, r);
@@ -364,8 +413,12 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
 
   /** Full BPTT on the loaded batch, in training mode (dropout on, with the current draw). */
   lossAndGradients(): number {
-    const f = this.requireLoaded();
-    this.backend.kernels.fill(this.mem, this.block.grads, this.parameterCount, 0);
+    return this.lossAndGradientsOf(this.requireLoaded());
+  }
+
+  /** Full BPTT on a frame holding whole sequences, into the frame's gradient block. */
+  lossAndGradientsOf(f: SequenceFrame): number {
+    f.kernels.fill(this.mem, f.gradients.block, this.parameterCount, 0);
     this.forwardSlots(f, 0, f.capacity, true);
     const loss = this.lossSlots(f, 0, f.capacity, true);
     this.outputBackward(f, 0, f.capacity);
@@ -474,7 +527,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
 
   /** Copies the state in slot 1 into slot 0 for every layer (stepping a one-slot frame forward). */
   carryState(f: SequenceFrame): void {
-    const block = f.batch * this.structure.hiddenSize, k = this.backend.kernels, mem = this.mem;
+    const block = f.batch * this.structure.hiddenSize, k = f.kernels, mem = this.mem;
     for (const { region } of f.states) k.copy(mem, region, region + block, block);
   }
 
@@ -493,4 +546,8 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
   private newFloats(n: number): Floats {
     return this.workspace.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
   }
+}
+
+function align4(n: number): number {
+  return (n + 3) & ~3;
 }
