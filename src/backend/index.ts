@@ -1,6 +1,6 @@
 import { checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
 import { jsBackend, type Backend, type BackendName, type DType } from './backend.js';
-import { kernelModule } from './kernel-source.js';
+import { kernelBytes, kernelModule } from './kernel-source.js';
 import { wasmBackend, type WasmVariant } from './wasm.js';
 
 export type { Arena, Backend, BackendName, DType, Kernels } from './backend.js';
@@ -85,6 +85,11 @@ export function backendInfo(): BackendInfo {
     if (reason) fallbacks.push({ backend: name, reason });
   }
   return { backend: chosen.name, fallbacks };
+}
+
+/** The SIMD kernels' bytes, for the threads' shared-memory module; throws where this entry has none. */
+export function simdKernelBytes(): Uint8Array<ArrayBuffer> {
+  return kernelBytes();
 }
 
 /**

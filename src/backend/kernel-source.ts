@@ -23,5 +23,10 @@ export function kernelModule(variant: WasmVariant): WebAssembly.Module {
   if (variant === 'scalar') {
     throw new Error("the scalar build is not embedded; load rnnkit/rnnkit-scalar.wasm and pass it to useWasmModule(module, { variant: 'scalar' })");
   }
-  return new WebAssembly.Module(inflate(decodeBase64(KERNELS_DEFLATE_BASE64), SIMD_WASM_BYTES));
+  return new WebAssembly.Module(kernelBytes());
+}
+
+/** The SIMD build's bytes, which threads turn into their shared-memory module (src/threads/shared-module.ts). */
+export function kernelBytes(): Uint8Array<ArrayBuffer> {
+  return inflate(decodeBase64(KERNELS_DEFLATE_BASE64), SIMD_WASM_BYTES);
 }

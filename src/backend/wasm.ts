@@ -11,16 +11,18 @@ const FIRST_ARENA_BYTE = 65536;
 /**
  * A backend over one instance of the kernel module: one linear memory that
  * every model on this backend shares, handed out by a first-fit allocator.
- * Instantiating needs no imports (the module exports its memory).
+ * The module exports its memory: its own, or the shared one it imports
+ * (`imports.env.memory`, the threads' module, src/threads/shared-module.ts).
  */
-export function wasmBackend(module: WebAssembly.Module, variant: WasmVariant): Backend {
-  const instance = new WebAssembly.Instance(module, {});
+export function wasmBackend(module: WebAssembly.Module, variant: WasmVariant, imports: WebAssembly.Imports = {}): Backend & { readonly instance: WebAssembly.Instance } {
+  const instance = new WebAssembly.Instance(module, imports);
   const exports = instance.exports as Record<string, unknown>;
   const memory = exports.memory;
   if (!(memory instanceof WebAssembly.Memory)) fail('module', 'the rnnkit kernel module (it exports no memory)');
   const kernels = wasmKernels(exports as never);
   const allocator = new LinearAllocator(memory, FIRST_ARENA_BYTE);
   return {
+    instance,
     name: variant === 'simd' ? 'wasm-simd' : 'wasm-scalar',
     kernels,
     dtypes: ['float32'],

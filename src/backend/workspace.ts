@@ -19,11 +19,35 @@ export class Workspace {
   private arena: Arena | undefined;
   private fixed: number;
   private layoutGeneration = 0;
+  private home: Backend;
 
-  constructor(readonly backend: Backend, readonly dtype: DType, fixedLength: number) {
+  constructor(backend: Backend, readonly dtype: DType, fixedLength: number) {
+    this.home = backend;
     this.fixed = align(fixedLength);
     this.arena = backend.allocate(this.fixed, dtype);
     orphans?.register(this, this.arena, this);
+  }
+
+  get backend(): Backend {
+    return this.home;
+  }
+
+  /**
+   * Moves the arena into another backend's memory (a thread pool's shared
+   * one): the fixed block is copied, the batch block is not, and batch
+   * layouts must be planned again.
+   */
+  moveTo(backend: Backend): void {
+    const old = this.live();
+    if (backend === this.home) return;
+    const next = backend.allocate(this.fixed, this.dtype);
+    next.mem.set(old.mem.subarray(0, this.fixed));
+    orphans?.unregister(this);
+    old.release();
+    this.arena = next;
+    this.home = backend;
+    this.layoutGeneration++;
+    orphans?.register(this, next, this);
   }
 
   get mem(): Mem {

@@ -8,3 +8,8 @@ import type { WasmVariant } from '../backend/wasm.js';
 export function kernelModule(_variant: WasmVariant): WebAssembly.Module {
   throw new Error('rnnkit/js ships no wasm kernels (pass a compiled module to useWasmModule() to use them)');
 }
+
+/** Threads need the kernels' bytes (src/threads/shared-module.ts): rnnkit/js ships no wasm kernels. */
+export function kernelBytes(): Uint8Array<ArrayBuffer> {
+  throw new Error('rnnkit/js ships no wasm kernels');
+}

@@ -15,3 +15,8 @@ export function kernelModule(variant: WasmVariant): WebAssembly.Module {
   }
   return simd;
 }
+
+/** Threads need the kernels' bytes (src/threads/shared-module.ts): the workerd entry imports the kernels as a compiled module, not as bytes. */
+export function kernelBytes(): Uint8Array<ArrayBuffer> {
+  throw new Error('the workerd entry imports the kernels as a compiled module, not as bytes');
+}

@@ -51,6 +51,21 @@ export function resolveGradientAlgorithm(spec: unknown): GradientAlgorithm {
 }
 
 /**
+ * Computes a batch's gradient passes on several threads: a ThreadPool
+ * (src/threads), given to train(), trainAsync() or computeGradients() as
+ * `threads`. `prepare` runs once before training (it may move the model's
+ * memory); `passes` is gradientPasses split over the threads, and yields,
+ * besides each pass's loss, a promise to await before going on when it must
+ * not block (`blocking` false).
+ */
+export interface GradientThreads {
+  prepare(model: Network<unknown>): void;
+  passes<Data>(
+    model: Network<Data>, data: Data, indices: ArrayLike<number>, algorithm: GradientAlgorithm, accumulate: boolean, blocking: boolean,
+  ): Generator<number | Promise<unknown>>;
+}
+
+/**
  * The gradient passes of one batch: each yields a loss with the gradients in
  * the model's gradient block. One pass for BPTT and RTRL (and for a
  * feed-forward network), one per chunk for truncated BPTT. With `accumulate`,
@@ -77,14 +92,27 @@ export function* gradientPasses<Data>(
  * algorithm (truncated BPTT sums its chunks' gradients).
  */
 export function computeGradients<Data>(
-  model: Network<Data>, data: Data, options: { algorithm?: GradientSpec } = {},
+  model: Network<Data>, data: Data, options: { algorithm?: GradientSpec; threads?: GradientThreads } = {},
 ): { loss: number; gradients: ReturnType<Network<Data>['gradients']> } {
-  checkKeys('computeGradients options', options, ['algorithm']);
+  checkKeys('computeGradients options', options, ['algorithm', 'threads']);
   const algorithm = resolveGradientAlgorithm(options.algorithm);
+  const threads = checkThreads(options.threads);
   model.checkData(data, true);
+  threads?.prepare(model as Network<unknown>);
   const all = new Int32Array(model.exampleCount(data)).map((_, i) => i);
   model.backend.kernels.fill(model.workspace.mem, model.block.grads, model.parameterCount, 0);
   let loss = 0;
-  for (const chunkLoss of gradientPasses(model, data, all, algorithm, true)) loss += chunkLoss;
+  const passes = threads ? threads.passes(model, data, all, algorithm, true, true) : gradientPasses(model, data, all, algorithm, true);
+  for (const chunkLoss of passes) if (typeof chunkLoss === 'number') loss += chunkLoss;
   return { loss, gradients: model.gradients() };
+}
+
+/** `threads` must be what createThreadPool() returns. */
+export function checkThreads(threads: unknown): GradientThreads | undefined {
+  if (threads === undefined) return undefined;
+  const t = threads as Partial<GradientThreads> | null;
+  if (t === null || typeof t !== 'object' || typeof t.passes !== 'function' || typeof t.prepare !== 'function') {
+    fail('threads', 'a thread pool from createThreadPool()', threads);
+  }
+  return t as GradientThreads;
 }

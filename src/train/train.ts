@@ -3,7 +3,7 @@ import { range, type Network } from '../model/network.js';
 import { Random } from '../model/random.js';
 import { clipGradients, gradientNorm, type ClipOptions } from './clip.js';
 import { createOptimizer, type OptimizerSpec } from './optimizer.js';
-import { gradientPasses, resolveGradientAlgorithm, type GradientSpec } from './gradient-algorithm.js';
+import { checkThreads, gradientPasses, resolveGradientAlgorithm, type GradientSpec, type GradientThreads } from './gradient-algorithm.js';
 
 export interface StepInfo {
   /** Optimizer steps taken so far in this run (1-based). */
@@ -58,6 +58,12 @@ export interface TrainOptions<Data> {
   onEpoch?: (info: EpochInfo) => void;
   /** Stops training between two steps; train() then returns with aborted = true. */
   signal?: AbortSignal;
+  /**
+   * A thread pool (createThreadPool()): each mini-batch is split over its
+   * threads, their gradients summed in a fixed order, one update taken.
+   * The model moves into the pool's memory. Default: this thread only.
+   */
+  threads?: GradientThreads;
 }
 
 export interface TrainResult {
@@ -67,7 +73,7 @@ export interface TrainResult {
   elapsedMs: number;
 }
 
-const KEYS = ['epochs', 'batchSize', 'optimizer', 'algorithm', 'shuffle', 'seed', 'validation', 'validationSplit', 'clipNorm', 'clipValue', 'onStep', 'onEpoch', 'signal'];
+const KEYS = ['epochs', 'batchSize', 'optimizer', 'algorithm', 'shuffle', 'seed', 'validation', 'validationSplit', 'clipNorm', 'clipValue', 'onStep', 'onEpoch', 'signal', 'threads'];
 
 /**
  * Gradient descent on a network: each step loads a mini-batch into the arena
@@ -79,7 +85,7 @@ const KEYS = ['epochs', 'batchSize', 'optimizer', 'algorithm', 'shuffle', 'seed'
  * trainAsync where timers, I/O or signals (Ctrl-C) must get through.
  */
 export function train<Data>(model: Network<Data>, data: Data, options: TrainOptions<Data> = {}): TrainResult {
-  const loop = trainingLoop(model, data, options);
+  const loop = trainingLoop(model, data, options, true);
   for (;;) {
     const next = loop.next();
     if (next.done) return next.value;
@@ -96,20 +102,24 @@ export async function trainAsync<Data>(
 ): Promise<TrainResult> {
   const { yieldEveryMs = 20, ...rest } = options;
   checkNumber('yieldEveryMs', yieldEveryMs, 0);
-  const loop = trainingLoop(model, data, rest);
+  const loop = trainingLoop(model, data, rest, false);
   let lastYield = now();
   for (;;) {
     const next = loop.next();
     if (next.done) return next.value;
-    if (now() - lastYield >= yieldEveryMs) {
+    if (next.value) {
+      // Threads at work: wait without blocking this thread.
+      await next.value;
+      lastYield = now();
+    } else if (now() - lastYield >= yieldEveryMs) {
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
       lastYield = now();
     }
   }
 }
 
-/** The training loop, paused after every optimizer step. */
-function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOptions<Data>): Generator<void, TrainResult> {
+/** The training loop, paused after every optimizer step, and (unless `blocking`) to await the threads. */
+function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOptions<Data>, blocking: boolean): Generator<Promise<unknown> | undefined, TrainResult> {
   checkKeys('train options', options, KEYS);
   const epochs = checkInteger('epochs', options.epochs ?? 1, 1);
   const seed = checkNumber('seed', options.seed ?? 1);
@@ -123,7 +133,9 @@ function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOpt
   }
   const optimizer = createOptimizer(options.optimizer ?? { type: 'adam', learningRate: 1e-3 });
   const algorithm = resolveGradientAlgorithm(options.algorithm);
+  const threads = checkThreads(options.threads);
   model.checkData(data, true);
+  threads?.prepare(model as Network<unknown>);
 
   const rng = new Random(seed);
   let trainData = data;
@@ -159,7 +171,9 @@ function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOpt
       model.nextDropoutDraw();
       // One pass per update: the whole batch for BPTT and RTRL, each chunk for truncated BPTT.
       let batchLoss = 0;
-      for (const loss of gradientPasses(model, trainData, indices, algorithm, false)) {
+      const passes = threads ? threads.passes(model, trainData, indices, algorithm, false, blocking) : gradientPasses(model, trainData, indices, algorithm, false);
+      for (const loss of passes) {
+        if (typeof loss !== 'number') { yield loss; continue; }
         const norm = gradientNorm(model);
         step++;
         if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
@@ -181,7 +195,7 @@ function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOpt
         batchLoss += loss;
         stepsThisEpoch++;
         options.onStep?.({ step, epoch, loss, gradientNorm: norm, batchSize: indices.length, elapsedMs: now() - start });
-        yield;
+        yield undefined;
       }
       lossSum += batchLoss * indices.length;
       seen += indices.length;

@@ -1,0 +1,73 @@
+import type { SequenceBatch } from '../data/sequence-batch.js';
+import type { Network } from '../model/network.js';
+import type { SequenceFrame } from '../model/recurrent/frame.js';
+import { RecurrentModel } from '../model/recurrent/model.js';
+import { gradientPasses, type GradientAlgorithm } from '../train/gradient-algorithm.js';
+import { tbpttPasses } from '../train/tbptt.js';
+import type { ThreadPool } from './pool.js';
+
+/**
+ * One batch's gradient passes, data-parallel: the batch's sequences are cut
+ * into one share per thread (contiguous, sizes differing by at most one),
+ * laid out side by side in the model's arena (RecurrentModel.shareFrames).
+ * For every pass, the shares of the workers are recorded as tapes of kernel
+ * calls and handed over; the calling thread computes share 0 meanwhile, into
+ * the model's gradient block; then the workers' gradient blocks are added to
+ * it in share order — a fixed order, so a run is bit-for-bit repeatable for a
+ * given thread count. Every share's loss is a mean over the whole batch, so
+ * the sum is the batch's gradient (equal to one thread's up to float32
+ * rounding: products sum over fewer rows at a time). Dropout masks are keyed
+ * by sequence id and step, not by share.
+ *
+ * Falls back to gradientPasses where threads do not apply: one thread (or one
+ * sequence), exact RTRL, a model outside the pool's memory.
+ */
+export function* dataParallelPasses<Data>(
+  pool: ThreadPool, model: Network<Data>, data: Data, indices: ArrayLike<number>, algorithm: GradientAlgorithm, accumulate: boolean, blocking: boolean,
+): Generator<number | Promise<unknown>> {
+  const shares = Math.min(pool.active, indices.length);
+  if (shares <= 1 || !(model instanceof RecurrentModel) || algorithm.type === 'rtrl' || model.backend !== pool.backend || (blocking && !pool.canBlock)) {
+    yield* gradientPasses(model, data, indices, algorithm, accumulate);
+    return;
+  }
+  const batch = data as unknown as SequenceBatch, B = indices.length, T = batch.steps;
+  const sizes: number[] = [], parts: Int32Array[] = [];
+  for (let s = 0, first = 0; s < shares; s++) {
+    const size = Math.floor(B / shares) + (s < B % shares ? 1 : 0);
+    sizes.push(size);
+    parts.push(Int32Array.from({ length: size }, (_, i) => indices[first + i]!));
+    first += size;
+  }
+  const recorders = pool.recorders.slice(0, shares - 1);
+  const capacity = algorithm.type === 'tbptt' ? Math.min(algorithm.k2, T) : T;
+  const frames = model.shareFrames(sizes, capacity, [model.backend.kernels, ...recorders.map((r) => r.kernels)]);
+  // Share 0 accumulates into the model's block as asked; the others' blocks are added to it after every pass.
+  const passes = frames.map((f, s) => algorithm.type === 'tbptt'
+    ? tbpttPasses(model, batch, parts[s]!, algorithm.k1, algorithm.k2, s === 0 && accumulate, f)
+    : wholeSequences(model, batch, parts[s]!, f));
+  const k = model.backend.kernels, count = model.parameterCount;
+  for (;;) {
+    for (let s = 1; s < shares; s++) {
+      recorders[s - 1]!.begin();
+      if (passes[s]!.next().done) return;
+    }
+    pool.start(recorders.map((r) => r.tape));
+    let loss = passes[0]!.next().value as number;
+    let results: Float64Array | undefined;
+    if (blocking) results = pool.finish();
+    else yield pool.finishAsync().then((r) => { results = r; });
+    const mem = model.workspace.mem;
+    for (let s = 1; s < shares; s++) {
+      k.addInPlace(mem, model.block.grads, frames[s]!.gradients.block, count);
+      loss += results![s - 1]!;
+    }
+    yield loss;
+  }
+}
+
+/** Full BPTT on one share: its sequences loaded into its frame, then one pass. */
+function* wholeSequences(model: RecurrentModel, data: SequenceBatch, indices: Int32Array, f: SequenceFrame): Generator<number> {
+  model.loadSteps(f, data, indices, 0, data.steps, 0);
+  model.loadInitialState(f, data, indices);
+  yield model.lossAndGradientsOf(f);
+}
