@@ -1,9 +1,12 @@
-// Compiles the AssemblyScript kernels twice (SIMD and scalar) and embeds the
+// Compiles the AssemblyScript kernels three times (SIMD, scalar, threads) and embeds the
 // SIMD build, deflated, in src/backend/wasm-bytes.generated.ts, so the default
 // entry needs no file system or fetch to load it. The scalar build is not
 // embedded ('auto' never picks it: the JS kernels are faster where SIMD is
 // missing); it ships as dist/rnnkit-scalar.wasm for useWasmModule. Skips the
-// work when nothing in assembly/ changed since the last build.
+// work when nothing in assembly/ changed since the last build. The threads build
+// (shared imported memory) ships nowhere: the library derives the same module
+// from the SIMD bytes (src/threads/shared-module.ts), and test/threads.test.ts
+// checks that the two are byte for byte the same.
 import { execFileSync } from 'node:child_process';
 import { deflateRawSync, constants } from 'node:zlib';
 import { readdirSync, readFileSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -19,7 +22,7 @@ if (existsSync(generated) && statSync(generated).mtimeMs > newestSource && !proc
 mkdirSync(join(root, 'build'), { recursive: true });
 const asc = join(root, 'node_modules/assemblyscript/bin/asc.js');
 const binaries = {};
-for (const target of ['simd', 'scalar']) {
+for (const target of ['simd', 'scalar', 'threads']) {
   // AS112 warns that a function with v128 in its signature could not be called from JS. The only such
   // functions are internal (assembly/activation.ts: sigmoidLanes, tanhLanes, loadTail, storeTail); every
   // kernel the module exports takes numbers and addresses.

@@ -86,6 +86,7 @@ export class ElmanRNN extends RecurrentModel {
   }
 
   protected sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this {
-    return new ElmanRNN({ ...this.config, dtype, backend, init: { recurrent: 'zeros' } }) as this;
+    // The dropout seed goes along: a clone draws the same masks.
+    return new ElmanRNN({ ...this.config, dtype, backend, init: { recurrent: 'zeros' }, seed: this.dropoutSeed }) as this;
   }
 }

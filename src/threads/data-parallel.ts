@@ -5,11 +5,12 @@ import { RecurrentModel } from '../model/recurrent/model.js';
 import { gradientPasses, type GradientAlgorithm } from '../train/gradient-algorithm.js';
 import { tbpttPasses } from '../train/tbptt.js';
 import type { ThreadPool } from './pool.js';
+import { passFlops, shareFrames } from './share-frames.js';
 
 /**
  * One batch's gradient passes, data-parallel: the batch's sequences are cut
  * into one share per thread (contiguous, sizes differing by at most one),
- * laid out side by side in the model's arena (RecurrentModel.shareFrames).
+ * laid out side by side in the model's arena (share-frames.ts).
  * For every pass, the shares of the workers are recorded as tapes of kernel
  * calls and handed over; the calling thread computes share 0 meanwhile, into
  * the model's gradient block; then the workers' gradient blocks are added to
@@ -20,17 +21,21 @@ import type { ThreadPool } from './pool.js';
  * by sequence id and step, not by share.
  *
  * Falls back to gradientPasses where threads do not apply: one thread (or one
- * sequence), exact RTRL, a model outside the pool's memory.
+ * sequence), too little work to share, exact RTRL, a model outside the
+ * pool's memory, a thread that may not block.
  */
 export function* dataParallelPasses<Data>(
   pool: ThreadPool, model: Network<Data>, data: Data, indices: ArrayLike<number>, algorithm: GradientAlgorithm, accumulate: boolean, blocking: boolean,
 ): Generator<number | Promise<unknown>> {
-  const shares = Math.min(pool.active, indices.length);
-  if (shares <= 1 || !(model instanceof RecurrentModel) || algorithm.type === 'rtrl' || model.backend !== pool.backend || (blocking && !pool.canBlock)) {
+  const batch = data as unknown as SequenceBatch, B = indices.length, T = batch.steps;
+  const usable = model instanceof RecurrentModel && algorithm.type !== 'rtrl' && model.backend === pool.backend && (!blocking || pool.canBlock);
+  const steps = algorithm.type === 'tbptt' ? Math.min(algorithm.k1, T) : T;
+  const shares = usable ? Math.min(pool.active, B, Math.max(1, Math.floor(passFlops(model, B, steps) / pool.minShareFlops))) : 1;
+  if (shares <= 1) {
     yield* gradientPasses(model, data, indices, algorithm, accumulate);
     return;
   }
-  const batch = data as unknown as SequenceBatch, B = indices.length, T = batch.steps;
+  const rnn = model as unknown as RecurrentModel;
   const sizes: number[] = [], parts: Int32Array[] = [];
   for (let s = 0, first = 0; s < shares; s++) {
     const size = Math.floor(B / shares) + (s < B % shares ? 1 : 0);
@@ -40,11 +45,11 @@ export function* dataParallelPasses<Data>(
   }
   const recorders = pool.recorders.slice(0, shares - 1);
   const capacity = algorithm.type === 'tbptt' ? Math.min(algorithm.k2, T) : T;
-  const frames = model.shareFrames(sizes, capacity, [model.backend.kernels, ...recorders.map((r) => r.kernels)]);
+  const frames = shareFrames(rnn, sizes, capacity, [rnn.backend.kernels, ...recorders.map((r) => r.kernels)]);
   // Share 0 accumulates into the model's block as asked; the others' blocks are added to it after every pass.
   const passes = frames.map((f, s) => algorithm.type === 'tbptt'
-    ? tbpttPasses(model, batch, parts[s]!, algorithm.k1, algorithm.k2, s === 0 && accumulate, f)
-    : wholeSequences(model, batch, parts[s]!, f));
+    ? tbpttPasses(rnn, batch, parts[s]!, algorithm.k1, algorithm.k2, s === 0 && accumulate, f)
+    : wholeSequences(rnn, batch, parts[s]!, f));
   const k = model.backend.kernels, count = model.parameterCount;
   for (;;) {
     for (let s = 1; s < shares; s++) {

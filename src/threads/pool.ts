@@ -1,6 +1,6 @@
 import { simdKernelBytes, type Arena, type Backend } from '../backend/index.js';
 import { wasmBackend } from '../backend/wasm.js';
-import { checkInteger, checkKeys, RnnkitError } from '../errors.js';
+import { checkInteger, checkKeys, checkNumber, RnnkitError } from '../errors.js';
 import type { Network } from '../model/network.js';
 import type { GradientAlgorithm, GradientThreads } from '../train/gradient-algorithm.js';
 import { dataParallelPasses } from './data-parallel.js';
@@ -14,6 +14,14 @@ export interface ThreadPoolOptions {
    * (the cores this machine reports, at most 16). Default 'auto'.
    */
   threads?: number | 'auto';
+  /**
+   * Nominal FLOPs (as the benchmarks count a training step) each thread's
+   * share of a pass must reach for the pass to be split; below, fewer
+   * threads take part, down to the calling one alone. Default 12e6: handing
+   * a share over costs tens of microseconds (bench/threads.mjs measured Elman
+   * S, 18.9 MFLOP a step, slower on two threads; LSTM S, 66 MFLOP, faster).
+   */
+  minShareFlops?: number;
 }
 
 /** Most threads 'auto' picks: past that, a mini-batch's shares get too small to pay for the hand-over. */
@@ -23,11 +31,16 @@ const MAX_THREADS = 256;
 const MAXIMUM_PAGES = 65536;
 /** One worker's control record (thread-source.ts), in 32-bit words. */
 const RECORD_WORDS = 64;
+/** How long a blocking caller waits for the workers to start (they take tens of milliseconds). */
+const STARTUP_MS = 15_000;
 const GO = 0, DONE = 1, TAPE = 2, TAPE_LENGTH = 3, STATUS = 4, READY = 5, ERROR_LENGTH = 6, RESULT_BYTE = 32, ERROR_BYTE = 64;
 
 interface ThreadHandle {
   postMessage(message: unknown): void;
   terminate(): unknown;
+  /** Node and Bun: whether the worker keeps the process alive (only while a caller awaits it). */
+  ref?(): void;
+  unref?(): void;
 }
 
 /**
@@ -51,6 +64,7 @@ export class ThreadPool implements GradientThreads {
   readonly reason: string | undefined;
   /** Resolves when every worker is ready (immediately when there are none). */
   readonly ready: Promise<void>;
+  readonly minShareFlops: number;
 
   private failure: string | undefined;
   private readonly shared: SharedParts | undefined;
@@ -62,7 +76,8 @@ export class ThreadPool implements GradientThreads {
   private disposed = false;
 
   constructor(options: ThreadPoolOptions = {}) {
-    checkKeys('thread pool options', options, ['threads']);
+    checkKeys('thread pool options', options, ['threads', 'minShareFlops']);
+    this.minShareFlops = checkNumber('minShareFlops', options.minShareFlops ?? 12e6, 0);
     this.requested = options.threads === undefined || options.threads === 'auto'
       ? Math.min(AUTO_MAX, availableCores())
       : checkInteger('threads', options.threads, 1, MAX_THREADS);
@@ -80,6 +95,14 @@ export class ThreadPool implements GradientThreads {
     this.shared = shared;
     this.reason = reason;
     this.threads = shared ? this.requested : 1;
+    // A worker that dies (its script refused, say) is reported when the event loop runs: waiters wake and see it.
+    this.handles.forEach((h, w) => onError(h, (message) => {
+      this.failure ??= `worker ${w + 1} stopped: ${message}`;
+      const words = shared!.words();
+      Atomics.store(words, shared!.record(w) + READY, 1);
+      Atomics.notify(words, shared!.record(w) + READY);
+      Atomics.notify(words, shared!.record(w) + DONE);
+    }));
     this.ready = shared ? this.waitReady() : Promise.resolve();
     this.ready.catch(() => undefined);
   }
@@ -92,7 +115,8 @@ export class ThreadPool implements GradientThreads {
   /** Why this pool computes on one thread now: its reason, a worker's failure, or dispose(). */
   get unavailable(): string | undefined {
     if (this.disposed) return 'the thread pool was disposed';
-    return this.failure ?? this.reason;
+    if (!this.shared) return this.reason ?? 'the pool has one thread';
+    return this.failure;
   }
 
   /** Threads usable now: `threads`, or 1 after dispose() or a worker's failure. */
@@ -161,8 +185,11 @@ export class ThreadPool implements GradientThreads {
    * finishAsync() must follow before the next start().
    */
   start(tapes: readonly Float64Array[]): void {
-    const s = this.requireShared();
-    if (!this.isReady()) this.waitReadyBlocking();
+    let s = this.requireShared();
+    if (!this.isReady()) {
+      this.waitReadyBlocking();
+      s = this.requireShared();
+    }
     if (this.inRun > 0) throw new RnnkitError('threads: a run is still in progress');
     for (let w = 0; w < tapes.length; w++) {
       const need = tapes[w]!.length * 2;
@@ -200,14 +227,24 @@ export class ThreadPool implements GradientThreads {
   /** finish() without blocking the calling thread (a page's main thread, trainAsync). */
   async finishAsync(): Promise<Float64Array> {
     const s = this.shared!;
-    for (let w = 0; w < this.inRun; w++) {
-      for (;;) {
-        const words = s.words(), at = s.record(w) + DONE, seen = Atomics.load(words, at);
-        if (seen === this.runs || this.disposed) break;
-        await waitAsync(words, at, seen, 1000);
+    this.keepAlive(true);
+    try {
+      for (let w = 0; w < this.inRun; w++) {
+        for (;;) {
+          const words = s.words(), at = s.record(w) + DONE, seen = Atomics.load(words, at);
+          if (seen === this.runs || this.disposed || this.failure) break;
+          await waitAsync(words, at, seen, 1000);
+        }
       }
+    } finally {
+      this.keepAlive(false);
     }
     return this.results();
+  }
+
+  /** Node: a pending Atomics.waitAsync does not keep the process alive, the workers it waits for must (and only then). */
+  private keepAlive(on: boolean): void {
+    for (const h of this.handles) if (on) h.ref?.(); else h.unref?.();
   }
 
   private results(): Float64Array {
@@ -234,14 +271,23 @@ export class ThreadPool implements GradientThreads {
     return this.handles.every((_, w) => Atomics.load(words, s.record(w) + READY) === 1);
   }
 
+  /**
+   * Waits, blocking, for the workers to instantiate the kernels. A worker
+   * whose script fails cannot say so while this thread blocks (its error
+   * event needs the event loop), hence the deadline.
+   */
   private waitReadyBlocking(): void {
     const s = this.shared!;
-    const deadline = Date.now() + 60_000;
-    for (let w = 0; w < this.handles.length; w++) {
+    const deadline = Date.now() + STARTUP_MS;
+    for (let w = 0; w < this.handles.length && !this.failure; w++) {
       const words = s.words(), at = s.record(w) + READY;
       while (Atomics.load(words, at) !== 1) {
-        if (Date.now() > deadline) throw new RnnkitError('threads: the workers did not start within 60 s');
-        Atomics.wait(words, at, 0, 100);
+        if (Date.now() > deadline) {
+          this.failure = `worker ${w + 1} did not start within ${STARTUP_MS / 1000} s`;
+          this.stop();
+          return;
+        }
+        Atomics.wait(words, at, 0, 50);
       }
     }
     this.checkStarted();
@@ -249,12 +295,17 @@ export class ThreadPool implements GradientThreads {
 
   private async waitReady(): Promise<void> {
     const s = this.shared!;
-    for (let w = 0; w < this.handles.length; w++) {
-      for (;;) {
-        const words = s.words(), at = s.record(w) + READY;
-        if (Atomics.load(words, at) === 1 || this.disposed) break;
-        await waitAsync(words, at, 0, 100);
+    this.keepAlive(true);
+    try {
+      for (let w = 0; w < this.handles.length; w++) {
+        for (;;) {
+          const words = s.words(), at = s.record(w) + READY;
+          if (Atomics.load(words, at) === 1 || this.disposed || this.failure) break;
+          await waitAsync(words, at, 0, 100);
+        }
       }
+    } finally {
+      this.keepAlive(false);
     }
     this.checkStarted();
   }
@@ -346,6 +397,17 @@ function workerFactory(): () => ThreadHandle {
     };
   }
   throw new Error('no worker threads in this runtime (no Worker, no node:worker_threads)');
+}
+
+function onError(handle: ThreadHandle, report: (message: string) => void): void {
+  const h = handle as ThreadHandle & { on?: (event: string, f: (e: unknown) => void) => void; addEventListener?: (event: string, f: (e: unknown) => void) => void };
+  const text = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String((e as { message?: unknown })?.message ?? e));
+  if (h.on) {
+    h.on('error', (e) => report(text(e)));
+    h.on('exit', (code) => report(`exited (code ${String(code)})`));
+  } else {
+    h.addEventListener?.('error', (e) => report(text(e)));
+  }
 }
 
 function availableCores(): number {

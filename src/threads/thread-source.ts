@@ -1,8 +1,9 @@
 /**
  * What each worker thread runs, as source text: started from a Blob URL (web
- * Workers: browsers, Deno, Bun) or with `eval: true` (Node's worker_threads),
- * so it needs no file beside the bundle and nothing is bundled twice. It
- * references nothing outside itself.
+ * Workers: browsers, Deno, Bun) or with `eval: true` (Node's worker_threads,
+ * as CommonJS, or as ESM when Node runs with --input-type=module), so it needs
+ * no file beside the bundle and nothing is bundled twice. It references
+ * nothing outside itself.
  *
  * The protocol (src/threads/pool.ts; one 256-byte control record per worker
  * in the shared memory, as Int32 words):
@@ -17,14 +18,15 @@
  * One message starts a worker; after that, no message is sent per run.
  */
 export const THREAD_SOURCE = `"use strict";
-const port = typeof self === "object" && self !== null && typeof self.postMessage === "function" ? self : require("node:worker_threads").parentPort;
+const port = typeof self === "object" && self !== null && typeof self.postMessage === "function" ? self
+  : (typeof require === "function" ? require("node:worker_threads") : process.getBuiltinModule("node:worker_threads")).parentPort;
 const receive = (handle) => { if (port.once) port.once("message", handle); else port.onmessage = (event) => handle(event.data); };
 receive((init) => {
   const { bytes, memory, control, names, scratch } = init;
   const base = control >> 2;
   let words = new Int32Array(memory.buffer), floats = new Float64Array(memory.buffer);
   const fail = (error) => {
-    const text = new TextEncoder().encode(String(error && error.stack || error)).subarray(0, 192);
+    const text = new TextEncoder().encode(error instanceof Error ? error.name + ": " + error.message : String(error)).subarray(0, 192);
     new Uint8Array(memory.buffer, control + 64, 192).set(text);
     Atomics.store(words, base + 6, text.length);
     Atomics.store(words, base + 4, 1);

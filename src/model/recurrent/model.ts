@@ -1,4 +1,4 @@
-import type { Backend, BackendName, DType, Kernels } from '../../backend/index.js';
+import type { Backend, BackendName, DType } from '../../backend/index.js';
 import { selectSequences, type SequenceBatch } from '../../data/sequence-batch.js';
 import { checkFinite, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../../errors.js';
 import { NONE } from '../../kernels/js/types.js';
@@ -8,7 +8,7 @@ import { Network, range, type Floats } from '../network.js';
 import { Random } from '../random.js';
 import { CELLS, type Cell, type GradientTarget, type HeadOffsets, type LayerOffsets } from './cells.js';
 import { stateSize, type RecurrentStructure } from './config.js';
-import { planFrame, slideFrame, type SequenceFrame } from './frame.js';
+import { planFrame, slideFrame, type FrameOwner, type SequenceFrame } from './frame.js';
 import { parameterSpecs, type ParameterNames, type ParameterRole } from './layout.js';
 
 export interface RecurrentInitOptions {
@@ -40,14 +40,14 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
   private readonly weights: readonly LayerOffsets[];
   private readonly head: HeadOffsets;
   /** The model's own gradient block, where a frame's backward pass writes unless it is a thread's share. */
-  private readonly ownGradients: GradientTarget;
+  readonly ownGradients: GradientTarget;
   private frame: SequenceFrame | undefined;
-  private shares: SequenceFrame[] = [];
   private frameGeneration = -1;
   /** The frames that hold what was put in them: the batch block's last users, and pinned frames. */
   private current: readonly SequenceFrame[] = [];
   private loaded: SequenceFrame | undefined;
-  private readonly dropoutSeed: number;
+  /** Keys the dropout masks (the seed the model was made with; a clone keeps it). */
+  protected readonly dropoutSeed: number;
   /** Dropout masks differ per draw: train() takes a new draw for every mini-batch. */
   private dropoutDraw = 0;
 
@@ -184,52 +184,10 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
       f = planFrame(this.structure, this.workspace.fixedLength, batch, capacity, this.own());
       this.workspace.reserve(f.end);
       this.frame = f;
-      this.shares = [];
       this.frameGeneration = this.workspace.generation;
     }
     if (this.current.length !== 1 || this.current[0] !== f) this.current = [f];
     return f;
-  }
-
-  /**
-   * Frames for a batch split into shares of `batches[s]` sequences, one per
-   * thread, side by side in the batch block: share 0 is computed here with
-   * the model's kernels into its gradient block, share s ≥ 1 by `kernels[s]`
-   * (a thread's recorder) into a gradient block of its own planned before its
-   * frame. Every share's loss is a mean over the whole batch, so the shares'
-   * gradients sum to the batch's (src/threads/data-parallel.ts).
-   */
-  shareFrames(batches: readonly number[], capacity: number, kernels: readonly Kernels[]): readonly SequenceFrame[] {
-    const have = this.shares, total = batches.reduce((a, b) => a + b, 0);
-    const same = have.length === batches.length && this.frameGeneration === this.workspace.generation &&
-      have.every((f, s) => f.batch === batches[s] && f.capacity === capacity && (s === 0 || f.kernels === kernels[s]));
-    if (!same) {
-      const frames: SequenceFrame[] = [];
-      let at = this.workspace.fixedLength;
-      for (let s = 0; s < batches.length; s++) {
-        let gradients = this.ownGradients;
-        if (s > 0) {
-          const shift = align4(at) - this.block.grads, move = (o: number) => (o === NONE ? NONE : o + shift);
-          const g = this.ownGradients;
-          gradients = {
-            block: g.block + shift,
-            layers: g.layers.map((l) => ({ wIn: move(l.wIn), wRec: move(l.wRec), bRec: move(l.bRec), bHn: move(l.bHn), h0: move(l.h0), c0: move(l.c0) })),
-            head: { embedding: move(g.head.embedding), wOut: move(g.head.wOut), bOut: move(g.head.bOut) },
-          };
-          at = gradients.block + this.parameterCount;
-        }
-        const f = planFrame(this.structure, at, batches[s]!, capacity, { kernels: s === 0 ? this.backend.kernels : kernels[s]!, gradients, lossBatch: total });
-        frames.push(f);
-        at = f.end;
-      }
-      this.workspace.reserve(at);
-      this.shares = frames;
-      this.frame = undefined;
-      this.frameGeneration = this.workspace.generation;
-    }
-    this.current = this.shares;
-    this.loaded = undefined;
-    return this.shares;
   }
 
   /** Elements a frame of B sequences and C steps occupies. */
@@ -237,9 +195,21 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     return planFrame(this.structure, 0, batch, capacity, this.own()).end;
   }
 
-  /** A frame laid out from `base` (e.g. in a region pinned with workspace.pin, which other calls leave alone). */
-  frameAt(base: number, batch: number, capacity: number): SequenceFrame {
-    return planFrame(this.structure, base, batch, capacity, this.own());
+  /**
+   * A frame laid out from `base` (e.g. in a region pinned with workspace.pin,
+   * which other calls leave alone), computed by the model itself or by
+   * `owner` (a thread's share: src/threads/share-frames.ts).
+   */
+  frameAt(base: number, batch: number, capacity: number, owner: FrameOwner = this.own()): SequenceFrame {
+    return planFrame(this.structure, base, batch, capacity, owner);
+  }
+
+  /** Hands the batch block, up to `end`, to these frames: other frames planned there no longer hold their data. */
+  claimBatchBlock(frames: readonly SequenceFrame[], end: number): void {
+    this.workspace.reserve(end);
+    this.frame = this.loaded = undefined;
+    this.current = frames;
+    this.frameGeneration = this.workspace.generation;
   }
 
   /** Whether a frame still holds what was put in it (no other call on the model has re-planned the batch block). */
@@ -546,8 +516,4 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
   private newFloats(n: number): Floats {
     return this.workspace.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
   }
-}
-
-function align4(n: number): number {
-  return (n + 3) & ~3;
 }

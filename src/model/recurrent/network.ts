@@ -37,6 +37,7 @@ export class RecurrentNetwork extends RecurrentModel {
   }
 
   protected sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this {
-    return new RecurrentNetwork({ ...this.config, dtype, backend, init: { recurrent: 'zeros' } }) as this;
+    // The dropout seed goes along: a clone draws the same masks.
+    return new RecurrentNetwork({ ...this.config, dtype, backend, init: { recurrent: 'zeros' }, seed: this.dropoutSeed }) as this;
   }
 }
