@@ -1,7 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createRowBatch } from '../src/data/row-batch.js';
 import { createSequenceBatch } from '../src/data/sequence-batch.js';
+import { FeedForwardNetwork } from '../src/model/ffnn.js';
+import { Random } from '../src/model/random.js';
+import { OnlineLearner } from '../src/train/online.js';
 import { RecurrentNetwork, type RecurrentNetworkConfig } from '../src/model/recurrent/network.js';
 import { computeGradients } from '../src/train/gradient-algorithm.js';
 import { train, trainAsync } from '../src/train/train.js';
@@ -84,6 +88,28 @@ describe('data-parallel gradients equal one thread’s, for every cell and depth
   });
 });
 
+describe('a feed-forward network on threads', () => {
+  it('shares its rows: the same gradients and loss as one thread, vector and class targets', () => {
+    const rng = new Random(8);
+    const inputs = Float32Array.from({ length: 11 * 7 }, () => rng.gaussian());
+    for (const classes of [false, true]) {
+      const net = new FeedForwardNetwork({ layerSizes: [7, 9, 6, 5], output: classes ? 'softmax' : 'identity', seed: 2 });
+      const batch = classes
+        ? createRowBatch({ size: 11, inputSize: 7, inputs, classes: Int32Array.from({ length: 11 }, (_, i) => i % 5) })
+        : createRowBatch({ size: 11, inputSize: 7, inputs, targets: Float32Array.from({ length: 55 }, () => rng.gaussian()), targetSize: 5 });
+      const copy = net.clone();
+      const one = computeGradients(net, batch), three = computeGradients(copy, batch, { threads: pool });
+      expect(copy.backend).toBe(pool.backend);
+      expect(Math.abs(three.loss - one.loss) / one.loss).toBeLessThan(1e-6);
+      expect(relativeDifference(three.gradients, one.gradients)).toBeLessThan(2e-5);
+      expect(relativeDifference(three.gradients, one.gradients)).toBeGreaterThan(0);
+      const a = train(net, batch, { epochs: 4, batchSize: 6 }).history.map((h) => h.loss);
+      const b = train(copy, batch, { epochs: 4, batchSize: 6, threads: pool }).history.map((h) => h.loss);
+      for (let e = 0; e < 4; e++) expect(Math.abs(b[e]! - a[e]!) / a[e]!).toBeLessThan(1e-5);
+    }
+  });
+});
+
 describe('training on threads', () => {
   it('follows the one-thread loss curve within float32 rounding, and two runs on 3 threads are bit-identical', () => {
     const batch = randomBatch({ size: 9, steps: 10, inputSize: 7, outputSize: 5, targets: 'vector', seed: 3 });
@@ -128,6 +154,15 @@ describe('falling back to one thread', () => {
     const rtrl = computeGradients(copy, batch, { algorithm: 'rtrl', threads: pool });
     expect(copy.backend).toBe(pool.backend);
     expect(relativeDifference(rtrl.gradients, computeGradients(elman, batch, { algorithm: 'rtrl' }).gradients)).toBe(0);
+  });
+
+  it('a model with an OnlineLearner stays in its memory (its pinned frames belong there)', () => {
+    const m = model({ cell: 'gru' });
+    new OnlineLearner(m, { algorithm: { type: 'tbptt', k: 4 } });
+    expect(pool.reasonFor(m)).toMatch(/OnlineLearner/);
+    const batch = randomBatch({ size: 4, steps: 5, inputSize: 7, outputSize: 5, targets: 'vector', seed: 2 });
+    computeGradients(m, batch, { threads: pool });
+    expect(m.backend).not.toBe(pool.backend);
   });
 
   it('a pool of one thread starts no worker; a batch with too little work per share stays on one thread', () => {

@@ -20,10 +20,11 @@ export class Workspace {
   private fixed: number;
   private layoutGeneration = 0;
   private home: Backend;
+  private readonly unpinned: number;
 
   constructor(backend: Backend, readonly dtype: DType, fixedLength: number) {
     this.home = backend;
-    this.fixed = align(fixedLength);
+    this.fixed = this.unpinned = align(fixedLength);
     this.arena = backend.allocate(this.fixed, dtype);
     orphans?.register(this, this.arena, this);
   }
@@ -92,6 +93,11 @@ export class Workspace {
     this.layoutGeneration++;
     this.reserve(this.fixed);
     return offset;
+  }
+
+  /** Whether pin() added regions (state that an OnlineLearner keeps between calls). */
+  get pinned(): boolean {
+    return this.fixed > this.unpinned;
   }
 
   /** Returns the arena to the backend now; the workspace cannot be used afterwards. */

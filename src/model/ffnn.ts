@@ -1,6 +1,6 @@
-import { planRegions, type Backend, type BackendName, type DType } from '../backend/index.js';
+import { planRegions, type Backend, type BackendName, type DType, type Kernels } from '../backend/index.js';
 import { selectRows, type RowBatch } from '../data/row-batch.js';
-import { checkInteger, checkKeys, checkNumber, checkOneOf, fail } from '../errors.js';
+import { checkInteger, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../errors.js';
 import { NONE, type ActCode, type LossCode } from '../kernels/js/types.js';
 import { ACTIVATIONS, activationCode, lossCode, resolveOutput, type Activation, type LossName, type OutputFunction } from './functions.js';
 import { initMatrix } from './init.js';
@@ -71,6 +71,30 @@ interface Layer {
 }
 
 /**
+ * Where one computation of the network keeps its rows: phi[0] is the input x
+ * (φ^0, eq. 1.6) and phi[k] the hidden activations φ^k, k = 1..U−1; the
+ * output layer keeps both a^U (z, for the cross-entropies' log-sum-exp) and
+ * y = F(a^U). Computed with `kernels` (the model's, or a thread's recorder)
+ * into the gradient block at `grads`; the loss is a mean over `lossRows`
+ * rows (the frame's own, or the whole batch that a thread's share is part of).
+ */
+export interface RowFrame {
+  readonly rows: number;
+  readonly phi: readonly number[];
+  readonly z: number;
+  readonly y: number;
+  readonly target: number;
+  readonly dz: number;
+  readonly delta: readonly [number, number];
+  readonly end: number;
+  readonly kernels: Kernels;
+  readonly grads: number;
+  readonly lossRows: number;
+  /** Class indices or vectors, as last loaded. */
+  lossKind: LossCode;
+}
+
+/**
  * The feed-forward network ⟨p, W, B, σ, F⟩ of note 001, definitions 1–2:
  *   φ^0 = x,  a^k = W^k·φ^{k−1} + b^k,  φ^k = σ(a^k) for k < U,  y = F(a^U)   (eqs. 1.3–1.6)
  * Parameters (row-major): W1..WU with W^k p(k)×p(k−1), and b1..bU with b^k ∈ ℝ^{p(k)}.
@@ -82,15 +106,9 @@ export class FeedForwardNetwork extends Network<RowBatch> {
   private readonly layers: readonly Layer[];
   private readonly hiddenAct: ActCode;
   private readonly outputAct: ActCode;
-  /**
-   * The batch block's layout for the row count last loaded: phi[0] is the
-   * input x (φ^0, eq. 1.6) and phi[k] the hidden activations φ^k, k = 1..U−1;
-   * the output layer keeps both a^U (z, for the cross-entropies' log-sum-exp)
-   * and y = F(a^U).
-   */
-  private regions = { phi: [] as number[], z: 0, y: 0, target: 0, dz: 0, delta: [0, 0] as [number, number] };
-  private rows = 0;
-  private lossKind: LossCode;
+  /** The batch block's frame for the row count last loaded. */
+  private frame: RowFrame | undefined;
+  private frameGeneration = -1;
 
   constructor(config: FfnnConfig) {
     const c = resolveFfnnConfig(config);
@@ -110,7 +128,6 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     }));
     this.hiddenAct = activationCode(c.activation);
     this.outputAct = activationCode(c.output);
-    this.lossKind = lossCode(c.loss, false);
     this.initialize(config.init, config.seed ?? 1);
   }
 
@@ -166,85 +183,113 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     }
   }
 
-  /** Lays out the batch block for N rows and makes room for it. */
-  private bind(rows: number): void {
-    if (rows === this.rows) return;
+  /**
+   * A frame for N rows laid out from `base`, computed by the model itself or
+   * by `owner` (a thread's share: src/threads/share-frames.ts).
+   */
+  frameAt(base: number, rows: number, owner?: { kernels: Kernels; grads: number; lossRows: number }): RowFrame {
     const p = this.config.layerSizes, U = this.layers.length, o = this.outputSize;
     const sizes: Record<string, number> = {};
     for (let k = 0; k < U; k++) sizes[`phi${k}`] = rows * p[k]!;
     // Δ^k is needed only until Δ^{k−1} is formed, so two buffers of the widest hidden layer alternate.
     const widestHidden = Math.max(0, ...p.slice(1, U));
     Object.assign(sizes, { z: rows * o, y: rows * o, target: rows * o, dz: rows * o, delta0: rows * widestHidden, delta1: rows * widestHidden });
-    const { offsets, end } = planRegions(this.workspace.fixedLength, sizes);
-    this.workspace.reserve(end);
-    this.regions = {
-      phi: Array.from({ length: U }, (_, k) => offsets[`phi${k}`]!),
-      z: offsets.z!, y: offsets.y!, target: offsets.target!, dz: offsets.dz!,
-      delta: [offsets.delta0!, offsets.delta1!],
+    const { offsets, end } = planRegions(base, sizes);
+    return {
+      rows, phi: Array.from({ length: U }, (_, k) => offsets[`phi${k}`]!),
+      z: offsets.z!, y: offsets.y!, target: offsets.target!, dz: offsets.dz!, delta: [offsets.delta0!, offsets.delta1!], end,
+      kernels: owner?.kernels ?? this.backend.kernels, grads: owner?.grads ?? this.block.grads, lossRows: owner?.lossRows ?? rows,
+      lossKind: lossCode(this.config.loss, false),
     };
-    this.rows = rows;
+  }
+
+  /** Hands the batch block, up to `end`, to other frames (a thread pool's shares): the loaded rows are gone. */
+  claimBatchBlock(end: number): void {
+    this.workspace.reserve(end);
+    this.frame = undefined;
+  }
+
+  /** The batch block's frame for N rows, made room for. */
+  private bind(rows: number): RowFrame {
+    const f = this.frame;
+    if (f && f.rows === rows && this.frameGeneration === this.workspace.generation) return f;
+    const frame = this.frameAt(this.workspace.fixedLength, rows);
+    this.workspace.reserve(frame.end);
+    this.frameGeneration = this.workspace.generation;
+    return (this.frame = frame);
   }
 
   /** Copies the chosen rows' inputs and targets (or class indices) into the arena. */
   loadExamples(data: RowBatch, indices: ArrayLike<number>): void {
-    const N = indices.length, p = this.inputSize, o = this.outputSize;
-    this.bind(N);
-    const mem = this.mem, R = this.regions;
-    for (let i = 0; i < N; i++) {
-      const row = indices[i]!;
-      mem.set(data.inputs.subarray(row * p, row * p + p), R.phi[0]! + i * p);
-      if (data.targets) mem.set(data.targets.subarray(row * o, row * o + o), R.target + i * o);
-      else if (data.classes) mem[R.target + i] = data.classes[row]!;
-    }
-    this.lossKind = lossCode(this.config.loss, data.classes !== undefined && data.targets === undefined);
+    this.loadRows(this.bind(indices.length), data, indices);
   }
 
-  /** Forward over the loaded rows, layer by layer (eqs. 1.3–1.6). */
-  private forward(): void {
-    const mem = this.mem, R = this.regions, kernels = this.backend.kernels, N = this.rows, U = this.layers.length;
+  /** Copies the chosen rows into a frame of as many rows. */
+  loadRows(f: RowFrame, data: RowBatch, indices: ArrayLike<number>): void {
+    const N = indices.length, p = this.inputSize, o = this.outputSize, mem = this.mem;
+    for (let i = 0; i < N; i++) {
+      const row = indices[i]!;
+      mem.set(data.inputs.subarray(row * p, row * p + p), f.phi[0]! + i * p);
+      if (data.targets) mem.set(data.targets.subarray(row * o, row * o + o), f.target + i * o);
+      else if (data.classes) mem[f.target + i] = data.classes[row]!;
+    }
+    f.lossKind = lossCode(this.config.loss, data.classes !== undefined && data.targets === undefined);
+  }
+
+  /** Forward over a frame's rows, layer by layer (eqs. 1.3–1.6). */
+  private forward(f: RowFrame): void {
+    const mem = this.mem, kernels = f.kernels, N = f.rows, U = this.layers.length;
     for (let k = 1; k < U; k++) {
       const layer = this.layers[k - 1]!;
       // φ^k is written over a^k: the backward pass reads σ' from φ^k, so a^k need not be kept.
-      kernels.denseForward(mem, R.phi[k - 1]!, layer.weights, layer.bias, R.phi[k]!, R.phi[k]!, N, layer.inSize, layer.outSize, this.hiddenAct);
+      kernels.denseForward(mem, f.phi[k - 1]!, layer.weights, layer.bias, f.phi[k]!, f.phi[k]!, N, layer.inSize, layer.outSize, this.hiddenAct);
     }
     const out = this.layers[U - 1]!;
-    kernels.denseForward(mem, R.phi[U - 1]!, out.weights, out.bias, R.z, R.y, N, out.inSize, out.outSize, this.outputAct);
+    kernels.denseForward(mem, f.phi[U - 1]!, out.weights, out.bias, f.z, f.y, N, out.inSize, out.outSize, this.outputAct);
   }
 
   /** Mean over rows of the per-row loss (eq. 1.8), and ∂L/∂a^U into dz unless it is NONE. */
-  private lossOf(dz: number): number {
-    const R = this.regions;
-    return this.backend.kernels.lossForwardBackward(
-      this.mem, R.z, R.y, R.target, NONE, dz, this.rows, this.outputSize, this.lossKind, this.outputAct, 1 / this.rows,
-    );
+  private lossOf(f: RowFrame, dz: number): number {
+    return f.kernels.lossForwardBackward(this.mem, f.z, f.y, f.target, NONE, dz, f.rows, this.outputSize, f.lossKind, this.outputAct, 1 / f.lossRows);
   }
 
   loss(): number {
-    this.forward();
-    return this.lossOf(NONE);
+    const f = this.requireLoaded();
+    this.forward(f);
+    return this.lossOf(f, NONE);
+  }
+
+  lossAndGradients(): number {
+    return this.lossAndGradientsOf(this.requireLoaded());
   }
 
   /**
-   * Backprop (eqs. 1.21–1.26). With Δ^k = ∂L/∂a^k for each row:
+   * Backprop (eqs. 1.21–1.26) over a frame's rows, into its gradient block. With Δ^k = ∂L/∂a^k for each row:
    *   Δ^U     = ∂L/∂a^U (the loss kernel applies F's Jacobian)
    *   Δ^{k−1} = (Δ^k·W^k) ∘ σ'(a^{k−1})   (eq. 1.23 corrected as in the notes' errata: σ' of the lower layer, after W)
    *   ∂L/∂W^k = Σ_rows Δ^kᵀ φ^{k−1},  ∂L/∂b^k = Σ_rows Δ^k
    */
-  lossAndGradients(): number {
-    const mem = this.mem, R = this.regions, kernels = this.backend.kernels, N = this.rows;
+  lossAndGradientsOf(f: RowFrame): number {
+    const mem = this.mem, kernels = f.kernels, N = f.rows, shift = f.grads - this.block.grads;
     // denseBackward accumulates into the gradients.
-    kernels.fill(mem, this.block.grads, this.parameterCount, 0);
-    this.forward();
-    const loss = this.lossOf(R.dz);
-    let delta = R.dz;
+    kernels.fill(mem, f.grads, this.parameterCount, 0);
+    this.forward(f);
+    const loss = this.lossOf(f, f.dz);
+    let delta = f.dz;
     for (let k = this.layers.length; k >= 1; k--) {
       const layer = this.layers[k - 1]!;
-      const below = k > 1 ? R.delta[(k - 1) % 2]! : NONE; // φ^0 = x needs no gradient
-      kernels.denseBackward(mem, delta, R.phi[k - 1]!, layer.weights, layer.weightGrads, layer.biasGrads, below, N, layer.inSize, layer.outSize);
-      if (below !== NONE) kernels.activationBackward(mem, R.phi[k - 1]!, below, N * layer.inSize, this.hiddenAct);
+      const below = k > 1 ? f.delta[(k - 1) % 2]! : NONE; // φ^0 = x needs no gradient
+      kernels.denseBackward(mem, delta, f.phi[k - 1]!, layer.weights, layer.weightGrads + shift, layer.biasGrads + shift, below, N, layer.inSize, layer.outSize);
+      if (below !== NONE) kernels.activationBackward(mem, f.phi[k - 1]!, below, N * layer.inSize, this.hiddenAct);
       delta = below;
     }
     return loss;
+  }
+
+  private requireLoaded(): RowFrame {
+    const f = this.frame;
+    if (!f || this.frameGeneration !== this.workspace.generation) throw new RnnkitError('FeedForwardNetwork: no batch is loaded (call loadExamples first)');
+    return f;
   }
 
   /** Outputs y = F(a^U) for every row, [N][o]. */
@@ -256,8 +301,9 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     for (let start = 0; start < N; start += chunk) {
       const n = Math.min(chunk, N - start);
       this.loadExamples(data, range(n, start));
-      this.forward();
-      out.set(this.mem.subarray(this.regions.y, this.regions.y + n * o), start * o);
+      const f = this.frame!;
+      this.forward(f);
+      out.set(this.mem.subarray(f.y, f.y + n * o), start * o);
     }
     return out;
   }

@@ -1,11 +1,13 @@
+import type { RowBatch } from '../data/row-batch.js';
 import type { SequenceBatch } from '../data/sequence-batch.js';
+import { FeedForwardNetwork, type RowFrame } from '../model/ffnn.js';
 import type { Network } from '../model/network.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { RecurrentModel } from '../model/recurrent/model.js';
 import { gradientPasses, type GradientAlgorithm } from '../train/gradient-algorithm.js';
 import { tbpttPasses } from '../train/tbptt.js';
 import type { ThreadPool } from './pool.js';
-import { passFlops, shareFrames } from './share-frames.js';
+import { passFlops, rowShareFrames, shareFrames } from './share-frames.js';
 
 /**
  * One batch's gradient passes, data-parallel: the batch's sequences are cut
@@ -20,6 +22,8 @@ import { passFlops, shareFrames } from './share-frames.js';
  * rounding: products sum over fewer rows at a time). Dropout masks are keyed
  * by sequence id and step, not by share.
  *
+ * A feed-forward network's rows are shared the same way (one pass).
+ *
  * Falls back to gradientPasses where threads do not apply: one thread (or one
  * sequence), too little work to share, exact RTRL, a model outside the
  * pool's memory, a thread that may not block.
@@ -27,15 +31,16 @@ import { passFlops, shareFrames } from './share-frames.js';
 export function* dataParallelPasses<Data>(
   pool: ThreadPool, model: Network<Data>, data: Data, indices: ArrayLike<number>, algorithm: GradientAlgorithm, accumulate: boolean, blocking: boolean,
 ): Generator<number | Promise<unknown>> {
-  const batch = data as unknown as SequenceBatch, B = indices.length, T = batch.steps;
-  const usable = model instanceof RecurrentModel && algorithm.type !== 'rtrl' && model.backend === pool.backend && (!blocking || pool.canBlock);
+  const B = indices.length, sequences = model instanceof RecurrentModel;
+  const usable = (sequences ? algorithm.type !== 'rtrl' : model instanceof FeedForwardNetwork && algorithm.type === 'bptt') &&
+    model.backend === pool.backend && (!blocking || pool.canBlock);
+  const T = sequences ? (data as unknown as SequenceBatch).steps : 1;
   const steps = algorithm.type === 'tbptt' ? Math.min(algorithm.k1, T) : T;
-  const shares = usable ? Math.min(pool.active, B, Math.max(1, Math.floor(passFlops(model, B, steps) / pool.minShareFlops))) : 1;
+  const shares = usable ? Math.min(pool.active, B, Math.max(1, Math.floor(passFlops(model as never, B, steps) / pool.minShareFlops))) : 1;
   if (shares <= 1) {
     yield* gradientPasses(model, data, indices, algorithm, accumulate);
     return;
   }
-  const rnn = model as unknown as RecurrentModel;
   const sizes: number[] = [], parts: Int32Array[] = [];
   for (let s = 0, first = 0; s < shares; s++) {
     const size = Math.floor(B / shares) + (s < B % shares ? 1 : 0);
@@ -44,12 +49,23 @@ export function* dataParallelPasses<Data>(
     first += size;
   }
   const recorders = pool.recorders.slice(0, shares - 1);
-  const capacity = algorithm.type === 'tbptt' ? Math.min(algorithm.k2, T) : T;
-  const frames = shareFrames(rnn, sizes, capacity, [rnn.backend.kernels, ...recorders.map((r) => r.kernels)]);
-  // Share 0 accumulates into the model's block as asked; the others' blocks are added to it after every pass.
-  const passes = frames.map((f, s) => algorithm.type === 'tbptt'
-    ? tbpttPasses(rnn, batch, parts[s]!, algorithm.k1, algorithm.k2, s === 0 && accumulate, f)
-    : wholeSequences(rnn, batch, parts[s]!, f));
+  const kernels = [model.backend.kernels, ...recorders.map((r) => r.kernels)];
+  // Per share: its passes, and the gradient block they write (share 0's is the model's).
+  let passes: Generator<number>[], blocks: number[];
+  if (model instanceof RecurrentModel) {
+    const batch = data as unknown as SequenceBatch;
+    const frames = shareFrames(model, sizes, algorithm.type === 'tbptt' ? Math.min(algorithm.k2, T) : T, kernels);
+    // Share 0 accumulates into the model's block as asked; the others' blocks are added to it after every pass.
+    passes = frames.map((f, s) => algorithm.type === 'tbptt'
+      ? tbpttPasses(model, batch, parts[s]!, algorithm.k1, algorithm.k2, s === 0 && accumulate, f)
+      : wholeSequences(model, batch, parts[s]!, f));
+    blocks = frames.map((f) => f.gradients.block);
+  } else {
+    const net = model as unknown as FeedForwardNetwork, rows = data as unknown as RowBatch;
+    const frames = rowShareFrames(net, sizes, kernels);
+    passes = frames.map((f, s) => wholeRows(net, rows, parts[s]!, f));
+    blocks = frames.map((f) => f.grads);
+  }
   const k = model.backend.kernels, count = model.parameterCount;
   for (;;) {
     for (let s = 1; s < shares; s++) {
@@ -63,7 +79,7 @@ export function* dataParallelPasses<Data>(
     else yield pool.finishAsync().then((r) => { results = r; });
     const mem = model.workspace.mem;
     for (let s = 1; s < shares; s++) {
-      k.addInPlace(mem, model.block.grads, frames[s]!.gradients.block, count);
+      k.addInPlace(mem, model.block.grads, blocks[s]!, count);
       loss += results![s - 1]!;
     }
     yield loss;
@@ -74,5 +90,11 @@ export function* dataParallelPasses<Data>(
 function* wholeSequences(model: RecurrentModel, data: SequenceBatch, indices: Int32Array, f: SequenceFrame): Generator<number> {
   model.loadSteps(f, data, indices, 0, data.steps, 0);
   model.loadInitialState(f, data, indices);
+  yield model.lossAndGradientsOf(f);
+}
+
+/** Backprop on one share of a feed-forward network's rows. */
+function* wholeRows(model: FeedForwardNetwork, data: RowBatch, indices: Int32Array, f: RowFrame): Generator<number> {
+  model.loadRows(f, data, indices);
   yield model.lossAndGradientsOf(f);
 }

@@ -144,6 +144,8 @@ export class ThreadPool implements GradientThreads {
     if (model.backend === this.backend) return undefined;
     if (model.dtype !== 'float32') return `the model is ${model.dtype}: threads run the wasm kernels, float32 only`;
     if (model.backend.name !== 'wasm-simd') return `the model is on the ${model.backend.name} backend: threads run the wasm-simd kernels`;
+    // Its frames were planned with the kernels of the memory it is in.
+    if (model.workspace.pinned) return 'an OnlineLearner keeps state in this model\'s memory, which cannot move to the pool\'s';
     return undefined;
   }
 

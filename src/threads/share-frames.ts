@@ -4,6 +4,7 @@ import { CELLS, type GradientTarget } from '../model/recurrent/cells.js';
 import { firstLayerInputSize } from '../model/recurrent/config.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import type { RecurrentModel } from '../model/recurrent/model.js';
+import type { FeedForwardNetwork, RowFrame } from '../model/ffnn.js';
 
 interface Planned {
   readonly frames: readonly SequenceFrame[];
@@ -13,6 +14,7 @@ interface Planned {
 
 /** The last shares planned per model, reused while the batch shape and the arena's fixed block stay the same. */
 const planned = new WeakMap<RecurrentModel, Planned>();
+const plannedRows = new WeakMap<FeedForwardNetwork, { frames: readonly RowFrame[]; end: number; generation: number }>();
 
 /**
  * Frames for a batch split into shares of `batches[s]` sequences, one per
@@ -45,6 +47,28 @@ export function shareFrames(model: RecurrentModel, batches: readonly number[], c
   return frames;
 }
 
+/** The feed-forward network's shares: as shareFrames, a gradient block before each frame of share s ≥ 1. */
+export function rowShareFrames(model: FeedForwardNetwork, batches: readonly number[], kernels: readonly Kernels[]): readonly RowFrame[] {
+  const have = plannedRows.get(model);
+  if (have && have.generation === model.workspace.generation && have.frames.length === batches.length &&
+    have.frames.every((f, s) => f.rows === batches[s] && f.kernels === kernels[s])) {
+    model.claimBatchBlock(have.end);
+    return have.frames;
+  }
+  const total = batches.reduce((a, b) => a + b, 0), frames: RowFrame[] = [];
+  let at = model.workspace.fixedLength;
+  for (let s = 0; s < batches.length; s++) {
+    const grads = s === 0 ? model.block.grads : align4(at);
+    if (s > 0) at = grads + model.parameterCount;
+    const f = model.frameAt(at, batches[s]!, { kernels: kernels[s]!, grads, lossRows: total });
+    frames.push(f);
+    at = f.end;
+  }
+  model.claimBatchBlock(at);
+  plannedRows.set(model, { frames, end: at, generation: model.workspace.generation });
+  return frames;
+}
+
 /** The same parameters' places in a gradient block `shift` elements further on. */
 function shifted(g: GradientTarget, shift: number): GradientTarget {
   const move = (o: number) => (o === NONE ? NONE : o + shift);
@@ -58,9 +82,16 @@ function shifted(g: GradientTarget, shift: number): GradientTarget {
 /**
  * Nominal floating-point operations of one training pass over B sequences
  * and T steps (forward, backward, weight gradients), as the benchmarks count
- * them: 6·B·T·(Σ_layers G·r·(input + r) + o·r).
+ * them: 6·B·T·(Σ_layers G·r·(input + r) + o·r); for a feed-forward network
+ * over N rows, 6·N·Σ_k p(k)·p(k−1).
  */
-export function passFlops(model: RecurrentModel, batch: number, steps: number): number {
+export function passFlops(model: RecurrentModel | FeedForwardNetwork, batch: number, steps: number): number {
+  if (!('structure' in model)) {
+    const p = model.config.layerSizes;
+    let perRow = 0;
+    for (let k = 1; k < p.length; k++) perRow += p[k]! * p[k - 1]!;
+    return 6 * batch * perRow;
+  }
   const s = model.structure, r = s.hiddenSize, G = CELLS[s.cell].gates * r;
   let perStep = s.outputSize * r;
   for (let l = 0; l < s.numLayers; l++) perStep += G * ((l === 0 ? firstLayerInputSize(s) : r) + r);
