@@ -14,7 +14,10 @@ const FLAGS = [
 export const POLICIES = {
   wasm: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'",
   strict: "default-src 'self'; script-src 'self'",
+  // Cross-origin isolated (COOP/COEP headers below): SharedArrayBuffer, so threads. Workers start from blob: URLs.
+  isolated: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:",
 };
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 const here = new URL('.', import.meta.url).pathname;
 
@@ -37,6 +40,7 @@ function serve(scratch) {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-security-policy': POLICIES[policy],
       'cache-control': 'no-store',
+      ...(policy === 'isolated' ? ISOLATION : {}),
     });
     response.end(readFileSync(file));
   });

@@ -38,6 +38,35 @@ export function trainingJob(rnnkit) {
   };
 }
 
+/**
+ * Data-parallel training on two threads where the runtime allows it: an LSTM
+ * (3→12→2) on 12 sequences of 10 steps, Adam, 8 full-batch steps, trained
+ * on one thread, then twice with a pool of two (train() where this thread
+ * may block, trainAsync() on a page's main thread). Where threads cannot
+ * run, the pool has one thread and says why, and training runs here.
+ */
+export async function threadsJob(rnnkit) {
+  const { RecurrentNetwork, Random, createSequenceBatch, createThreadPool, train, trainAsync } = rnnkit;
+  const pool = createThreadPool({ threads: 2, minShareFlops: 0 });
+  await pool.ready;
+  const random = new Random(3);
+  const batch = createSequenceBatch({
+    size: 12, steps: 10, inputSize: 3, targetSize: 2,
+    inputs: Float32Array.from({ length: 360 }, () => random.uniform(-1, 1)),
+    targets: Float32Array.from({ length: 240 }, () => random.uniform(-1, 1)),
+  });
+  const start = new RecurrentNetwork({ cell: 'lstm', inputSize: 3, hiddenSize: 12, outputSize: 2, seed: 5 });
+  const options = { epochs: 8, shuffle: false, optimizer: { type: 'adam', learningRate: 0.02 } };
+  const run = async (threads) => {
+    const model = start.clone();
+    const result = pool.canBlock ? train(model, batch, { ...options, threads }) : await trainAsync(model, batch, { ...options, threads });
+    return { loss: result.history[result.history.length - 1].loss, inPool: pool.backend !== undefined && model.backend === pool.backend };
+  };
+  const single = await run(undefined), first = await run(pool), again = await run(pool);
+  pool.dispose();
+  return { threads: pool.threads, reason: pool.reason, blocking: pool.canBlock, single: single.loss, loss: first.loss, again: again.loss, inPool: first.inPool };
+}
+
 /** Which runtime this is, by what each one alone defines. */
 function runtime() {
   const g = globalThis;

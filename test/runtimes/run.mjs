@@ -69,7 +69,14 @@ const pages = [
   ['chromium: page, CSP with wasm-unsafe-eval', '/wasm/page.html', 'wasm-simd'],
   ['chromium: page, strict CSP', '/strict/page.html', 'js', refusedWasm(/CompileError/)],
   ['chromium: Web Worker', '/wasm/worker.html', 'wasm-simd', (r) => (r.inWorker ? undefined : 'did not run in a worker')],
+  ['chromium: cross-origin isolated page', '/isolated/page.html', 'wasm-simd'],
+  ['chromium: Web Worker, cross-origin isolated', '/isolated/worker.html', 'wasm-simd', (r) => (r.inWorker ? undefined : 'did not run in a worker')],
 ];
+/** Runs where threads must start (two); everywhere else the pool must fall back to one thread and say why. */
+const THREADED = new Set([
+  'node: ESM import of rnnkit', 'node: CJS require of rnnkit', 'bun: ESM import of rnnkit', 'bun: CJS require of rnnkit', 'deno: ESM import of rnnkit',
+  'chromium: cross-origin isolated page', 'chromium: Web Worker, cross-origin isolated',
+]);
 let browser;
 for (const [label, , expected, check] of pages) {
   cases.push([label, expected, async () => {
@@ -79,9 +86,30 @@ for (const [label, , expected, check] of pages) {
   }, check]);
 }
 
+/**
+ * What is wrong with threads' report: two threads must reproduce the
+ * one-thread loss within float32 rounding (1e-4 relative; gradients sum over
+ * fewer rows at a time) and repeat it bit for bit; one thread must give a
+ * reason and the one-thread loss exactly.
+ */
+function threadsProblem(t, threaded) {
+  if (!t) return 'no threads report';
+  if (threaded) {
+    if (t.threads !== 2) return `threads: ${t.threads}, expected 2 (${t.reason})`;
+    if (!t.inPool) return 'threads: the model did not move into the pool\'s memory';
+    if (!(Math.abs(t.loss - t.single) <= 1e-4 * t.single)) return `threads: loss ${t.loss} on two threads, ${t.single} on one`;
+    if (t.again !== t.loss) return `threads: two runs differ (${t.loss}, ${t.again})`;
+    return undefined;
+  }
+  if (t.threads !== 1 || typeof t.reason !== 'string' || !t.reason) return `threads: expected a fallback to one thread with a reason, got ${JSON.stringify(t)}`;
+  return t.loss === t.single && t.again === t.single ? undefined : `threads: the fallback's loss ${t.loss} is not the one-thread ${t.single}`;
+}
+
 /** What is wrong with a report, or undefined. */
-function problem(report, expected, reference, check) {
+function problem(report, expected, reference, check, label) {
   if (report.error) return report.error;
+  const threads = threadsProblem(report.threads, THREADED.has(label));
+  if (threads) return threads;
   if (report.backend !== expected) return `backend ${report.backend}, expected ${expected} (${JSON.stringify(report.fallbacks)})`;
   if (report.steps !== STEPS) return `${report.steps} steps, expected ${STEPS}`;
   if (!(report.loss < report.firstLoss / 2)) return `did not learn: loss ${report.firstLoss} → ${report.loss}`;
@@ -91,20 +119,22 @@ function problem(report, expected, reference, check) {
   return check?.(report);
 }
 
+const threadsLine = (t) => (t.threads > 1 ? `${t.threads} threads (${t.blocking ? 'train' : 'trainAsync'}), loss Δ ${(t.loss - t.single).toExponential(1)}` : `1 thread: ${t.reason.slice(0, 70)}`);
+
 const references = {};
 const results = [];
 for (const [label, expected, go, check] of cases) {
   const report = await timed(go);
   const fromNode = label.startsWith('node:');
   const reference = references[expected];
-  const wrong = !reference && !fromNode ? report.error ?? `no Node result on ${expected} to compare with` : problem(report, expected, reference, check);
+  const wrong = !reference && !fromNode ? report.error ?? `no Node result on ${expected} to compare with` : problem(report, expected, reference, check, label);
   if (!wrong && !reference && fromNode) references[expected] = report;
   const delta = reference && !wrong ? ` (Δ ${(report.loss - reference.loss).toExponential(1)} from node)` : reference ? '' : ' (the reference)';
   const why = report.backend === 'js' && report.fallbacks?.length ? `; wasm-simd refused: ${report.fallbacks[0].reason.slice(0, 110)}` : '';
   results.push({ label, expected, ok: !wrong, report, problem: wrong });
   console.log(wrong
     ? `FAIL ${label.padEnd(46)} ${wrong}`
-    : `ok   ${label.padEnd(46)} ${report.runtime.padEnd(24)} ${report.backend.padEnd(9)} loss ${report.loss.toPrecision(7)}${delta}, ${report.seconds.toFixed(1)} s${why}`);
+    : `ok   ${label.padEnd(46)} ${report.runtime.padEnd(24)} ${report.backend.padEnd(9)} loss ${report.loss.toPrecision(7)}${delta}, ${report.seconds.toFixed(1)} s${why}; ${threadsLine(report.threads)}`);
 }
 
 rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 // ESM import of the installed package, as an app would; prints the job's report.
 import * as rnnkit from 'rnnkit';
-import { trainingJob } from './job.mjs';
+import { threadsJob, trainingJob } from './job.mjs';
 
-console.log(JSON.stringify(trainingJob(rnnkit)));
+console.log(JSON.stringify({ ...trainingJob(rnnkit), threads: await threadsJob(rnnkit) }));

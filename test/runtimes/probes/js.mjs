@@ -1,5 +1,5 @@
 // ESM import of the JS-only entry; prints the job's report.
 import * as rnnkit from 'rnnkit/js';
-import { trainingJob } from './job.mjs';
+import { threadsJob, trainingJob } from './job.mjs';
 
-console.log(JSON.stringify(trainingJob(rnnkit)));
+console.log(JSON.stringify({ ...trainingJob(rnnkit), threads: await threadsJob(rnnkit) }));

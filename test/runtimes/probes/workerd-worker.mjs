@@ -3,12 +3,12 @@
 // a bundler picks with the workerd condition. Its kernels come from the
 // rnnkit-simd.wasm module.
 import * as rnnkit from 'rnnkit';
-import { trainingJob } from './job.mjs';
+import { threadsJob, trainingJob } from './job.mjs';
 
 export default {
   async fetch() {
     try {
-      return Response.json(trainingJob(rnnkit));
+      return Response.json({ ...trainingJob(rnnkit), threads: await threadsJob(rnnkit) });
     } catch (error) {
       return Response.json({ error: String(error?.stack ?? error) }, { status: 500 });
     }
