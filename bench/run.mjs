@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { WORKLOADS, describe, about, cellOf } from './lib/workloads.mjs';
 import { BACKENDS, PEERS, peerSupports } from './lib/implementations.mjs';
 import { machine, load } from './lib/machine.mjs';
-import { markdown, workloadTable, checkTable, compare, header, summaryTable } from './lib/report.mjs';
+import { markdown, workloadTable, checkTable, compare, header, summaryTable, threadsTable } from './lib/report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -36,6 +36,9 @@ Workloads (shared/BENCHMARKS.md; see --list):
 Implementations:
   --backends=wasm-simd,wasm-scalar,js
                            rnnkit backends (default: all three)
+  --threads=2,auto         thread counts for rnnkit wasm-simd on the training workloads, beside its one
+                           thread (default 2,auto; 'none' for one thread only). A ThreadPool of that size;
+                           'auto' is what createThreadPool picks here
   --peers=LIST             peers, by id or prefix: ${Object.keys(PEERS).join(', ')};
                            'tfjs', 'brain', 'all' (default) or 'none'
 Timing:
@@ -100,7 +103,7 @@ if (flag('list')) {
   console.log(`\nrnnkit backends: ${BACKENDS.join(', ')}\npeers: ${Object.keys(PEERS).join(', ')}`);
   process.exit(0);
 }
-const known = ['help', 'h', 'quick', 'force', 'no-save', 'compare', 'report', 'list', 'sizes', 'modes', 'cells', 'workloads', 'backends', 'peers', 'time', 'iterations', 'max-cell-seconds', 'tolerance', 'out'];
+const known = ['help', 'h', 'quick', 'force', 'no-save', 'compare', 'report', 'list', 'sizes', 'modes', 'cells', 'workloads', 'backends', 'threads', 'peers', 'time', 'iterations', 'max-cell-seconds', 'tolerance', 'out'];
 for (const a of argv) {
   const name = a.replace(/^--/, '').split('=')[0];
   if (!a.startsWith('--') || !known.includes(name)) { console.error(`unknown option ${a}\n\n${HELP}`); process.exit(2); }
@@ -128,6 +131,9 @@ if (option('workloads')) {
 }
 const backends = list('backends', BACKENDS);
 for (const b of backends) if (!BACKENDS.includes(b)) { console.error(`unknown backend "${b}" (${BACKENDS.join(', ')})`); process.exit(2); }
+const threadArg = list('threads', ['2', 'auto']);
+const threads = threadArg.includes('none') || !backends.includes('wasm-simd') ? [] : threadArg;
+for (const t of threads) if (t !== 'auto' && !(Number.isInteger(Number(t)) && Number(t) >= 2)) { console.error(`unknown thread count "${t}" (an integer ≥ 2, auto or none)`); process.exit(2); }
 const peerArg = list('peers', ['all']);
 const peers = peerArg.includes('none') ? [] : Object.keys(PEERS).filter((id) => peerArg.some((p) => p === 'all' || id === p || id.startsWith(`${p}-`)));
 for (const p of peerArg) {
@@ -222,7 +228,7 @@ const run = {
   // The command that reproduces the run (where the files went does not change it).
   command: `npm run bench${argv.filter((a) => !a.startsWith('--out=')).map((a) => ` ${/\s/.test(a) ? `"${a}"` : a}`).join('').replace(/^ /, ' -- ')}`,
   commit: gitDescribe(),
-  options: { quick, workloads, backends, peers, timing, tolerance },
+  options: { quick, workloads, backends, threads, peers, timing, tolerance },
   machine: machine(),
   versions,
   installSeconds,
@@ -235,7 +241,8 @@ if (loads[0] > 0.5) console.log(`Note: the load average is ${loads[0]} before st
 let failures = 0;
 for (const name of workloads) {
   const w = WORKLOADS[name];
-  const ids = [...backends.map((b) => `rnnkit-${b}`), ...peers.filter((p) => peerSupports(p, name))];
+  const threaded = ['rnn-train', 'tbptt-train', 'ffnn-train'].includes(w.kind) ? threads.map((t) => `rnnkit-wasm-simd-threads-${t}`) : [];
+  const ids = [...backends.map((b) => `rnnkit-${b}`), ...threaded, ...peers.filter((p) => peerSupports(p, name))];
   process.stdout.write(`${describe(name)}\n  reference (rnnkit float64) … `);
   const ref = runCell('rnnkit-float64', name, 'reference', null);
   if (ref.error) { console.log(`failed: ${ref.error}`); failures++; continue; }
@@ -279,6 +286,7 @@ for (const w of run.workloads) {
 console.log('Agreement checks (from the same weights and data, against rnnkit in float64):\n');
 for (const w of run.workloads) console.log(`${w.name} — ${checkTable(w)}\n`);
 console.log(`Summary: median ms per step (GFLOP/s)\n${summaryTable(run)}\n`);
+if (threads.length) console.log(`Threads: rnnkit wasm-simd on a ThreadPool, against its one thread\n${threadsTable(run)}\n`);
 if (run.load.max > run.machine.cores * 0.75) {
   console.log(`Warning: the load average reached ${run.load.max} on ${run.machine.cores} cores: something else was running; re-run on a quiet machine before quoting these figures.\n`);
 }

@@ -25,7 +25,7 @@ const data = workloadData(job.workload);
 const weights = initialWeights(job.workload);
 const model = await impl.create(variant, job.workload, data, weights);
 
-const result = { id: job.id, workload: job.workload, label: model.label, detail: model.detail };
+const result = { id: job.id, workload: job.workload, label: model.label, detail: model.detail, ...(model.threads ? { threads: model.threads } : {}) };
 
 // --- Agreement check -------------------------------------------------------
 // Inference: the loss at the starting weights. Training: 3 steps with plain

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import {
   ElmanRNN, RecurrentNetwork, FeedForwardNetwork, createSequenceBatch, createRowBatch, createOptimizer, computeGradients, train, useWasmModule,
+  createThreadPool,
 } from '../../dist/index.js';
 import { WORKLOADS } from '../lib/workloads.mjs';
 import { gatedConfig } from '../lib/data.mjs';
@@ -20,10 +21,15 @@ function loadScalarBuild() {
 /**
  * A workload on one rnnkit backend. `variant` is a backend name, or 'float64'
  * (the js backend in float64: the reference of the agreement check; for
- * exact RTRL it computes the gradient by full BPTT, which RTRL equals).
+ * exact RTRL it computes the gradient by full BPTT, which RTRL equals), or
+ * 'wasm-simd-threads-N' / '-auto': wasm-simd on a ThreadPool of N threads
+ * (the training workloads; the same step, its gradient pass split over them).
  */
 export function create(variant, workload, data, weights) {
   const w = WORKLOADS[workload];
+  const threaded = /^wasm-simd-threads-(\d+|auto)$/.exec(variant);
+  const pool = threaded ? createThreadPool({ threads: threaded[1] === 'auto' ? 'auto' : Number(threaded[1]) }) : undefined;
+  if (threaded) variant = 'wasm-simd';
   const backend = variant === 'float64' ? 'js' : variant;
   if (backend === 'wasm-scalar') loadScalarBuild();
   const dtype = variant === 'float64' ? 'float64' : 'float32';
@@ -34,6 +40,7 @@ export function create(variant, workload, data, weights) {
       ? new RecurrentNetwork({ ...gatedConfig(workload), backend, dtype })
       : new ElmanRNN({ inputSize: s.p, hiddenSize: s.r, outputSize: s.o, backend, dtype });
   model.setParameters(weights);
+  pool?.prepare(model);
   const batch = w.kind === 'ffnn-train'
     ? createRowBatch({ size: data.N, inputSize: data.p, inputs: data.inputs, targets: data.targets, targetSize: data.o })
     : createSequenceBatch({ size: data.B, steps: data.T, inputSize: data.p, targetSize: data.o, inputs: data.inputs, targets: data.targets });
@@ -42,10 +49,12 @@ export function create(variant, workload, data, weights) {
   const setRate = (lr) => { rate = lr; sgd = createOptimizer({ type: 'sgd', learningRate: lr }); };
   setRate(1e-5);
 
+  // On a pool, the gradient pass as train() takes it: the batch split over the threads (loading each share included).
+  const pass = pool ? () => { for (const _ of pool.passes(model, batch, all, { type: 'bptt' }, false, true)); } : () => { model.loadExamples(batch, all); model.lossAndGradients(); };
   const steps = {
     // Forward + full BPTT (backprop for the FFNN) + one SGD update; the batch is copied in once per step.
-    'rnn-train': () => { model.loadExamples(batch, all); model.lossAndGradients(); sgd.step(model); },
-    'ffnn-train': () => { model.loadExamples(batch, all); model.lossAndGradients(); sgd.step(model); },
+    'rnn-train': () => { pass(); sgd.step(model); },
+    'ffnn-train': () => { pass(); sgd.step(model); },
     'rnn-inference': () => { model.loadExamples(batch, all); model.loss(); },
     // The reference gets RTRL's gradient from BPTT (equal in exact arithmetic; the test suite holds them to 1e-9).
     'rtrl-train': variant === 'float64'
@@ -53,17 +62,18 @@ export function create(variant, workload, data, weights) {
       : () => { computeGradients(model, batch, { algorithm: 'rtrl' }); sgd.step(model); },
     // One pass over the long sequences, an update after every chunk of k steps (train() is the only public route to that).
     'tbptt-train': () => {
-      train(model, batch, { epochs: 1, shuffle: false, optimizer: { type: 'sgd', learningRate: rate }, algorithm: { type: 'tbptt', k: s.k } });
+      train(model, batch, { epochs: 1, shuffle: false, optimizer: { type: 'sgd', learningRate: rate }, algorithm: { type: 'tbptt', k: s.k }, threads: pool });
     },
   };
   const backendObject = model.backend;
   return {
-    label: variant === 'float64' ? 'rnnkit js float64 (reference)' : `rnnkit ${variant}`,
+    label: variant === 'float64' ? 'rnnkit js float64 (reference)' : pool ? `rnnkit wasm-simd, ${pool.threads} threads (${threaded[1]})` : `rnnkit ${variant}`,
+    threads: pool?.threads,
     setRate,
     step: steps[w.kind],
     loss() { model.loadExamples(batch, all); return model.loss(); },
     wasmBytes: () => (backendObject.name === 'js' ? undefined : backendObject.memoryBytes),
-    dispose: () => model.dispose(),
+    dispose: () => { model.dispose(); pool?.dispose(); },
   };
 }
 

@@ -159,6 +159,30 @@ export function summaryTable(run) {
   return table(['workload', ...ids.map(shortName), 'fastest tfjs ÷ rnnkit'], rows, ['left', ...ids.map(() => 'right'), 'right']);
 }
 
+/**
+ * rnnkit wasm-simd on a ThreadPool against its one thread, per training
+ * workload: median ms (GFLOP/s), the speedup, the efficiency per thread
+ * (speedup ÷ threads), and the peak RSS the workers added (the cell's process
+ * against the one-thread cell's).
+ */
+export function threadsTable(run) {
+  const rows = [];
+  for (const w of run.workloads) {
+    const one = w.cells.find((c) => c.id === 'rnnkit-wasm-simd')?.timing;
+    const pooled = w.cells.filter((c) => c.id.startsWith('rnnkit-wasm-simd-threads-') && c.timing);
+    if (!one || !pooled.length) continue;
+    const base = w.cells.find((c) => c.id === 'rnnkit-wasm-simd');
+    for (const c of pooled) {
+      const speedup = one.medianMs / c.timing.medianMs, n = c.threads ?? Number(c.id.split('-').at(-1));
+      rows.push([w.name, `${c.id.split('-').at(-1)} (${n})`, `${formatMs(one.medianMs)} (${formatGflops(base.gflops)})`,
+        `${formatMs(c.timing.medianMs)} (${formatGflops(c.gflops)})`, `${speedup.toFixed(2)}×`, `${(100 * speedup / n).toFixed(0)}%`,
+        c.memory?.peakRssBytes && base.memory?.peakRssBytes ? `${((c.memory.peakRssBytes - base.memory.peakRssBytes) / 2 ** 20).toFixed(1)}` : '—']);
+    }
+  }
+  return table(['workload', 'threads', '1 thread ms (GFLOP/s)', 'pool ms (GFLOP/s)', 'speedup', 'per thread', 'RSS added MiB'], rows,
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right']);
+}
+
 /** The whole run as Markdown: header, then a timing table and a check table per workload. */
 export function markdown(run) {
   const parts = [`# rnnkit benchmarks${run.options.quick ? ' (quick run: smoke test, not for comparison)' : ''}`, '', header(run), '', FOOTNOTES.join('\n'), ''];
@@ -167,6 +191,12 @@ export function markdown(run) {
     + (!run.workloads.some((w) => w.cells.some((c) => c.check?.notComparable)) ? '' : ' †: not comparable, other equations than rnnkit\'s (PyTorch\'s): brain.js\'s LSTM carries no cell state, brain.js\'s GRU and tfjs\'s layers.gru '
     + 'apply the reset gate before the recurrent product; timed as they are, checked against their own equations (see the agreement checks).'),
     '', summaryTable(run), '');
+  if (run.options.threads?.length) {
+    parts.push('## Threads', '', 'rnnkit wasm-simd with a ThreadPool (`createThreadPool({ threads })`, passed as `threads`) against its one thread: '
+      + 'the batch\'s sequences (rows) are split over the threads and their gradients summed. Per thread: speedup ÷ threads. RSS added: the '
+      + 'cell process\'s peak RSS over the one-thread cell\'s (the workers\' JS heaps; their scratch and gradient blocks are in the shared wasm memory).',
+    '', threadsTable(run), '');
+  }
   for (const w of run.workloads) {
     parts.push(`## ${w.description}`, '', `Nominal ${(w.flops / 1e6).toFixed(1)} MFLOP per step. ${w.about}`, '', workloadTable(w, { bold: true }), '');
     if (w.reference) parts.push('Agreement check: ' + checkTable(w), '');
