@@ -69,15 +69,29 @@ export class Workspace {
     return this.layoutGeneration;
   }
 
-  /** Ensures the arena holds `length` elements; the fixed block survives, the batch block does not. */
+  /**
+   * Ensures the arena holds `length` elements; the fixed block survives, the
+   * batch block does not. The old arena is released before the new one is
+   * taken, so that an arena at the top of wasm memory grows in place instead
+   * of leaving its old pages touched below the new ones.
+   */
   reserve(length: number): void {
     const old = this.live();
     if (length <= old.length) return;
-    const next = this.backend.allocate(align(length), this.dtype);
-    // Allocating may have grown wasm memory: `old.mem` re-derives its view.
-    next.mem.set(old.mem.subarray(0, Math.min(this.fixed, old.length)));
+    const fixed = old.mem.slice(0, Math.min(this.fixed, old.length));
     orphans?.unregister(this);
     old.release();
+    let next: Arena;
+    try {
+      next = this.backend.allocate(align(length), this.dtype);
+    } catch (error) {
+      // Refused (memory cannot grow): take the old size back, which was just freed, and keep the model whole.
+      this.arena = this.backend.allocate(old.length, this.dtype);
+      this.arena.mem.set(fixed);
+      orphans?.register(this, this.arena, this);
+      throw error;
+    }
+    next.mem.set(fixed);
     this.arena = next;
     orphans?.register(this, next, this);
   }
