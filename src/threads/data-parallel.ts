@@ -5,6 +5,7 @@ import type { Network } from '../model/network.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { RecurrentModel } from '../model/recurrent/model.js';
 import { gradientPasses, type GradientAlgorithm } from '../train/gradient-algorithm.js';
+import { checkRtrlMemory, checkRtrlModel, planRtrl, rtrlPass, type RtrlRegions } from '../train/rtrl.js';
 import { tbpttPasses } from '../train/tbptt.js';
 import type { ThreadPool } from './pool.js';
 import { passFlops, rowShareFrames, shareFrames } from './share-frames.js';
@@ -22,20 +23,22 @@ import { passFlops, rowShareFrames, shareFrames } from './share-frames.js';
  * rounding: products sum over fewer rows at a time). Dropout masks are keyed
  * by sequence id and step, not by share.
  *
- * A feed-forward network's rows are shared the same way (one pass).
+ * Exact RTRL shares the same way, each share with its own sensitivities; a
+ * feed-forward network's rows too (one pass).
  *
  * Falls back to gradientPasses where threads do not apply: one thread (or one
- * sequence), too little work to share, exact RTRL, a model outside the
- * pool's memory, a thread that may not block.
+ * sequence), too little work to share, a model outside the pool's memory, a
+ * thread that may not block.
  */
 export function* dataParallelPasses<Data>(
   pool: ThreadPool, model: Network<Data>, data: Data, indices: ArrayLike<number>, algorithm: GradientAlgorithm, accumulate: boolean, blocking: boolean,
 ): Generator<number | Promise<unknown>> {
   const B = indices.length, sequences = model instanceof RecurrentModel;
-  const usable = (sequences ? algorithm.type !== 'rtrl' : model instanceof FeedForwardNetwork && algorithm.type === 'bptt') &&
+  const usable = (sequences || (model instanceof FeedForwardNetwork && algorithm.type === 'bptt')) &&
     model.backend === pool.backend && (!blocking || pool.canBlock);
   const T = sequences ? (data as unknown as SequenceBatch).steps : 1;
   const steps = algorithm.type === 'tbptt' ? Math.min(algorithm.k1, T) : T;
+  // RTRL's work is far above BPTT's (O(r⁴) a step): counting it as BPTT's only makes it share sooner.
   const shares = usable ? Math.min(pool.active, B, Math.max(1, Math.floor(passFlops(model as never, B, steps) / pool.minShareFlops))) : 1;
   if (shares <= 1) {
     yield* gradientPasses(model, data, indices, algorithm, accumulate);
@@ -52,7 +55,18 @@ export function* dataParallelPasses<Data>(
   const kernels = [model.backend.kernels, ...recorders.map((r) => r.kernels)];
   // Per share: its passes, and the gradient block they write (share 0's is the model's).
   let passes: Generator<number>[], blocks: number[];
-  if (model instanceof RecurrentModel) {
+  if (model instanceof RecurrentModel && algorithm.type === 'rtrl') {
+    const batch = data as unknown as SequenceBatch;
+    checkRtrlModel(model);
+    checkRtrlMemory(model, B, algorithm.maxBytes);
+    const frames = shareFrames(model, sizes, T, kernels);
+    // Each share's sensitivities after all the frames (reserving drops the batch block: nothing is loaded yet).
+    let at = frames[frames.length - 1]!.end;
+    const regions = frames.map((f) => { const planned = planRtrl(model, f.batch, at); at = planned.end; return planned.regions; });
+    model.workspace.reserve(at);
+    passes = frames.map((f, s) => rtrlShare(model, batch, parts[s]!, f, regions[s]!));
+    blocks = frames.map((f) => f.gradients.block);
+  } else if (model instanceof RecurrentModel) {
     const batch = data as unknown as SequenceBatch;
     const frames = shareFrames(model, sizes, algorithm.type === 'tbptt' ? Math.min(algorithm.k2, T) : T, kernels);
     // Share 0 accumulates into the model's block as asked; the others' blocks are added to it after every pass.
@@ -91,6 +105,13 @@ function* wholeSequences(model: RecurrentModel, data: SequenceBatch, indices: In
   model.loadSteps(f, data, indices, 0, data.steps, 0);
   model.loadInitialState(f, data, indices);
   yield model.lossAndGradientsOf(f);
+}
+
+/** Exact RTRL on one share: its sequences loaded, then one pass forward in time. */
+function* rtrlShare(model: RecurrentModel, data: SequenceBatch, indices: Int32Array, f: SequenceFrame, regions: RtrlRegions): Generator<number> {
+  model.loadSteps(f, data, indices, 0, data.steps, 0);
+  model.loadInitialState(f, data, indices);
+  yield rtrlPass(model, f, regions);
 }
 
 /** Backprop on one share of a feed-forward network's rows. */

@@ -194,7 +194,7 @@ export class OnlineLearner {
   private update(): void {
     const model = this.model, f = this.frame, k = model.backend.kernels, mem = model.workspace.mem;
     if (this.rtrl) {
-      rtrlFlush(model, this.rtrl);
+      rtrlFlush(model, f, this.rtrl);
     } else {
       // Error from the steps since the last update; the older steps of the window only carry it back.
       const fresh = Math.min(this.sinceUpdate, this.length), from = this.length - fresh;

@@ -16,7 +16,7 @@ export const RTRL_DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 export function checkRtrlModel(model: RecurrentModel): void {
   const s = model.structure;
   if (s.cell === 'elman' && s.numLayers === 1 && s.vocabularySize === 0) return;
-  const what = s.cell !== 'elman' ? `an ${s.cell.toUpperCase()} cell` : s.numLayers > 1 ? `${s.numLayers} stacked layers` : 'an embedding';
+  const what = s.cell !== 'elman' ? `${s.cell === 'lstm' ? 'an' : 'a'} ${s.cell.toUpperCase()} cell` : s.numLayers > 1 ? `${s.numLayers} stacked layers` : 'an embedding';
   throw new RnnkitError(
     `algorithm: exact RTRL is implemented for a single Elman layer on vector inputs, and this model has ${what}. ` +
     "Use full BPTT ('bptt') or truncated BPTT ({ type: 'tbptt', k }); an OnlineLearner takes { type: 'tbptt', k } too.");
@@ -64,7 +64,7 @@ export function rtrlStart(model: RecurrentModel, f: SequenceFrame, regions: Rtrl
   const { inputSize: p, hiddenSize: r } = model.structure;
   const n = sensitivityColumns(model);
   const h0Column = learnedState ? r * p + r * r + r : NONE;
-  const mem = model.workspace.mem, k = model.backend.kernels;
+  const mem = model.workspace.mem, k = f.kernels;
   k.rtrlInit(mem, regions.sensitivities[0], f.batch, r, n, h0Column);
   k.fill(mem, regions.gradient, n, 0);
 }
@@ -77,7 +77,7 @@ export function rtrlStart(model: RecurrentModel, f: SequenceFrame, regions: Rtrl
 export function rtrlAdvance(model: RecurrentModel, f: SequenceFrame, regions: RtrlRegions, from: number, count: number): void {
   const { inputSize: p, hiddenSize: r, activation } = model.structure;
   const n = sensitivityColumns(model), B = f.batch;
-  const mem = model.workspace.mem, k = model.backend.kernels, wRec = model.parameterOffset(model.parameterName('W_rec'));
+  const mem = model.workspace.mem, k = f.kernels, wRec = model.parameterOffset(model.parameterName('W_rec'));
   const P = regions.sensitivities, layer = f.layers[0]!;
   for (let s = from; s < from + count; s++) {
     k.rtrlStep(mem, P[0], P[1], wRec, f.x + s * B * p, layer.h + s * B * r, layer.h + (s + 1) * B * r,
@@ -86,15 +86,16 @@ export function rtrlAdvance(model: RecurrentModel, f: SequenceFrame, regions: Rt
   }
 }
 
-/** Adds the accumulated recurrent gradient into the model's gradient block and zeroes it. */
-export function rtrlFlush(model: RecurrentModel, regions: RtrlRegions): void {
+/** Adds the accumulated recurrent gradient into the frame's gradient block and zeroes it. */
+export function rtrlFlush(model: RecurrentModel, f: SequenceFrame, regions: RtrlRegions): void {
   const { inputSize: p, hiddenSize: r, initialState } = model.structure;
-  const mem = model.workspace.mem, k = model.backend.kernels;
+  const mem = model.workspace.mem, k = f.kernels, g = f.gradients.layers[0]!;
+  // The sensitivity columns: W_in, W_rec, b_rec, then h0 when it is learned.
+  const parts: [number, number][] = [[g.wIn, r * p], [g.wRec, r * r], [g.bRec, r]];
+  if (initialState === 'learned') parts.push([g.h0, r]);
   let column = regions.gradient;
-  const parts: ['W_in' | 'W_rec' | 'b_rec' | 'h0', number][] = [['W_in', r * p], ['W_rec', r * r], ['b_rec', r]];
-  if (initialState === 'learned') parts.push(['h0', r]);
-  for (const [role, size] of parts) {
-    k.addInPlace(mem, model.parameterOffset(model.parameterName(role), true), column, size);
+  for (const [offset, size] of parts) {
+    k.addInPlace(mem, offset, column, size);
     column += size;
   }
   k.fill(mem, regions.gradient, sensitivityColumns(model), 0);
@@ -114,15 +115,22 @@ export function rtrlGradient(model: RecurrentModel, data: SequenceBatch, indices
   const { regions, end } = planRtrl(model, B, planned.end);
   model.workspace.reserve(end);
   model.loadExamples(data, indices);
-  const f = model.batchFrame(B, T);
-  const k = model.backend.kernels;
-  k.fill(model.workspace.mem, model.block.grads, model.parameterCount, 0);
+  return rtrlPass(model, model.batchFrame(B, T), regions);
+}
+
+/**
+ * RTRL over a loaded frame of whole sequences, into its gradient block (a
+ * thread's share computes one: src/threads/data-parallel.ts).
+ */
+export function rtrlPass(model: RecurrentModel, f: SequenceFrame, regions: RtrlRegions): number {
+  const T = f.capacity;
+  f.kernels.fill(model.workspace.mem, f.gradients.block, model.parameterCount, 0);
   model.forwardSlots(f, 0, T, true);
   const loss = model.lossSlots(f, 0, T, true);
   model.outputBackward(f, 0, T); // dPhi[t] = ∂L_t/∂φ_t
   rtrlStart(model, f, regions, f.learnedState);
   rtrlAdvance(model, f, regions, 0, T);
-  rtrlFlush(model, regions);
+  rtrlFlush(model, f, regions);
   return loss;
 }
 
