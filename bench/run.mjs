@@ -241,7 +241,7 @@ if (loads[0] > 0.5) console.log(`Note: the load average is ${loads[0]} before st
 let failures = 0;
 for (const name of workloads) {
   const w = WORKLOADS[name];
-  const threaded = ['rnn-train', 'tbptt-train', 'ffnn-train'].includes(w.kind) ? threads.map((t) => `rnnkit-wasm-simd-threads-${t}`) : [];
+  const threaded = ['rnn-train', 'tbptt-train', 'ffnn-train', 'rtrl-train'].includes(w.kind) ? threads.map((t) => `rnnkit-wasm-simd-threads-${t}`) : [];
   const ids = [...backends.map((b) => `rnnkit-${b}`), ...threaded, ...peers.filter((p) => peerSupports(p, name))];
   process.stdout.write(`${describe(name)}\n  reference (rnnkit float64) … `);
   const ref = runCell('rnnkit-float64', name, 'reference', null);
@@ -254,7 +254,8 @@ for (const name of workloads) {
     const cell = runCell(id, name, 'measure', reference);
     // The load average just after the cell: above ~1 (this suite's own process), something else was running meanwhile.
     cell.loadAfter = load();
-    loads.push(cell.loadAfter);
+    // A threaded cell loads the machine itself: only the others say whether something else was running.
+    if (!id.includes('-threads-')) loads.push(cell.loadAfter);
     entry.cells.push(cell);
     if (cell.error) { failures++; console.log(`failed: ${cell.error}`); continue; }
     const k = cell.check;

@@ -59,7 +59,7 @@ export function create(variant, workload, data, weights) {
     // The reference gets RTRL's gradient from BPTT (equal in exact arithmetic; the test suite holds them to 1e-9).
     'rtrl-train': variant === 'float64'
       ? () => { model.loadExamples(batch, all); model.lossAndGradients(); sgd.step(model); }
-      : () => { computeGradients(model, batch, { algorithm: 'rtrl' }); sgd.step(model); },
+      : () => { computeGradients(model, batch, { algorithm: 'rtrl', threads: pool }); sgd.step(model); },
     // One pass over the long sequences, an update after every chunk of k steps (train() is the only public route to that).
     'tbptt-train': () => {
       train(model, batch, { epochs: 1, shuffle: false, optimizer: { type: 'sgd', learningRate: rate }, algorithm: { type: 'tbptt', k: s.k }, threads: pool });

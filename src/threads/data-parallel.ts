@@ -8,7 +8,7 @@ import { gradientPasses, type GradientAlgorithm } from '../train/gradient-algori
 import { checkRtrlMemory, checkRtrlModel, planRtrl, rtrlPass, type RtrlRegions } from '../train/rtrl.js';
 import { tbpttPasses } from '../train/tbptt.js';
 import type { ThreadPool } from './pool.js';
-import { passFlops, rowShareFrames, shareFrames } from './share-frames.js';
+import { cacheLine, passFlops, rowShareFrames, shareFrames } from './share-frames.js';
 
 /**
  * One batch's gradient passes, data-parallel: the batch's sequences are cut
@@ -38,8 +38,8 @@ export function* dataParallelPasses<Data>(
     model.backend === pool.backend && (!blocking || pool.canBlock);
   const T = sequences ? (data as unknown as SequenceBatch).steps : 1;
   const steps = algorithm.type === 'tbptt' ? Math.min(algorithm.k1, T) : T;
-  // RTRL's work is far above BPTT's (O(r⁴) a step): counting it as BPTT's only makes it share sooner.
-  const shares = usable ? Math.min(pool.active, B, Math.max(1, Math.floor(passFlops(model as never, B, steps) / pool.minShareFlops))) : 1;
+  const work = passFlops(model as never, B, steps, algorithm.type === 'rtrl');
+  const shares = usable ? Math.min(pool.active, B, Math.max(1, Math.floor(work / pool.minShareFlops))) : 1;
   if (shares <= 1) {
     yield* gradientPasses(model, data, indices, algorithm, accumulate);
     return;
@@ -62,7 +62,11 @@ export function* dataParallelPasses<Data>(
     const frames = shareFrames(model, sizes, T, kernels);
     // Each share's sensitivities after all the frames (reserving drops the batch block: nothing is loaded yet).
     let at = frames[frames.length - 1]!.end;
-    const regions = frames.map((f) => { const planned = planRtrl(model, f.batch, at); at = planned.end; return planned.regions; });
+    const regions = frames.map((f) => {
+      const planned = planRtrl(model, f.batch, cacheLine(at));
+      at = planned.end;
+      return planned.regions;
+    });
     model.workspace.reserve(at);
     passes = frames.map((f, s) => rtrlShare(model, batch, parts[s]!, f, regions[s]!));
     blocks = frames.map((f) => f.gradients.block);
@@ -119,3 +123,4 @@ function* wholeRows(model: FeedForwardNetwork, data: RowBatch, indices: Int32Arr
   model.loadRows(f, data, indices);
   yield model.lossAndGradientsOf(f);
 }
+

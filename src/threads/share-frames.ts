@@ -21,7 +21,7 @@ const plannedRows = new WeakMap<FeedForwardNetwork, { frames: readonly RowFrame[
  * thread, side by side in the model's batch block: share 0 is computed by
  * the calling thread with the model's kernels into its gradient block; share
  * s ≥ 1 by `kernels[s]` (a thread's recorder) into a gradient block of its
- * own, planned just before its frame. Every share's loss is a mean over the
+ * own, planned just before its frame, a cache line apart from the share before. Every share's loss is a mean over the
  * whole batch, so the shares' gradients sum to the batch's.
  */
 export function shareFrames(model: RecurrentModel, batches: readonly number[], capacity: number, kernels: readonly Kernels[]): readonly SequenceFrame[] {
@@ -36,7 +36,7 @@ export function shareFrames(model: RecurrentModel, batches: readonly number[], c
   const frames: SequenceFrame[] = [];
   let at = model.workspace.fixedLength;
   for (let s = 0; s < batches.length; s++) {
-    const gradients = s === 0 ? own : shifted(own, align4(at) - own.block);
+    const gradients = s === 0 ? own : shifted(own, cacheLine(at) - own.block);
     if (s > 0) at = gradients.block + model.parameterCount;
     const f = model.frameAt(at, batches[s]!, capacity, { kernels: kernels[s]!, gradients, lossBatch: total });
     frames.push(f);
@@ -58,7 +58,7 @@ export function rowShareFrames(model: FeedForwardNetwork, batches: readonly numb
   const total = batches.reduce((a, b) => a + b, 0), frames: RowFrame[] = [];
   let at = model.workspace.fixedLength;
   for (let s = 0; s < batches.length; s++) {
-    const grads = s === 0 ? model.block.grads : align4(at);
+    const grads = s === 0 ? model.block.grads : cacheLine(at);
     if (s > 0) at = grads + model.parameterCount;
     const f = model.frameAt(at, batches[s]!, { kernels: kernels[s]!, grads, lossRows: total });
     frames.push(f);
@@ -82,10 +82,10 @@ function shifted(g: GradientTarget, shift: number): GradientTarget {
 /**
  * Nominal floating-point operations of one training pass over B sequences
  * and T steps (forward, backward, weight gradients), as the benchmarks count
- * them: 6·B·T·(Σ_layers G·r·(input + r) + o·r); for a feed-forward network
- * over N rows, 6·N·Σ_k p(k)·p(k−1).
+ * them: 6·B·T·(Σ_layers G·r·(input + r) + o·r), plus 2·B·T·r²·n for exact
+ * RTRL; for a feed-forward network over N rows, 6·N·Σ_k p(k)·p(k−1).
  */
-export function passFlops(model: RecurrentModel | FeedForwardNetwork, batch: number, steps: number): number {
+export function passFlops(model: RecurrentModel | FeedForwardNetwork, batch: number, steps: number, rtrl = false): number {
   if (!('structure' in model)) {
     const p = model.config.layerSizes;
     let perRow = 0;
@@ -95,9 +95,12 @@ export function passFlops(model: RecurrentModel | FeedForwardNetwork, batch: num
   const s = model.structure, r = s.hiddenSize, G = CELLS[s.cell].gates * r;
   let perStep = s.outputSize * r;
   for (let l = 0; l < s.numLayers; l++) perStep += G * ((l === 0 ? firstLayerInputSize(s) : r) + r);
+  // Exact RTRL (one Elman layer) adds the sensitivities' update, 2·r²·n a step with n = r·p + r² + r.
+  if (rtrl) perStep += (2 * r * r * (r * s.inputSize + r * r + r)) / 6;
   return 6 * batch * steps * perStep;
 }
 
-function align4(n: number): number {
-  return (n + 3) & ~3;
+/** The next 64-byte boundary after a 16-element gap: regions of two threads never share a cache line. */
+export function cacheLine(at: number): number {
+  return (at + 16 + 15) & ~15;
 }
