@@ -50,6 +50,22 @@ describe('rnnkit (the CLI)', () => {
     expect(rnnkit('train', '--task', 'echo', '--cell', 'tree').status).toBe(2);
   });
 
+  it('trains on two threads with --threads 2, and the same weights as on one thread up to float32 rounding', () => {
+    const two = rnnkit('train', '--task', 'adding', '--cell', 'gru', '--epochs', '1', '--threads', '2', '--out', 'two.json');
+    expect(two.status, two.stderr).toBe(0);
+    expect(two.stdout).toMatch(/^threads: 2$/m);
+    const one = rnnkit('train', '--task', 'adding', '--cell', 'gru', '--epochs', '1', '--out', 'one.json');
+    const a = JSON.parse(readFileSync(join(dir, 'one.json'), 'utf8')).parameters, b = JSON.parse(readFileSync(join(dir, 'two.json'), 'utf8')).parameters;
+    let worst = 0;
+    for (const name of Object.keys(a)) for (let i = 0; i < a[name].length; i++) worst = Math.max(worst, Math.abs(a[name][i] - b[name][i]));
+    expect(worst).toBeGreaterThan(0);
+    expect(worst).toBeLessThan(1e-3);
+    expect(rnnkit('train', '--task', 'echo', '--threads', '0').stderr).toMatch(/--threads: expected an integer ≥ 1, got "0"/);
+    const bench = rnnkit('bench', '--size', 'S', '--cell', 'gru', '--backend', 'wasm-simd', '--threads', '2', '--seconds', '0.1');
+    expect(bench.status, bench.stderr).toBe(0);
+    expect(bench.stdout).toMatch(/^wasm-simd ×2 +[\d.]+ +[\d.]+ +\d+$/m);
+  });
+
   it('trains a generated task with truncated BPTT and beats its baseline', () => {
     const r = rnnkit('train', '--task', 'echo', '--algorithm', 'tbptt:8', '--epochs', '15', '--out', 'echo.rnnk', '--backend', 'js');
     expect(r.status, r.stderr).toBe(0);

@@ -5,6 +5,8 @@ import { CELLS } from '../model/recurrent/cells.js';
 import { RecurrentNetwork } from '../model/recurrent/network.js';
 import { Random } from '../model/random.js';
 import { createOptimizer } from '../train/optimizer.js';
+import { computeGradients } from '../train/gradient-algorithm.js';
+import { createThreadPool } from '../threads/pool.js';
 import type { Command } from './commands.js';
 import { choiceFlag, numberFlag, parseFlags } from './io.js';
 
@@ -14,13 +16,14 @@ const SIZES = {
   L: { p: 128, r: 256, o: 128, T: 128, B: 32 },
 } as const;
 
-const usage = `usage: rnnkit bench [--size S|M|L] [--cell elman|lstm|gru] [--layers 1] [--backend all|wasm-simd|wasm-scalar|js] [--seconds 2]
+const usage = `usage: rnnkit bench [--size S|M|L] [--cell elman|lstm|gru] [--layers 1] [--backend all|wasm-simd|wasm-scalar|js] [--threads N|auto] [--seconds 2]
 
 Times one training step (forward + full BPTT + SGD) of the standard workloads
 (shared/BENCHMARKS.md) on this machine, for each backend: the median over
 repeated steps for about --seconds each, with GFLOP/s (nominal: 6·B·T·(G·r·p +
 G·r² + o·r) with G = 1, 4, 3 gate blocks for Elman, LSTM, GRU, and 2·G·r² per
-extra layer). For the full suite beside
+extra layer). With --threads, wasm-simd is timed again on a thread pool of
+that size (the batch's sequences split over the threads). For the full suite beside
 TensorFlow.js and brain.js, run \`npm run bench\` in a clone of the repository.`;
 
 /** A quick, dependency-free benchmark of rnnkit's own backends (medians of timed steps). */
@@ -30,12 +33,14 @@ export const benchCommand: Command = {
   async run(args, io) {
     const { values } = parseFlags(args, {
       size: { type: 'string' }, cell: { type: 'string' }, layers: { type: 'string' }, backend: { type: 'string' }, seconds: { type: 'string' },
+      threads: { type: 'string' },
     });
     const size = choiceFlag('size', values.size, 'M', ['S', 'M', 'L'] as const);
     const which = choiceFlag('backend', values.backend, 'all', ['all', 'wasm-simd', 'wasm-scalar', 'js'] as const);
     const seconds = numberFlag('seconds', values.seconds, 2, { min: 0.1 });
     const cell = choiceFlag('cell', values.cell, 'elman', CELL_TYPES) as CellType;
     const numLayers = numberFlag('layers', values.layers, 1, { min: 1, integer: true });
+    const threads = values.threads === undefined || values.threads === 'auto' ? values.threads ?? 1 : numberFlag('threads', values.threads, 1, { min: 1, integer: true });
     const { p, r, o, T, B } = SIZES[size];
     const rng = new Random(1);
     const batch = createSequenceBatch({
@@ -49,12 +54,20 @@ export const benchCommand: Command = {
     io.out(`size ${size} (p ${p}, r ${r}, o ${o}, T ${T}, B ${B}), ${cell}${numLayers > 1 ? ` ×${numLayers} layers` : ''}, Node ${process.version}`);
     io.out('backend        median ms   GFLOP/s   steps timed');
     const names: BackendName[] = which === 'all' ? ['wasm-simd', 'wasm-scalar', 'js'] : [which];
-    for (const name of names) {
+    const pool = threads !== 1 && names.includes('wasm-simd') ? createThreadPool({ threads }) : undefined;
+    for (const name of [...names, ...(pool ? ['threads' as const] : [])]) {
       let backend;
-      try { backend = getBackend(name); } catch { io.out(`${name.padEnd(14)} unavailable`); continue; }
+      try { backend = getBackend(name === 'threads' ? 'wasm-simd' : name); } catch { io.out(`${name.padEnd(14)} unavailable`); continue; }
       const model = new RecurrentNetwork({ cell, numLayers, inputSize: p, hiddenSize: r, outputSize: o, backend });
       const sgd = createOptimizer({ type: 'sgd', learningRate: 1e-4 });
-      const step = () => { model.loadExamples(batch, all); model.lossAndGradients(); sgd.step(model); };
+      let step = () => { model.loadExamples(batch, all); model.lossAndGradients(); sgd.step(model); };
+      let label: string = name;
+      if (name === 'threads') {
+        pool!.prepare(model);
+        label = `wasm-simd ×${pool!.active}`;
+        if (pool!.active === 1) io.out(`(threads: 1, ${pool!.unavailable})`);
+        step = () => { computeGradients(model, batch, { threads: pool }); sgd.step(model); };
+      }
       for (let i = 0; i < 3; i++) step(); // warm-up: compilation and caches
       const times: number[] = [];
       const end = performance.now() + seconds * 1000;
@@ -65,9 +78,10 @@ export const benchCommand: Command = {
       }
       times.sort((a, b) => a - b);
       const median = times[times.length >> 1]!;
-      io.out(`${name.padEnd(14)} ${median.toFixed(median < 10 ? 3 : 1).padStart(9)}   ${(flops / median / 1e6).toFixed(2).padStart(7)}   ${String(times.length).padStart(11)}`);
+      io.out(`${label.padEnd(14)} ${median.toFixed(median < 10 ? 3 : 1).padStart(9)}   ${(flops / median / 1e6).toFixed(2).padStart(7)}   ${String(times.length).padStart(11)}`);
       model.dispose();
     }
+    pool?.dispose();
     return 0;
   },
 };

@@ -16,6 +16,7 @@ import type { SequenceTask, TaskReport } from '../tasks/task.js';
 import type { GradientSpec } from '../train/gradient-algorithm.js';
 import type { OptimizerSpec } from '../train/optimizer.js';
 import { trainAsync } from '../train/train.js';
+import { createThreadPool } from '../threads/pool.js';
 import type { Command } from './commands.js';
 import { choiceFlag, numberFlag, parseFlags, UsageError, type IO } from './io.js';
 import { lossCurveSvg } from './loss-curve.js';
@@ -45,6 +46,7 @@ model and training:
   --epochs N           passes over the data (default: the task's, 10 for text and csv)
   --clip X             clip the global gradient norm (default 1; 0 = off)
   --backend B          auto (default), wasm-simd, wasm-scalar, js
+  --threads N          train on N threads (an integer, or auto: this machine's cores); default 1
   --seed N             initialisation and shuffling seed (default 1)
 output:
   --out FILE           the model (default rnnkit-model.json; .rnnk for binary), saved after every epoch
@@ -75,7 +77,7 @@ export const trainCommand: Command = {
       hidden: { type: 'string' }, activation: { type: 'string' }, algorithm: { type: 'string' },
       cell: { type: 'string' }, layers: { type: 'string' }, dropout: { type: 'string' }, embedding: { type: 'string' },
       optimizer: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
-      clip: { type: 'string' }, backend: { type: 'string' }, seed: { type: 'string' },
+      clip: { type: 'string' }, backend: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' },
       out: { type: 'string' }, curve: { type: 'string' },
     });
     const sources = [values.task, values.text, values.csv].filter((v) => v !== undefined);
@@ -99,6 +101,7 @@ export const trainCommand: Command = {
     const optimizer: OptimizerSpec = optimizerName === 'momentum' ? { type: 'momentum', learningRate } : { type: optimizerName, learningRate };
     const clip = numberFlag('clip', values.clip, 1, { min: 0 });
     const backend = choiceFlag('backend', values.backend, 'auto', ['auto', 'wasm-simd', 'wasm-scalar', 'js'] as const) as BackendName | 'auto';
+    const threads = values.threads === undefined || values.threads === 'auto' ? values.threads ?? 1 : numberFlag('threads', values.threads, 1, { min: 1, integer: true });
     const out = values.out ?? 'rnnkit-model.json';
     const curve = values.curve ?? `${out.replace(/\.(json|rnnk)$/, '')}.loss.svg`;
 
@@ -116,6 +119,12 @@ export const trainCommand: Command = {
     const cellName = cell === 'elman' ? `Elman RNN (${activation})` : cell.toUpperCase();
     io.out(`model: ${cellName} ${shape}${dropout > 0 ? `, dropout ${dropout}` : ''}, ${data.model.output}/${data.model.loss}, ` +
       `${model.parameterCount} parameters; backend ${model.backend.name}; ${typeof algorithm === 'string' ? algorithm : `tbptt k=${(algorithm as { k: number }).k}`}, ${optimizerName} lr ${learningRate}`);
+    const pool = threads === 1 ? undefined : createThreadPool({ threads });
+    if (pool) {
+      await pool.ready;
+      const why = pool.reasonFor(model);
+      io.out(why ? `threads: 1 (${why})` : `threads: ${pool.threads}`);
+    }
     if (data.evaluate) io.out(`before training: ${describeReport(data.evaluate(model))}`);
 
     const controller = new AbortController();
@@ -127,7 +136,7 @@ export const trainCommand: Command = {
     let result;
     try {
       result = await trainAsync(model, data.train, {
-        epochs, batchSize, optimizer, algorithm, seed, validation: data.validation, signal: controller.signal,
+        epochs, batchSize, optimizer, algorithm, seed, validation: data.validation, signal: controller.signal, threads: pool,
         ...(clip > 0 ? { clipNorm: clip } : {}),
         onStep: (s) => { stepLosses.push(s.loss); progress.step(s.step, s.epoch, epochs, s.loss, s.elapsedMs); },
         onEpoch: (e) => {
@@ -146,6 +155,7 @@ export const trainCommand: Command = {
       throw error;
     } finally {
       process.removeListener('SIGINT', onInterrupt);
+      pool?.dispose();
     }
     writeCurve(curve, data.description, stepLosses, validationLosses, stepsPerEpoch);
     if (result.aborted) {
