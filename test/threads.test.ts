@@ -204,6 +204,25 @@ describe('falling back to one thread', () => {
     broken.dispose();
   });
 
+  it('disposed between steps, the pool leaves training to the calling thread; disposed during a run, the run fails clearly', async () => {
+    const batch = randomBatch({ size: 6, steps: 7, inputSize: 7, outputSize: 5, targets: 'vector', seed: 13 });
+    const own = createThreadPool({ threads: 2, minShareFlops: 0 });
+    const m = model({ cell: 'lstm' }), reference = m.clone();
+    const options = { epochs: 4, optimizer: { type: 'sgd' as const, learningRate: 0.1 } };
+    const history = train(m, batch, { ...options, threads: own, onStep: (s) => { if (s.step === 2) own.dispose(); } }).history;
+    expect(history).toHaveLength(4);
+    expect(own.active).toBe(1);
+    expect(own.unavailable).toBe('the thread pool was disposed');
+    const single = train(reference, batch, options).history;
+    for (let e = 0; e < 4; e++) expect(Math.abs(history[e]!.loss - single[e]!.loss) / single[e]!.loss).toBeLessThan(1e-5);
+
+    const other = createThreadPool({ threads: 2 });
+    await other.ready;
+    other.start([new Float64Array(0)]);
+    other.dispose();
+    await expect(other.finishAsync()).rejects.toThrow(/the thread pool was disposed during a run; the weights are those before it/);
+  });
+
   it('a pool left undisposed does not keep Node alive', () => {
     const script = `
       import { RecurrentNetwork, createThreadPool, train, createSequenceBatch } from './dist/index.js';
