@@ -55,6 +55,7 @@ describe('rnnkit (the CLI)', () => {
     expect(two.status, two.stderr).toBe(0);
     expect(two.stdout).toMatch(/^threads: 2$/m);
     const one = rnnkit('train', '--task', 'adding', '--cell', 'gru', '--epochs', '1', '--out', 'one.json');
+    expect(one.status, one.stderr).toBe(0);
     const a = JSON.parse(readFileSync(join(dir, 'one.json'), 'utf8')).parameters, b = JSON.parse(readFileSync(join(dir, 'two.json'), 'utf8')).parameters;
     let worst = 0;
     for (const name of Object.keys(a)) for (let i = 0; i < a[name].length; i++) worst = Math.max(worst, Math.abs(a[name][i] - b[name][i]));
