@@ -82,8 +82,9 @@ function shifted(g: GradientTarget, shift: number): GradientTarget {
 /**
  * Nominal floating-point operations of one training pass over B sequences
  * and T steps (forward, backward, weight gradients), as the benchmarks count
- * them: 6·B·T·(Σ_layers G·r·(input + r) + o·r), plus 2·B·T·r²·n for exact
- * RTRL; for a feed-forward network over N rows, 6·N·Σ_k p(k)·p(k−1).
+ * them: 6·B·T·(Σ_layers G·r·(input + r) + o·r), plus a tenth of 2·B·T·r²·n
+ * for exact RTRL (below); for a feed-forward network over N rows,
+ * 6·N·Σ_k p(k)·p(k−1). What decides how many threads share a pass.
  */
 export function passFlops(model: RecurrentModel | FeedForwardNetwork, batch: number, steps: number, rtrl = false): number {
   if (!('structure' in model)) {
@@ -95,8 +96,10 @@ export function passFlops(model: RecurrentModel | FeedForwardNetwork, batch: num
   const s = model.structure, r = s.hiddenSize, G = CELLS[s.cell].gates * r;
   let perStep = s.outputSize * r;
   for (let l = 0; l < s.numLayers; l++) perStep += G * ((l === 0 ? firstLayerInputSize(s) : r) + r);
-  // Exact RTRL (one Elman layer) adds the sensitivities' update, 2·r²·n a step with n = r·p + r² + r.
-  if (rtrl) perStep += (2 * r * r * (r * s.inputSize + r * r + r)) / 6;
+  // Exact RTRL (one Elman layer) adds the sensitivities' update, 2·r²·n a step with n = r·p + r² + r, counted at
+  // a tenth: it streams its B·r·n sensitivities through memory every step, and its shares slowed each other down
+  // (tiny RTRL, 88 MFLOP of it: 0.83–1.16× on two threads; S RTRL, 21 GFLOP: 1.9–2.0×).
+  if (rtrl) perStep += (2 * r * r * (r * s.inputSize + r * r + r)) / 60;
   return 6 * batch * steps * perStep;
 }
 
