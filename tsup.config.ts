@@ -23,6 +23,17 @@ function kernelSource(file: string): Plugin {
   };
 }
 
+/** The entries that cannot run threads link a one-thread pool (src/entries/no-threads.ts) in place of src/threads/pool.ts. */
+function oneThread(): Plugin {
+  return {
+    name: 'one-thread',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/threads\/pool\.js$/ }, (args) =>
+        args.importer.endsWith(`${sep}src${sep}index.ts`) ? { path: resolve('src/entries/no-threads.ts') } : undefined);
+    },
+  };
+}
+
 /**
  * Leaves a .wasm import for the runtime's own loader (workerd, wrangler and
  * Vercel's edge bundler make it a WebAssembly.Module) and ships the file in
@@ -52,15 +63,15 @@ export default defineConfig([
     onSuccess: async () => { copyFileSync('build/rnnkit-scalar.wasm', 'dist/rnnkit-scalar.wasm'); },
   },
   // rnnkit/js: no wasm bytes in the bundle; the js backend unless useWasmModule() is given a module.
-  { ...library, entry: { js: 'src/index.ts' }, esbuildPlugins: [kernelSource('src/entries/no-kernels.ts')] },
+  { ...library, entry: { js: 'src/index.ts' }, esbuildPlugins: [kernelSource('src/entries/no-kernels.ts'), oneThread()] },
   // The workerd and edge-light export conditions: ESM only, the kernels imported as a .wasm module.
   {
     ...library, format: ['esm'], entry: { workerd: 'src/index.ts' },
-    esbuildPlugins: [kernelSource('src/entries/workerd-kernels.ts'), wasmBesideEntry],
+    esbuildPlugins: [kernelSource('src/entries/workerd-kernels.ts'), wasmBesideEntry, oneThread()],
   },
   {
     ...library, format: ['esm'], entry: { 'edge-light': 'src/index.ts' },
-    esbuildPlugins: [kernelSource('src/entries/edge-light-kernels.ts'), wasmBesideEntry],
+    esbuildPlugins: [kernelSource('src/entries/edge-light-kernels.ts'), wasmBesideEntry, oneThread()],
   },
   {
     // The command-line programs: ESM only, not part of the typed public API.

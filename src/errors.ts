@@ -70,11 +70,27 @@ export function checkKeys(argument: string, options: object | undefined, allowed
   }
 }
 
-/** Finds the first non-finite entry, for messages that say where the NaN is. */
-export function checkFinite(argument: string, values: ArrayLike<number>): void {
+/** The largest finite float32: beyond it a value stored in a Float32Array becomes ±Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * Finds the first entry that is not a finite number in `dtype` (where it will
+ * be stored: 1e39 is finite in float64 and Infinity in float32), for
+ * messages that say where the bad value is. Strings, booleans and null are
+ * not numbers.
+ */
+export function checkFinite(argument: string, values: ArrayLike<unknown>, dtype: 'float32' | 'float64' = 'float64'): void {
+  const limit = dtype === 'float32' ? FLOAT32_MAX : Number.MAX_VALUE;
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) {
-      throw new RnnkitError(`${argument}: expected finite numbers, got ${values[i]} at index ${i}`);
+    const v = values[i];
+    if (typeof v !== 'number' || !(Math.abs(v) <= limit)) {
+      const what = dtype === 'float32' ? 'numbers finite in float32 (|x| ≤ 3.4e38)' : 'finite numbers';
+      throw new RnnkitError(`${argument}: expected ${what}, got ${describe(v)} at index ${i}`);
     }
   }
+}
+
+/** A seed: an integer in [0, 2³² − 1] (1.5 or 2³² + 1 would silently act as another seed). */
+export function checkSeed(argument: string, value: unknown): number {
+  return checkInteger(argument, value, 0, 0xffffffff);
 }

@@ -229,7 +229,7 @@ describe('splitSequences', () => {
     expect(() => splitSequences(batch, { validation: 0.97 })).toThrow(/validation: expected a fraction leaving at least one sequence on each side/);
     expect(() => splitSequences(numbered(1), { validation: 0.5 })).toThrow(/validation: .*the batch has 1/);
     expect(() => splitSequences(batch, { validation: 0.3, shuffle: 'yes' as never })).toThrow(/shuffle: expected a boolean, got "yes"/);
-    expect(() => splitSequences(batch, { validation: 0.3, seed: NaN })).toThrow(/seed: expected a finite number, got NaN/);
+    expect(() => splitSequences(batch, { validation: 0.3, seed: NaN })).toThrow(/seed: expected an integer in \[0, 4294967295\], got NaN/);
     expect(() => splitSequences(batch, { validation: 0.3, validationSplit: 0.1 } as never)).toThrow(/splitSequences options: unknown option 'validationSplit'/);
     expect(() => splitSequences([] as never, { validation: 0.3 })).toThrow(/batch: expected a SequenceBatch/);
   });
@@ -259,7 +259,7 @@ describe('miniBatches', () => {
     expect(() => miniBatches(batch, { batchSize: 0 })).toThrow(/batchSize: expected an integer ≥ 1, got 0/);
     expect(() => miniBatches(batch, { batchSize: 2.5 })).toThrow(/batchSize: expected an integer ≥ 1, got 2.5/);
     expect(() => miniBatches(batch, { batchSize: 2, shuffle: 1 as never })).toThrow(/shuffle: expected a boolean, got 1/);
-    expect(() => miniBatches(batch, { batchSize: 2, seed: Infinity })).toThrow(/seed: expected a finite number, got Infinity/);
+    expect(() => miniBatches(batch, { batchSize: 2, seed: Infinity })).toThrow(/seed: expected an integer in \[0, 4294967295\], got Infinity/);
     expect(() => miniBatches(batch, { size: 2 } as never)).toThrow(/miniBatches options: unknown option 'size'/);
     expect(() => miniBatches(undefined as never, { batchSize: 2 })).toThrow(/batch: expected a SequenceBatch/);
   });
@@ -504,7 +504,7 @@ describe('learnFromStream', () => {
     await expect(learnFromStream(learner, [{ x: [1] }, 7 as never])).rejects.toThrow(/steps\[1\]: expected a step \{ x, target\? \}, got 7/);
     await expect(learnFromStream(learner, [{ x: [1], targets: [1] } as never])).rejects.toThrow(/steps\[0\]: unknown option 'targets' \(known options: x, target\)/);
     await expect(learnFromStream(learner, [{ x: [1] }, { x: [1] }, { x: [1, 2] }])).rejects.toThrow(/steps\[2\]: x: expected streams·p = 1·1 values/);
-    await expect(learnFromStream(learner, [{ x: [NaN], target: [1] }])).rejects.toThrow(/steps\[0\]: x: expected finite numbers, got NaN at index 0/);
+    await expect(learnFromStream(learner, [{ x: [NaN], target: [1] }])).rejects.toThrow(/steps\[0\]: x: expected numbers finite in float32 \(\|x\| ≤ 3\.4e38\), got NaN at index 0/);
     await expect(learnFromStream(learner, asyncHalving(3, 1), { limit: 0 })).rejects.toThrow(/limit: expected an integer ≥ 1, got 0/);
     await expect(learnFromStream(learner, [], { onStep: 1 as never })).rejects.toThrow(/onStep: expected a function, got 1/);
     await expect(learnFromStream(learner, [], { signal: {} as never })).rejects.toThrow(/signal: expected an AbortSignal/);

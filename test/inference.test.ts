@@ -31,7 +31,7 @@ describe('inference', () => {
       for (let k = 0; k < 3; k++) expect(both[k]).toBeCloseTo(one[k]!, 6);
     }
     expect(() => stepper.step([1, 2])).toThrow(/x: expected B·p = 2·2 values/);
-    expect(() => stepper.step([1, 2, NaN, 0])).toThrow(/x: expected finite numbers, got NaN at index 2/);
+    expect(() => stepper.step([1, 2, NaN, 0])).toThrow(/x: expected numbers finite in float32 \(\|x\| ≤ 3\.4e38\), got NaN at index 2/);
   });
 
   it('a batch can carry per-sequence initial states', () => {

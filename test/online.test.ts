@@ -99,7 +99,7 @@ describe('online learning from a stream', () => {
     expect(() => new OnlineLearner(model, { learningRate: 0.1 } as never)).toThrow(/unknown option 'learningRate'/);
     const learner = new OnlineLearner(model);
     expect(() => learner.learn([1], 0)).toThrow(/x: expected streams·p = 1·2 values/);
-    expect(() => learner.learn([1, NaN], 0)).toThrow(/x: expected finite numbers/);
+    expect(() => learner.learn([1, NaN], 0)).toThrow(/x: expected numbers finite in float32/);
     expect(() => learner.learn([1, 2], 5)).toThrow(/target\[0\]: expected an integer in \[0, 1\], got 5/);
     learner.learn([1, 2], 1);
     expect(() => learner.learn([1, 2], [0, 1])).toThrow(/target: expected 1 class indices, as in earlier steps/);

@@ -76,7 +76,7 @@ describe('truncated BPTT', () => {
   for (const k of [1, 3]) {
     it(`TBPTT(k=${k}) over T=7 equals full BPTT on detached chunks, summed (a reference built here)`, () => {
       const model = model64('tanh');
-      const batch = randomBatch({ size: 3, steps: 7, inputSize: 7, outputSize: 5, targets: 'vector', ragged: true, seed: 8 });
+      const batch = randomBatch({ size: 3, steps: 7, inputSize: 7, outputSize: 5, targets: 'probability', ragged: true, seed: 8 });
       const tbptt = computeGradients(model, batch, { algorithm: { type: 'tbptt', k } });
       const { loss, gradients: reference } = detachedChunks(model, batch, k);
       expect(tbptt.loss).toBeCloseTo(loss, 12);
@@ -88,7 +88,7 @@ describe('truncated BPTT', () => {
 
   it('TBPTT(k1=2, k2=5): each chunk back-propagates through a 5-step window (reference: masked full BPTT on windows)', () => {
     const model = model64('sigmoid', false);
-    const batch = randomBatch({ size: 2, steps: 9, inputSize: 7, outputSize: 5, targets: 'vector', seed: 12 });
+    const batch = randomBatch({ size: 2, steps: 9, inputSize: 7, outputSize: 5, targets: 'probability', seed: 12 });
     const got = computeGradients(model, batch, { algorithm: { type: 'tbptt', k1: 2, k2: 5 } });
     const reference: Grads = {};
     for (let chunkStart = 0; chunkStart < 9; chunkStart += 2) {

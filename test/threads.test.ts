@@ -9,7 +9,8 @@ import { OnlineLearner } from '../src/train/online.js';
 import { RecurrentNetwork, type RecurrentNetworkConfig } from '../src/model/recurrent/network.js';
 import { computeGradients } from '../src/train/gradient-algorithm.js';
 import { train, trainAsync } from '../src/train/train.js';
-import { createThreadPool } from '../src/threads/pool.js';
+import { createThreadPool, ThreadPool } from '../src/threads/pool.js';
+import * as oneThread from '../src/entries/no-threads.js';
 import { sharedMemoryModuleBytes } from '../src/threads/shared-module.js';
 import { relativeDifference } from './helpers/chunks.js';
 import { randomBatch } from './helpers/random-data.js';
@@ -221,6 +222,20 @@ describe('falling back to one thread', () => {
     other.start([new Float64Array(0)]);
     other.dispose();
     await expect(other.finishAsync()).rejects.toThrow(/the thread pool was disposed during a run; the weights are those before it/);
+  });
+
+  it('the entries without threads (rnnkit/js, workerd, edge-light) link a one-thread pool with the same API', () => {
+    const stub = oneThread.createThreadPool({ threads: 4 });
+    const real = new ThreadPool({ threads: 1 });
+    for (const name of ['threads', 'requested', 'reason', 'ready', 'minShareFlops', 'backend', 'unavailable', 'active', 'canBlock', 'reasonFor', 'prepare', 'passes', 'dispose']) {
+      expect(name in stub, name).toBe(true);
+      expect(typeof (stub as never)[name], name).toBe(name === 'reason' || name === 'unavailable' ? 'string' : typeof (real as never)[name] === 'undefined' ? 'undefined' : typeof (real as never)[name]);
+    }
+    expect([stub.threads, stub.requested, stub.active]).toEqual([1, 4, 1]);
+    const m = model({ cell: 'gru' }), reference = m.clone();
+    const batch = randomBatch({ size: 4, steps: 5, inputSize: 7, outputSize: 5, targets: 'vector', seed: 2 });
+    expect(computeGradients(m, batch, { threads: stub as never })).toEqual(computeGradients(reference, batch));
+    real.dispose();
   });
 
   it('a pool left undisposed does not keep Node alive', () => {

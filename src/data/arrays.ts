@@ -1,6 +1,6 @@
 // Checks shared by the dataset builders: array-likes, their lengths, and
 // copying numbers into the float arrays the kernels read.
-import { checkFinite, fail } from '../errors.js';
+import { checkFinite, fail, FLOAT32_MAX } from '../errors.js';
 
 export type Floats = Float32Array | Float64Array;
 
@@ -21,10 +21,20 @@ export function vectorLength(argument: string, v: unknown): number {
   return v.length;
 }
 
-/** A checked copy: `length` finite numbers; a Float64Array stays float64, anything else becomes float32. */
+/**
+ * A checked copy: `length` numbers, each finite in float32 (the kernels'
+ * dtype; 1e39 would become Infinity there). A Float32Array stays float32;
+ * anything else — plain numbers, a Float64Array — is kept in float64, so a
+ * float64 model (gradient checks) computes on the data exactly as given.
+ */
 export function toFloats(argument: string, values: unknown, length: number, expected: string): Floats {
   checkLength(argument, values, length, expected);
-  const numbers = values as ArrayLike<number>;
-  checkFinite(argument, numbers);
-  return numbers instanceof Float64Array ? new Float64Array(numbers) : Float32Array.from(numbers);
+  checkFinite(argument, values, 'float32');
+  return values instanceof Float32Array ? new Float32Array(values) : Float64Array.from(values as ArrayLike<number>);
+}
+
+/** One value for a batch: a number finite in float32 (not a string, boolean or null, which JS would coerce). */
+export function checkedNumber(argument: string, value: unknown): number {
+  if (typeof value !== 'number' || !(Math.abs(value) <= FLOAT32_MAX)) fail(argument, 'a number finite in float32 (|x| ≤ 3.4e38)', value);
+  return value;
 }

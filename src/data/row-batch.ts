@@ -57,7 +57,7 @@ export function createRowBatch(options: RowBatchOptions): RowBatch {
   if (options.classes !== undefined) {
     checkLength('classes', options.classes, size, `one class index per row (N = ${size})`);
     classes = new Int32Array(size);
-    for (let i = 0; i < size; i++) classes[i] = checkInteger(`classes[${i}]`, options.classes[i], 0);
+    for (let i = 0; i < size; i++) classes[i] = checkInteger(`classes[${i}]`, options.classes[i], 0, 0x7fffffff);
   }
   return { size, inputSize, inputs, targets, targetSize, classes };
 }
@@ -88,7 +88,7 @@ export function rowBatch(options: NestedRowOptions): RowBatch {
     checkLength('targets', raw, size, `one target per input row (N = ${size})`);
     if (typeof raw[0] === 'number') {
       // Checked here too, so a bad entry is reported as the targets[i] the caller wrote.
-      flat.classes = Int32Array.from({ length: size }, (_, i) => checkInteger(`targets[${i}]`, raw[i], 0));
+      flat.classes = Int32Array.from({ length: size }, (_, i) => checkInteger(`targets[${i}]`, raw[i], 0, 0x7fffffff));
     } else {
       const o = vectorLength('targets[0]', raw[0]);
       flat.targets = stackRows('targets', raw, o, 'o');
@@ -120,12 +120,12 @@ export function selectRows(batch: RowBatch, indices: ArrayLike<number>): RowBatc
 }
 
 /** Rows of `width` finite numbers, one after another; a bad row is named as the caller wrote it (inputs[i]). */
-function stackRows(argument: string, rows: ArrayLike<unknown>, width: number, symbol: string): Float32Array {
-  const out = new Float32Array(rows.length * width);
+function stackRows(argument: string, rows: ArrayLike<unknown>, width: number, symbol: string): Float64Array {
+  const out = new Float64Array(rows.length * width);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     checkLength(`${argument}[${i}]`, row, width, `${symbol} = ${width}, the length of ${argument}[0]`);
-    checkFinite(`${argument}[${i}]`, row as ArrayLike<number>);
+    checkFinite(`${argument}[${i}]`, row as ArrayLike<number>, 'float32');
     out.set(Array.from(row as ArrayLike<number>), i * width);
   }
   return out;

@@ -1,5 +1,5 @@
-import { checkInteger, checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
-import { checkLength, isArrayLike, toFloats, vectorLength, type Floats } from './arrays.js';
+import { checkFinite, checkInteger, checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
+import { checkedNumber, checkLength, isArrayLike, toFloats, vectorLength, type Floats } from './arrays.js';
 
 export type Task = 'many-to-many' | 'many-to-one' | 'one-to-many';
 export const TASKS: readonly Task[] = ['many-to-many', 'many-to-one', 'one-to-many'];
@@ -97,7 +97,7 @@ export function createSequenceBatch(options: SequenceBatchOptions): SequenceBatc
     const full = size * steps * targetSize;
     if (task === 'many-to-one' && options.targets.length === size * targetSize) {
       const perSequence = toFloats('targets', options.targets, size * targetSize, `B·o = ${size}·${targetSize}`);
-      targets = new Float32Array(full);
+      targets = perSequence instanceof Float32Array ? new Float32Array(full) : new Float64Array(full);
       for (let b = 0; b < size; b++) {
         targets.set(perSequence.subarray(b * targetSize, (b + 1) * targetSize), (b * steps + lengths[b]! - 1) * targetSize);
       }
@@ -162,7 +162,7 @@ export function sequenceBatch(options: NestedBatchOptions): SequenceBatch {
   let steps: number;
   let inputSize: number;
   let lengths: Int32Array;
-  let flatInputs: Float32Array;
+  let flatInputs: Float64Array;
   if (task === 'one-to-many') {
     // One input vector per sequence, fed at the first step; later steps get zeros.
     const vectors = rawInputs as ArrayLike<ArrayLike<number>>;
@@ -176,11 +176,8 @@ export function sequenceBatch(options: NestedBatchOptions): SequenceBatch {
       lengths[b] = targets[b]!.length;
     }
     steps = Math.max(...lengths);
-    flatInputs = new Float32Array(size * steps * inputSize);
-    for (let b = 0; b < size; b++) {
-      checkLength(`inputs[${b}]`, vectors[b], inputSize, `p = ${inputSize}`);
-      for (let j = 0; j < inputSize; j++) flatInputs[b * steps * inputSize + j] = vectors[b]![j]!;
-    }
+    flatInputs = new Float64Array(size * steps * inputSize);
+    for (let b = 0; b < size; b++) putVector(flatInputs, b * steps * inputSize, vectors[b], inputSize, `inputs[${b}]`, 'p');
   } else {
     const sequences = rawInputs as ArrayLike<ArrayLike<ArrayLike<number>>>;
     lengths = new Int32Array(size);
@@ -191,13 +188,9 @@ export function sequenceBatch(options: NestedBatchOptions): SequenceBatch {
     }
     steps = Math.max(...lengths);
     inputSize = vectorLength('inputs[0][0]', sequences[0]![0]);
-    flatInputs = new Float32Array(size * steps * inputSize);
+    flatInputs = new Float64Array(size * steps * inputSize);
     for (let b = 0; b < size; b++) {
-      for (let t = 0; t < lengths[b]!; t++) {
-        const v = sequences[b]![t];
-        checkLength(`inputs[${b}][${t}]`, v, inputSize, `p = ${inputSize}`);
-        for (let j = 0; j < inputSize; j++) flatInputs[(b * steps + t) * inputSize + j] = v![j]!;
-      }
+      for (let t = 0; t < lengths[b]!; t++) putVector(flatInputs, (b * steps + t) * inputSize, sequences[b]![t], inputSize, `inputs[${b}][${t}]`, 'p');
     }
   }
 
@@ -208,18 +201,19 @@ export function sequenceBatch(options: NestedBatchOptions): SequenceBatch {
     const mask = new Float32Array(size * steps);
     for (let b = 0; b < size; b++) {
       checkLength(`mask[${b}]`, options.mask[b], steps, `T = ${steps}`);
-      for (let t = 0; t < steps; t++) mask[b * steps + t] = options.mask[b]![t]!;
+      for (let t = 0; t < steps; t++) {
+        const m = options.mask[b]![t];
+        if (m !== 0 && m !== 1) fail(`mask[${b}][${t}]`, 'the number 0 or 1', m);
+        mask[b * steps + t] = m;
+      }
     }
     flat.mask = mask;
   }
   if (options.initialState !== undefined) {
     checkLength('initialState', options.initialState, size, `B = ${size} rows`);
     const stateSize = vectorLength('initialState[0]', options.initialState[0]);
-    const state = new Float32Array(size * stateSize);
-    for (let b = 0; b < size; b++) {
-      checkLength(`initialState[${b}]`, options.initialState[b], stateSize, `r = ${stateSize}`);
-      state.set(Array.from(options.initialState[b]!), b * stateSize);
-    }
+    const state = new Float64Array(size * stateSize);
+    for (let b = 0; b < size; b++) putVector(state, b * stateSize, options.initialState[b], stateSize, `initialState[${b}]`, 'r');
     flat.initialState = state;
     flat.stateSize = stateSize;
   }
@@ -245,11 +239,8 @@ function flattenTargets(
     // One target per sequence: a class index or a vector.
     if (typeof raw[0] === 'number') return { classes: Array.from(raw as ArrayLike<number>) };
     const o = vectorLength('targets[0]', raw[0]);
-    const flat = new Float32Array(size * o);
-    for (let b = 0; b < size; b++) {
-      checkLength(`targets[${b}]`, raw[b] as ArrayLike<number>, o, `o = ${o}`);
-      flat.set(Array.from(raw[b] as ArrayLike<number>), b * o);
-    }
+    const flat = new Float64Array(size * o);
+    for (let b = 0; b < size; b++) putVector(flat, b * o, raw[b], o, `targets[${b}]`, 'o');
     return { targets: flat, targetSize: o };
   }
   const sequences = raw as ArrayLike<ArrayLike<number | ArrayLike<number>>>;
@@ -262,15 +253,55 @@ function flattenTargets(
     return { classes };
   }
   const o = vectorLength('targets[0][0]', sequences[0]![0]);
-  const flat = new Float32Array(size * steps * o);
+  const flat = new Float64Array(size * steps * o);
   for (let b = 0; b < size; b++) {
-    for (let t = 0; t < lengths[b]!; t++) {
-      const v = sequences[b]![t] as ArrayLike<number>;
-      checkLength(`targets[${b}][${t}]`, v, o, `o = ${o}`);
-      for (let k = 0; k < o; k++) flat[(b * steps + t) * o + k] = v[k]!;
-    }
+    for (let t = 0; t < lengths[b]!; t++) putVector(flat, (b * steps + t) * o, sequences[b]![t], o, `targets[${b}][${t}]`, 'o');
   }
   return { targets: flat, targetSize: o };
+}
+
+/**
+ * What the kernels will read, checked at use: sizes that agree with the
+ * arrays, lengths in [1, T], a 0/1 mask, class indices ≥ 0 and values finite
+ * in float32. A batch is plain data that can be changed after it was built
+ * (`batch.inputs[0] = NaN`, `{ ...batch, size: 50 }`); this is where that is
+ * caught, in one pass over the batch (train() checks once per call).
+ */
+export function checkSequenceBatch(batch: SequenceBatch): void {
+  if (!batch || typeof batch !== 'object' || !ArrayBuffer.isView(batch.inputs)) fail('batch', 'a SequenceBatch (from sequenceBatch() or createSequenceBatch())', batch);
+  const B = checkInteger('batch.size', batch.size, 1), T = checkInteger('batch.steps', batch.steps, 1);
+  const p = checkInteger('batch.inputSize', batch.inputSize, 1);
+  const typed = (name: string, a: unknown, kind: string, length: number) => {
+    if (!(kind.includes((a as object)?.constructor?.name) && ArrayBuffer.isView(a)) || (a as unknown as ArrayLike<number>).length !== length) {
+      fail(`batch.${name}`, `a ${kind} of ${length} values (the batch's sizes)`, a);
+    }
+  };
+  const floats = 'Float32Array or Float64Array';
+  typed('inputs', batch.inputs, floats, B * T * p);
+  typed('mask', batch.mask, 'Float32Array', B * T);
+  typed('lengths', batch.lengths, 'Int32Array', B);
+  checkFinite('batch.inputs', batch.inputs, 'float32');
+  for (let i = 0; i < B * T; i++) if (batch.mask[i] !== 0 && batch.mask[i] !== 1) fail(`batch.mask[${i}]`, '0 or 1', batch.mask[i]);
+  for (let b = 0; b < B; b++) checkInteger(`batch.lengths[${b}]`, batch.lengths[b], 1, T);
+  if (batch.targets !== undefined) {
+    const o = checkInteger('batch.targetSize', batch.targetSize, 1);
+    typed('targets', batch.targets, floats, B * T * o);
+    checkFinite('batch.targets', batch.targets, 'float32');
+  }
+  if (batch.classes !== undefined) {
+    typed('classes', batch.classes, 'Int32Array', B * T);
+    for (let i = 0; i < B * T; i++) if (batch.classes[i]! < 0) fail(`batch.classes[${i}]`, 'a class index ≥ 0', batch.classes[i]);
+  }
+  if (batch.initialState !== undefined) {
+    typed('initialState', batch.initialState, floats, batch.initialState.length);
+    checkFinite('batch.initialState', batch.initialState, 'float32');
+  }
+}
+
+/** Copies one vector of `width` numbers (each checked: only numbers are numbers) to out[at..]; `symbol` names the width. */
+function putVector(out: Float64Array, at: number, v: unknown, width: number, argument: string, symbol: string): void {
+  checkLength(argument, v, width, `${symbol} = ${width}`);
+  for (let k = 0; k < width; k++) out[at + k] = checkedNumber(`${argument}[${k}]`, (v as ArrayLike<unknown>)[k]);
 }
 
 /** A new batch holding the chosen sequences, in the given order. */
@@ -302,7 +333,8 @@ export function selectSequences(batch: SequenceBatch, indices: ArrayLike<number>
   };
 }
 
+/** A class index: an integer in [0, 2³¹ − 1], so that it is what an Int32Array stores (2³² + 2 would wrap to 2). */
 function checkClass(argument: string, c: unknown): number {
-  return checkInteger(argument, c, 0);
+  return checkInteger(argument, c, 0, 0x7fffffff);
 }
 

@@ -1,4 +1,4 @@
-import { checkInteger, checkKeys, checkNumber, fail } from '../errors.js';
+import { checkInteger, checkKeys, checkNumber, fail, checkSeed } from '../errors.js';
 import { Random } from '../model/random.js';
 import { selectSequences, type SequenceBatch } from './sequence-batch.js';
 
@@ -31,7 +31,7 @@ export function splitSequences(batch: SequenceBatch, options: SplitOptions): { t
   const fraction = checkNumber('validation', options.validation, 0, 1);
   if (fraction === 0 || fraction === 1) fail('validation', 'a fraction in (0, 1)', fraction);
   const shuffle = checkBoolean('shuffle', options.shuffle ?? true);
-  const seed = checkNumber('seed', options.seed ?? 1);
+  const seed = checkSeed('seed', options.seed ?? 1);
 
   const n = batch.size;
   const held = Math.round(n * fraction);
@@ -58,7 +58,7 @@ export function miniBatches(batch: SequenceBatch, options: MiniBatchOptions): Ge
   checkKeys('miniBatches options', options, ['batchSize', 'shuffle', 'seed']);
   const batchSize = checkInteger('batchSize', options.batchSize, 1);
   const shuffle = checkBoolean('shuffle', options.shuffle ?? true);
-  const seed = checkNumber('seed', options.seed ?? 1);
+  const seed = checkSeed('seed', options.seed ?? 1);
   const order = identity(batch.size);
   if (shuffle) new Random(seed).shuffle(order);
   return slices(batch, order, batchSize);

@@ -1,8 +1,8 @@
 import { planRegions, type Backend, type BackendName, type DType, type Kernels } from '../backend/index.js';
 import { selectRows, type RowBatch } from '../data/row-batch.js';
-import { checkInteger, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../errors.js';
+import { checkFinite, checkInteger, checkKeys, checkOneOf, fail, RnnkitError, checkSeed } from '../errors.js';
 import { NONE, type ActCode, type LossCode } from '../kernels/js/types.js';
-import { ACTIVATIONS, activationCode, lossCode, resolveOutput, type Activation, type LossName, type OutputFunction } from './functions.js';
+import { ACTIVATIONS, activationCode, checkTargetDomain, lossCode, resolveOutput, type Activation, type LossName, type OutputFunction } from './functions.js';
 import { initMatrix } from './init.js';
 import { Network, range, type Floats } from './network.js';
 import type { ParameterSpec } from './parameters.js';
@@ -138,7 +138,7 @@ export class FeedForwardNetwork extends Network<RowBatch> {
 
   private initialize(init: FfnnInitOptions | undefined, seed: number): void {
     checkKeys('init', init, ['weights']);
-    checkNumber('seed', seed);
+    checkSeed('seed', seed);
     const hidden = checkOneOf('init.weights', init?.weights ?? (this.config.activation === 'relu' ? 'he' : 'glorot'), ['glorot', 'he']);
     const rng = new Random(seed);
     const U = this.layers.length;
@@ -165,8 +165,11 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     if (!data || typeof data !== 'object' || !(data.inputs instanceof Float32Array || data.inputs instanceof Float64Array)) {
       fail('batch', 'a RowBatch (from rowBatch() or createRowBatch())', data);
     }
+    checkInteger('batch.size', data.size, 1);
     if (data.inputSize !== p) fail('batch.inputSize', `the network's input size layerSizes[0] = ${p}`, data.inputSize);
     if (data.inputs.length !== data.size * p) fail('batch.inputs', `N·p = ${data.size}·${p} values`, data.inputs);
+    // Checked at use: a batch is plain data that may have changed since it was built.
+    checkFinite('batch.inputs', data.inputs, 'float32');
     if (!needTargets) return;
     if (data.classes) {
       if (loss !== 'cross-entropy') fail('batch.classes', `vector targets: class indices need loss 'cross-entropy', this network's loss is '${loss}'`);
@@ -178,6 +181,8 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     } else if (data.targets) {
       if (data.targetSize !== o) fail('batch.targetSize', `the network's output size layerSizes[${this.layers.length}] = ${o}`, data.targetSize);
       if (data.targets.length !== data.size * o) fail('batch.targets', `N·o = ${data.size}·${o} values`, data.targets);
+      checkFinite('batch.targets', data.targets, 'float32');
+      checkTargetDomain(data.targets, loss);
     } else {
       fail('batch', 'targets or classes (needed for a loss)');
     }

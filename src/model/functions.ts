@@ -43,3 +43,18 @@ export function lossCode(loss: LossName, classTargets: boolean): LossCode {
   if (loss === 'binary-cross-entropy') return LossKind.binaryCrossEntropy;
   return classTargets ? LossKind.crossEntropyIndex : LossKind.crossEntropy;
 }
+
+/**
+ * Targets a loss is defined on: binary cross-entropy compares with
+ * probabilities in [0, 1], cross-entropy with non-negative (soft) target
+ * weights; outside, the loss goes negative and its minimum is not the target.
+ */
+export function checkTargetDomain(targets: ArrayLike<number>, loss: LossName, argument = 'batch.targets'): void {
+  const high = loss === 'binary-cross-entropy' ? 1 : Infinity;
+  if (loss === 'mse') return;
+  for (let i = 0; i < targets.length; i++) {
+    if (!(targets[i]! >= 0 && targets[i]! <= high)) {
+      throw new RnnkitError(`${argument}[${i}]: expected ${high === 1 ? 'a probability in [0, 1]' : 'a weight ≥ 0'} for ${loss}, got ${targets[i]}`);
+    }
+  }
+}

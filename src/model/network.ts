@@ -1,5 +1,5 @@
 import { backendFor, planRegions, Workspace, type Backend, type BackendName, type DType } from '../backend/index.js';
-import { checkFinite, checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
+import { checkFinite, checkInteger, checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
 import type { Mem } from '../kernels/js/types.js';
 import { ParameterLayout, type ParameterSpec } from './parameters.js';
 
@@ -73,7 +73,7 @@ export abstract class Network<Data> {
     if (!values || typeof values.length !== 'number' || values.length !== p.size) {
       fail(`parameter ${name}`, `${p.size} values (${p.rows}×${p.cols})`, values);
     }
-    checkFinite(`parameter ${name}`, values);
+    checkFinite(`parameter ${name}`, values, this.dtype);
     this.workspace.mem.set(values, this.block.params + p.offset);
   }
 
@@ -91,7 +91,7 @@ export abstract class Network<Data> {
       const p = this.place(name);
       const v = values[name]!;
       if (!v || v.length !== p.size) fail(`parameter ${name}`, `${p.size} values (${p.rows}×${p.cols})`, v);
-      checkFinite(`parameter ${name}`, v);
+      checkFinite(`parameter ${name}`, v, this.dtype);
     }
     for (const name of Object.keys(values)) this.setParameter(name, values[name]!);
   }
@@ -145,6 +145,7 @@ export abstract class Network<Data> {
 
   /** Mean loss over a dataset, evaluated in chunks of `batchSize` examples. */
   evaluate(data: Data, batchSize = 256): number {
+    checkInteger('batchSize', batchSize, 1);
     this.checkData(data, true);
     const n = this.exampleCount(data);
     let total = 0;

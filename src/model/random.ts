@@ -1,3 +1,5 @@
+import { checkSeed } from '../errors.js';
+
 /**
  * A small seeded generator (mulberry32) so that the same seed gives the same
  * model on every runtime; Gaussians by Box–Muller.
@@ -7,7 +9,7 @@ export class Random {
   private spare: number | undefined;
 
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
+    this.state = checkSeed('seed', seed) || 0x9e3779b9;
   }
 
   /** Uniform in [0, 1). */

@@ -1,6 +1,8 @@
-import { checkInteger, checkKeys, fail } from '../errors.js';
+import { isArrayLike } from '../data/arrays.js';
+import { checkFinite, checkInteger, checkKeys, fail } from '../errors.js';
 import type { Floats } from './network.js';
 import type { RecurrentModel } from './recurrent/model.js';
+import { initialStateVector, stepForward } from './recurrent/stepping.js';
 
 /**
  * Step-by-step inference: feed one x_t, get y_t, the state (h, and c for
@@ -23,7 +25,7 @@ export class RnnStepper {
 
   /** Feeds x_t ([streams][p]); returns y_t ([streams][o], a view valid until the next call). */
   step(x: ArrayLike<number>): Floats {
-    this.model.stepForward(x, this.hidden, this.output);
+    stepForward(this.model, x, this.hidden, this.output);
     return this.output;
   }
 
@@ -31,11 +33,12 @@ export class RnnStepper {
   reset(state?: ArrayLike<number>): void {
     const r = this.model.stateSize;
     if (state !== undefined) {
-      if (!state || state.length !== this.streams * r) fail('state', `streams·stateSize = ${this.streams}·${r} values`, state);
+      if (!isArrayLike(state) || state.length !== this.streams * r) fail('state', `streams·stateSize = ${this.streams}·${r} numbers`, state);
+      checkFinite('state', state, this.model.dtype);
       this.hidden.set(state);
       return;
     }
-    const h0 = this.model.initialStateVector();
+    const h0 = initialStateVector(this.model);
     for (let b = 0; b < this.streams; b++) this.hidden.set(h0, b * r);
   }
 

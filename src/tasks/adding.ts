@@ -1,5 +1,5 @@
 import { createSequenceBatch, type SequenceBatch } from '../data/sequence-batch.js';
-import { checkInteger, checkKeys, checkNumber } from '../errors.js';
+import { checkInteger, checkKeys, checkSeed } from '../errors.js';
 import type { RecurrentModel } from '../model/recurrent/model.js';
 import { Random } from '../model/random.js';
 import type { SequenceTask } from './task.js';
@@ -23,7 +23,7 @@ export function addingProblem(options: AddingProblemOptions): SequenceBatch {
   checkKeys('addingProblem options', options, ['count', 'steps', 'seed']);
   const count = checkInteger('count', options.count, 1);
   const steps = checkInteger('steps', options.steps, 2);
-  const rng = new Random(checkNumber('seed', options.seed ?? 1));
+  const rng = new Random(checkSeed('seed', options.seed ?? 1));
   const inputs = new Float32Array(count * steps * 2);
   const targets = new Float32Array(count);
   const half = Math.floor(steps / 2);
@@ -44,9 +44,9 @@ export function addingProblem(options: AddingProblemOptions): SequenceBatch {
 /** The adding problem as a task: MSE of the sum against the best memoryless answer's 1/6. */
 export function addingTask(options: { steps?: number; train?: number; test?: number; seed?: number } = {}): SequenceTask {
   checkKeys('adding task options', options, ['steps', 'train', 'test', 'seed']);
-  const steps = options.steps ?? 50, seed = options.seed ?? 1;
+  const steps = options.steps ?? 50, seed = checkSeed('seed', options.seed ?? 1);
   const train = addingProblem({ count: options.train ?? 5000, steps, seed });
-  const test = addingProblem({ count: options.test ?? 1000, steps, seed: seed + 1000 });
+  const test = addingProblem({ count: options.test ?? 1000, steps, seed: (seed + 1000) >>> 0 });
   return {
     name: 'adding',
     description: `the adding problem: sum the two marked values among ${steps} steps`,

@@ -1,5 +1,5 @@
 import { createSequenceBatch, type SequenceBatch } from '../data/sequence-batch.js';
-import { checkInteger, checkKeys } from '../errors.js';
+import { checkInteger, checkKeys, checkSeed } from '../errors.js';
 import type { RecurrentModel } from '../model/recurrent/model.js';
 import { Random } from '../model/random.js';
 import { argmax, type SequenceTask } from './task.js';
@@ -17,7 +17,7 @@ export function copyTask(options: { length?: number; lag?: number; symbols?: num
   const length = checkInteger('length', options.length ?? 5, 1);
   const lag = checkInteger('lag', options.lag ?? 10, 1);
   const K = checkInteger('symbols', options.symbols ?? 4, 2);
-  const seed = options.seed ?? 1;
+  const seed = checkSeed('seed', options.seed ?? 1);
   const V = K + 2, T = length + lag + length;
   const make = (count: number, s: number): SequenceBatch => {
     const rng = new Random(s);
@@ -32,7 +32,7 @@ export function copyTask(options: { length?: number; lag?: number; symbols?: num
     }
     return createSequenceBatch({ size: count, steps: T, inputSize: V, inputs, classes });
   };
-  const train = make(options.train ?? 2000, seed), test = make(options.test ?? 500, seed + 1000);
+  const train = make(options.train ?? 2000, seed), test = make(options.test ?? 500, (seed + 1000) >>> 0);
   return {
     name: 'copy',
     description: `the copy task: recall ${length} of ${K} symbols after ${lag} steps`,

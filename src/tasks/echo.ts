@@ -1,6 +1,6 @@
 import { createSequenceBatch, type SequenceBatch } from '../data/sequence-batch.js';
 import type { StreamStep } from '../data/stream.js';
-import { checkInteger, checkKeys } from '../errors.js';
+import { checkInteger, checkKeys, checkSeed } from '../errors.js';
 import type { RecurrentModel } from '../model/recurrent/model.js';
 import { Random } from '../model/random.js';
 import { argmax, type SequenceTask } from './task.js';
@@ -14,7 +14,7 @@ export function delayedEchoTask(options: { delay?: number; steps?: number; train
   checkKeys('echo task options', options, ['delay', 'steps', 'train', 'test', 'seed']);
   const delay = checkInteger('delay', options.delay ?? 3, 1);
   const T = checkInteger('steps', options.steps ?? 20, delay + 1);
-  const seed = options.seed ?? 1;
+  const seed = checkSeed('seed', options.seed ?? 1);
   const make = (count: number, s: number): SequenceBatch => {
     const rng = new Random(s);
     const inputs = new Float32Array(count * T), classes = new Int32Array(count * T), mask = new Float32Array(count * T);
@@ -26,7 +26,7 @@ export function delayedEchoTask(options: { delay?: number; steps?: number; train
     }
     return createSequenceBatch({ size: count, steps: T, inputSize: 1, inputs, classes, mask });
   };
-  const test = make(options.test ?? 200, seed + 1000);
+  const test = make(options.test ?? 200, (seed + 1000) >>> 0);
   return {
     name: 'echo',
     description: `the delayed echo: output the bit from ${delay} steps ago`,

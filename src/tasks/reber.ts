@@ -1,5 +1,5 @@
 import { createSequenceBatch, type SequenceBatch } from '../data/sequence-batch.js';
-import { checkKeys } from '../errors.js';
+import { checkKeys, checkSeed } from '../errors.js';
 import type { RecurrentModel } from '../model/recurrent/model.js';
 import { Random } from '../model/random.js';
 import { RnnStepper } from '../model/stepper.js';
@@ -70,10 +70,10 @@ export function isEmbeddedReber(text: string): boolean {
  */
 export function reberTask(options: { train?: number; test?: number; seed?: number } = {}): SequenceTask & { sample(model: RecurrentModel, count: number, seed?: number): string[] } {
   checkKeys('reber task options', options, ['train', 'test', 'seed']);
-  const seed = options.seed ?? 1;
+  const seed = checkSeed('seed', options.seed ?? 1);
   const make = (count: number, s: number) => reberBatch(count, new Random(s));
   const train = make(options.train ?? 2000, seed);
-  const testStrings = make(options.test ?? 500, seed + 1000);
+  const testStrings = make(options.test ?? 500, (seed + 1000) >>> 0);
   const test = testStrings.batch;
   const o = REBER_SYMBOLS.length;
   return {

@@ -4,6 +4,7 @@ import type { RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { clipGradients, gradientNorm, type ClipOptions } from './clip.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer.js';
+import { carryState, fillState, initialStateVector } from '../model/recurrent/stepping.js';
 import { checkRtrlMemory, checkRtrlModel, planRtrl, rtrlAdvance, rtrlFlush, rtrlStart, RTRL_DEFAULT_MAX_BYTES, type RtrlRegions } from './rtrl.js';
 
 export type OnlineAlgorithm = 'rtrl' | { type: 'rtrl'; maxBytes?: number } | { type: 'tbptt'; k: number };
@@ -107,7 +108,7 @@ export class OnlineLearner {
   /** Back to the start of a stream: φ_0 (h0 or zeros), fresh sensitivities or window, pending gradient dropped. */
   reset(): void {
     const model = this.model, f = this.frame, mem = model.workspace.mem, k = model.backend.kernels;
-    model.fillState(f, 0, model.initialStateVector());
+    fillState(model, f, 0, initialStateVector(model));
     f.learnedState = false; // slot 0 is written here; the forward pass must not overwrite it
     f.firstStep = 0;
     for (let b = 0; b < f.batch; b++) mem[f.ids + b] = b; // stream b's dropout masks are its own
@@ -138,7 +139,7 @@ export class OnlineLearner {
     const model = this.model, f = this.frame, B = f.batch;
     const { inputSize: p, outputSize: o, loss: lossName } = model.structure;
     if (!x || x.length !== B * p) fail('x', `streams·p = ${B}·${p} values`, x);
-    checkFinite('x', x);
+    checkFinite('x', x, model.dtype);
     model.checkTokenIds('x', x);
     const classes = target !== undefined && lossName === 'cross-entropy' && target.length === B;
     if (target !== undefined) {
@@ -146,14 +147,14 @@ export class OnlineLearner {
         fail('target', this.classTargets ? `${B} class indices, as in earlier steps` : `streams·o = ${B}·${o} values, as in earlier steps`, target);
       }
       if (!classes && target.length !== B * o) fail('target', `streams·o = ${B}·${o} values${lossName === 'cross-entropy' ? ` or ${B} class indices` : ''}`, target);
-      checkFinite('target', target);
+      checkFinite('target', target, model.dtype);
       if (classes) for (let b = 0; b < B; b++) checkInteger(`target[${b}]`, target[b], 0, o - 1);
     }
     const mem = model.workspace.mem;
 
     // The slot this step goes into: the only slot (RTRL), or the next one in the window (TBPTT).
     if (this.algorithm.type === 'rtrl') {
-      if (this.started) model.carryState(f); // the state after step t becomes the state before t + 1
+      if (this.started) carryState(model, f); // the state after step t becomes the state before t + 1
       this.started = true;
       this.length = 0;
     } else if (this.length === f.capacity) {

@@ -1,4 +1,4 @@
-import { checkInteger, checkKeys, checkNumber, DivergenceError, fail, RnnkitError } from '../errors.js';
+import { checkInteger, checkKeys, checkNumber, DivergenceError, fail, RnnkitError, checkSeed } from '../errors.js';
 import { range, type Network } from '../model/network.js';
 import { Random } from '../model/random.js';
 import { clipGradients, gradientNorm, type ClipOptions } from './clip.js';
@@ -122,7 +122,7 @@ export async function trainAsync<Data>(
 function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOptions<Data>, blocking: boolean): Generator<Promise<unknown> | undefined, TrainResult> {
   checkKeys('train options', options, KEYS);
   const epochs = checkInteger('epochs', options.epochs ?? 1, 1);
-  const seed = checkNumber('seed', options.seed ?? 1);
+  const seed = checkSeed('seed', options.seed ?? 1);
   const shuffle = options.shuffle ?? true;
   if (typeof shuffle !== 'boolean') fail('shuffle', 'a boolean', shuffle);
   const clip: ClipOptions = {};

@@ -1,8 +1,8 @@
 import type { Backend, BackendName, DType } from '../../backend/index.js';
-import { selectSequences, type SequenceBatch } from '../../data/sequence-batch.js';
-import { checkFinite, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../../errors.js';
+import { checkSequenceBatch, selectSequences, type SequenceBatch } from '../../data/sequence-batch.js';
+import { checkKeys, checkNumber, checkOneOf, fail, RnnkitError, checkSeed } from '../../errors.js';
 import { NONE } from '../../kernels/js/types.js';
-import { activationCode, lossCode } from '../functions.js';
+import { activationCode, checkTargetDomain, lossCode } from '../functions.js';
 import { initMatrix, type WeightInit } from '../init.js';
 import { Network, range, type Floats } from '../network.js';
 import { Random } from '../random.js';
@@ -73,7 +73,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
       layers: layers.map((l) => layer(l, true)),
       head: { embedding: at('embedding', 0, true), wOut: at('W_out', 0, true), bOut: at('b_out', 0, true) },
     };
-    checkNumber('seed', seed);
+    checkSeed('seed', seed);
     this.dropoutSeed = seed >>> 0;
     this.initialize(init, seed);
   }
@@ -139,9 +139,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
 
   checkData(data: SequenceBatch, needTargets: boolean): void {
     const s = this.structure, o = s.outputSize;
-    if (!data || typeof data !== 'object' || !(data.inputs instanceof Float32Array || data.inputs instanceof Float64Array)) {
-      fail('batch', 'a SequenceBatch (from sequenceBatch() or createSequenceBatch())', data);
-    }
+    checkSequenceBatch(data);
     if (s.vocabularySize > 0) {
       if (data.inputSize !== 1) fail('batch.inputSize', '1: one token id per step (this model embeds token ids)', data.inputSize);
       this.checkTokenIds('batch.inputs', data.inputs);
@@ -160,6 +158,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
       }
     } else if (data.targets) {
       if (data.targetSize !== o) fail('batch.targetSize', `the model's outputSize o = ${o}`, data.targetSize);
+      checkTargetDomain(data.targets, s.loss);
     } else {
       fail('batch', 'targets or classes (needed for a loss)');
     }
@@ -453,64 +452,6 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
       this.forwardSlots(f, 0, f.capacity, false);
       use(f, start, n);
     }
-  }
-
-  /**
-   * One step for B independent streams: reads x_t [B][p] and the state
-   * [B][stateSize], writes the new state back into `state` and y_t [B][o]
-   * into `outputs`.
-   */
-  stepForward(inputs: ArrayLike<number>, state: Floats, outputs: Floats): void {
-    const s = this.structure, p = s.inputSize, r = s.hiddenSize, o = s.outputSize, n = this.stateSize;
-    const B = state.length / n;
-    if (!Number.isInteger(B) || B < 1) fail('state', `a multiple of the state size ${n}`, state);
-    if (!inputs || inputs.length !== B * p) fail('x', `B·p = ${B}·${p} values`, inputs);
-    checkFinite('x', inputs);
-    this.checkTokenIds('x', inputs);
-    if (outputs.length !== B * o) fail('outputs', `B·o = ${B}·${o} values`, outputs);
-    const f = this.batchFrame(B, 1);
-    const mem = this.mem;
-    mem.set(inputs, f.x);
-    const move = (toFrame: boolean) => {
-      for (const { region, at } of f.states) {
-        for (let b = 0; b < B; b++) {
-          const slot = region + (toFrame ? 0 : B * r) + b * r, st = b * n + at;
-          if (toFrame) mem.set(state.subarray(st, st + r), slot);
-          else state.set(mem.subarray(slot, slot + r), st);
-        }
-      }
-    };
-    move(true);
-    f.learnedState = false;
-    this.forwardSlots(f, 0, 1, false);
-    move(false);
-    outputs.set(mem.subarray(f.y, f.y + B * o));
-  }
-
-  /** Writes one state vector ([stateSize]) into slot `slot` of every sequence and layer of a frame. */
-  fillState(f: SequenceFrame, slot: number, state: ArrayLike<number>): void {
-    const r = this.structure.hiddenSize, mem = this.mem, B = f.batch;
-    for (const { region, at } of f.states) {
-      for (let b = 0; b < B; b++) for (let j = 0; j < r; j++) mem[region + (slot * B + b) * r + j] = state[at + j]!;
-    }
-  }
-
-  /** Copies the state in slot 1 into slot 0 for every layer (stepping a one-slot frame forward). */
-  carryState(f: SequenceFrame): void {
-    const block = f.batch * this.structure.hiddenSize, k = f.kernels, mem = this.mem;
-    for (const { region } of f.states) k.copy(mem, region, region + block, block);
-  }
-
-  /** The state a sequence starts from, [stateSize]: the learned h0 (and c0) of every layer, else zeros. */
-  initialStateVector(): Floats {
-    const s = this.structure, r = s.hiddenSize, L = s.numLayers, out = this.newFloats(this.stateSize);
-    if (s.initialState === 'learned') {
-      for (let l = 0; l < L; l++) {
-        out.set(this.getParameter(this.names('h0', l)), l * r);
-        if (this.cell.carriesCell) out.set(this.getParameter(this.names('c0', l)), (L + l) * r);
-      }
-    }
-    return out;
   }
 
   private newFloats(n: number): Floats {

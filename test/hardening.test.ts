@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { createRowBatch, rowBatch } from '../src/data/row-batch.js';
+import { createSequenceBatch, sequenceBatch } from '../src/data/sequence-batch.js';
+import { splitSequences } from '../src/data/split.js';
+import { RnnkitError } from '../src/errors.js';
+import { FeedForwardNetwork } from '../src/model/ffnn.js';
+import { Random } from '../src/model/random.js';
+import { RecurrentNetwork } from '../src/model/recurrent/network.js';
+import { ElmanRNN } from '../src/model/rnn.js';
+import { RnnStepper } from '../src/model/stepper.js';
+import { computeGradients } from '../src/train/gradient-algorithm.js';
+import { train } from '../src/train/train.js';
+
+/*
+ * Issue 16's silent wrong answers, each class with a case that today's fix
+ * turns into a clear RnnkitError (or an exact answer) where the code used to
+ * compute something else without a word.
+ */
+const error = (fn: () => unknown, pattern: RegExp) => {
+  let thrown: unknown;
+  try { fn(); } catch (e) { thrown = e; }
+  expect(thrown, `expected an RnnkitError matching ${pattern}`).toBeInstanceOf(RnnkitError);
+  expect((thrown as Error).message).toMatch(pattern);
+};
+
+describe('integers are integers in their range, checked before they are stored', () => {
+  it('class indices that an Int32Array would wrap (2³² + 2 is not class 2)', () => {
+    error(() => createSequenceBatch({ size: 1, steps: 1, inputSize: 1, inputs: [0], classes: [2 ** 32 + 2] }), /classes\[0\]: expected an integer in \[0, 2147483647\], got 4294967298/);
+    error(() => sequenceBatch({ inputs: [[[0]]], targets: [[2 ** 31]] }), /targets\[0\]\[0\]: expected an integer in \[0, 2147483647\]/);
+    error(() => createRowBatch({ size: 1, inputSize: 1, inputs: [0], classes: [2 ** 32] }), /classes\[0\]: expected an integer in \[0, 2147483647\]/);
+    error(() => rowBatch({ inputs: [[0]], targets: [2 ** 32 + 1] }), /targets\[0\]: expected an integer in \[0, 2147483647\]/);
+  });
+
+  it('a class index changed to −1 after the batch was built is caught when the batch is used', () => {
+    const model = new RecurrentNetwork({ cell: 'gru', inputSize: 1, hiddenSize: 3, outputSize: 2, output: 'softmax' });
+    const batch = sequenceBatch({ inputs: [[[0], [1]]], targets: [[0, 1]] });
+    (batch.classes as Int32Array)[1] = -1;
+    error(() => computeGradients(model, batch), /batch\.classes\[1\]: expected a class index ≥ 0, got -1/);
+  });
+
+  it('evaluate takes a whole batch size ≥ 1 (1.5 gave a wrong mean, 0 never returned)', () => {
+    const model = new ElmanRNN({ inputSize: 1, hiddenSize: 2, outputSize: 1 });
+    const batch = sequenceBatch({ inputs: [[[1]], [[2]]], targets: [[[1]], [[0]]] });
+    error(() => model.evaluate(batch, 1.5), /batchSize: expected an integer ≥ 1, got 1\.5/);
+    error(() => model.evaluate(batch, 0), /batchSize: expected an integer ≥ 1, got 0/);
+  });
+
+  it('seeds are integers in [0, 2³² − 1] (1.5 and 2³² + 1 acted as seed 1)', () => {
+    for (const seed of [1.5, 2 ** 32 + 1, -1]) {
+      error(() => new RecurrentNetwork({ cell: 'lstm', inputSize: 1, hiddenSize: 2, outputSize: 1, seed }), /seed: expected an integer in \[0, 4294967295\]/);
+      error(() => new ElmanRNN({ inputSize: 1, hiddenSize: 2, outputSize: 1, seed }), /seed: expected an integer in \[0, 4294967295\]/);
+      error(() => new FeedForwardNetwork({ layerSizes: [1, 1], seed }), /seed: expected an integer in \[0, 4294967295\]/);
+      error(() => new Random(seed), /seed: expected an integer in \[0, 4294967295\]/);
+    }
+    const batch = sequenceBatch({ inputs: [[[1]], [[2]]], targets: [[[1]], [[0]]] });
+    error(() => train(new ElmanRNN({ inputSize: 1, hiddenSize: 2, outputSize: 1 }), batch, { seed: 2 ** 32 }), /seed: expected an integer in \[0, 4294967295\]/);
+    error(() => splitSequences(batch, { validation: 0.5, seed: 0.5 }), /seed: expected an integer in \[0, 4294967295\]/);
+    // The whole range still works, and different seeds give different models.
+    const a = new ElmanRNN({ inputSize: 1, hiddenSize: 2, outputSize: 1, seed: 2 ** 32 - 1 });
+    const b = new ElmanRNN({ inputSize: 1, hiddenSize: 2, outputSize: 1, seed: 1 });
+    expect(Array.from(a.getParameter('W_in'))).not.toEqual(Array.from(b.getParameter('W_in')));
+  });
+});
+
+describe('values are finite in the dtype they are stored in', () => {
+  it('a float32 model refuses parameters beyond float32 (1e39 became Infinity); a float64 model keeps them', () => {
+    const f32 = new ElmanRNN({ inputSize: 2, hiddenSize: 3, outputSize: 1 });
+    error(() => f32.setParameter('W_out', [1, 1e39, 1]), /parameter W_out: expected numbers finite in float32 \(\|x\| ≤ 3\.4e38\), got 1e\+39 at index 1/);
+    error(() => f32.setParameters({ W_out: [1, -1e39, 1] }), /parameter W_out: expected numbers finite in float32/);
+    expect(Array.from(f32.getParameter('W_out')).every(Number.isFinite)).toBe(true);
+    const f64 = new ElmanRNN({ inputSize: 2, hiddenSize: 3, outputSize: 1, dtype: 'float64' });
+    f64.setParameter('W_out', [1, 1e39, 1]);
+    expect(f64.getParameter('W_out')[1]).toBe(1e39);
+  });
+
+  it('init.recurrentGain that overflows float32 is refused, not turned into Infinity weights', () => {
+    error(() => new ElmanRNN({ inputSize: 2, hiddenSize: 3, outputSize: 1, init: { recurrentGain: 1e300 } }), /parameter W_rec: expected numbers finite in float32/);
+  });
+
+  it('batch values beyond float32 are refused where the batch is built', () => {
+    error(() => sequenceBatch({ inputs: [[[1, 1e39]]] }), /inputs\[0\]\[0\]\[1\]: expected a number finite in float32/);
+    error(() => createSequenceBatch({ size: 1, steps: 1, inputSize: 1, inputs: [-1e39] }), /inputs: expected numbers finite in float32 .*got -1e\+39 at index 0/);
+    error(() => rowBatch({ inputs: [[1e39]] }), /inputs\[0\]: expected numbers finite in float32/);
+  });
+
+  it('RnnStepper checks what it stores: step inputs in float32, and reset states (NaN, a string)', () => {
+    const stepper = new RnnStepper(new ElmanRNN({ inputSize: 2, hiddenSize: 3, outputSize: 1 }));
+    error(() => stepper.step([1e39, 0]), /x: expected numbers finite in float32/);
+    error(() => stepper.reset([0, NaN, 0]), /state: expected numbers finite in float32 .*got NaN at index 1/);
+    error(() => stepper.reset('abc' as never), /state: expected streams·stateSize = 1·3 numbers/);
+    stepper.reset([0.5, -0.5, 0]);
+    expect(Array.from(stepper.state)).toEqual([0.5, -0.5, 0]);
+  });
+});
+
+describe('a float64 model computes on the data exactly as given', () => {
+  it('its loss equals a plain float64 forward pass written here to 1e-12 (the batch used to round the data to float32)', () => {
+    const model = new ElmanRNN({ inputSize: 2, hiddenSize: 3, outputSize: 2, dtype: 'float64', seed: 3 });
+    const rng = new Random(9);
+    const inputs = Array.from({ length: 2 }, () => Array.from({ length: 4 }, () => [rng.gaussian() / 3, rng.gaussian() / 3]));
+    const targets = Array.from({ length: 2 }, () => Array.from({ length: 4 }, () => [rng.gaussian(), rng.gaussian()]));
+    const loss = computeGradients(model, sequenceBatch({ inputs, targets })).loss;
+    // h_t = tanh(W_in x_t + W_rec h_{t−1} + b_rec), y_t = W_out h_t + b_out, L = (1/B) Σ_b Σ_t ½‖y_t − target_t‖².
+    const W_in = model.getParameter('W_in'), W_rec = model.getParameter('W_rec'), W_out = model.getParameter('W_out');
+    const b_rec = model.getParameter('b_rec'), b_out = model.getParameter('b_out');
+    let reference = 0;
+    for (let b = 0; b < 2; b++) {
+      let h = [0, 0, 0];
+      for (let t = 0; t < 4; t++) {
+        h = h.map((_, i) => Math.tanh(b_rec[i]! + W_in[i * 2]! * inputs[b]![t]![0]! + W_in[i * 2 + 1]! * inputs[b]![t]![1]!
+          + W_rec[i * 3]! * h[0]! + W_rec[i * 3 + 1]! * h[1]! + W_rec[i * 3 + 2]! * h[2]!));
+        for (let k = 0; k < 2; k++) {
+          const y = b_out[k]! + W_out[k * 3]! * h[0]! + W_out[k * 3 + 1]! * h[1]! + W_out[k * 3 + 2]! * h[2]!;
+          reference += 0.5 * (y - targets[b]![t]![k]!) ** 2 / 2;
+        }
+      }
+    }
+    expect(Math.abs(loss - reference) / reference).toBeLessThanOrEqual(1e-12);
+    // A batch given float32 data stays float32, as given.
+    const rounded = createSequenceBatch({ size: 1, steps: 1, inputSize: 1, inputs: Float32Array.of(0.1) });
+    expect(rounded.inputs).toBeInstanceOf(Float32Array);
+    expect(sequenceBatch({ inputs: [[[0.1]]] }).inputs[0]).toBe(0.1);
+  });
+});
+
+describe('targets outside a loss\'s domain are refused (the loss went negative)', () => {
+  it('binary cross-entropy takes probabilities in [0, 1]; cross-entropy takes weights ≥ 0', () => {
+    const bce = new RecurrentNetwork({ cell: 'elman', inputSize: 1, hiddenSize: 2, outputSize: 1, output: 'sigmoid' });
+    for (const t of [-3, 7]) {
+      error(() => computeGradients(bce, sequenceBatch({ inputs: [[[1]]], targets: [[[t]]] })), /batch\.targets\[0\]: expected a probability in \[0, 1\] for binary-cross-entropy/);
+    }
+    const ce = new RecurrentNetwork({ cell: 'lstm', inputSize: 1, hiddenSize: 2, outputSize: 2, output: 'softmax' });
+    error(() => train(ce, sequenceBatch({ inputs: [[[1]]], targets: [[[1.5, -0.5]]] })), /batch\.targets\[1\]: expected a weight ≥ 0 for cross-entropy, got -0\.5/);
+    const ffnn = new FeedForwardNetwork({ layerSizes: [1, 2], output: 'sigmoid' });
+    error(() => ffnn.evaluate(rowBatch({ inputs: [[1]], targets: [[0.5, 2]] })), /batch\.targets\[1\]: expected a probability in \[0, 1\]/);
+    // In the domain, the losses are ≥ 0.
+    expect(computeGradients(bce, sequenceBatch({ inputs: [[[1]]], targets: [[[0.3]]] })).loss).toBeGreaterThan(0);
+  });
+});
+
+describe('only numbers are numbers in the nested builders', () => {
+  it('null, true, "1" and [1] are refused as values, and as mask entries', () => {
+    for (const v of [null, true, '1', [1]]) {
+      error(() => sequenceBatch({ inputs: [[[1, v as never]]] }), /inputs\[0\]\[0\]\[1\]: expected a number finite in float32/);
+      error(() => sequenceBatch({ inputs: [[[1]]], targets: [[[v as never]]] }), /targets\[0\]\[0\]\[0\]: expected a number finite in float32/);
+      error(() => sequenceBatch({ inputs: [[[1]]], mask: [[v as never]] }), /mask\[0\]\[0\]: expected the number 0 or 1/);
+      error(() => sequenceBatch({ inputs: [[[1]]], initialState: [[v as never]] }), /initialState\[0\]\[0\]: expected a number finite in float32/);
+      error(() => rowBatch({ inputs: [[v as never]] }), /inputs\[0\]: expected numbers finite in float32/);
+    }
+  });
+});
+
+describe('a batch changed after it was built', () => {
+  it('is checked when it is used: a NaN written into it, or sizes spread over', () => {
+    const model = new RecurrentNetwork({ cell: 'gru', inputSize: 2, hiddenSize: 3, outputSize: 1 });
+    const batch = sequenceBatch({ inputs: [[[1, 2], [3, 4]]], targets: [[[1], [0]]] });
+    const inputs = batch.inputs as Float64Array;
+    inputs[3] = NaN;
+    error(() => computeGradients(model, batch), /batch\.inputs: expected numbers finite in float32 .*got NaN at index 3/);
+    inputs[3] = 4;
+    error(() => model.predict({ ...batch, size: 50 }), /batch\.inputs: expected a Float32Array or Float64Array of 200 values/);
+    error(() => train(model, { ...batch, steps: 3 }), /batch\.inputs: expected a Float32Array or Float64Array of 6 values/);
+    (batch.mask as Float32Array)[0] = 0.5;
+    error(() => model.evaluate(batch), /batch\.mask\[0\]: expected 0 or 1, got 0\.5/);
+    (batch.mask as Float32Array)[0] = 1;
+    expect(Number.isFinite(computeGradients(model, batch).loss)).toBe(true);
+  });
+});
