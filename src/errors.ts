@@ -28,6 +28,8 @@ export function describe(value: unknown): string {
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
   if (typeof value === 'string') return `"${value.length > 40 ? value.slice(0, 40) + '…' : value}"`;
   if (typeof value === 'object') return 'an object';
+  if (typeof value === 'bigint') return `the BigInt ${value}n`;
+  if (typeof value === 'function') return 'a function';
   return String(value);
 }
 

@@ -166,3 +166,67 @@ describe('a batch changed after it was built', () => {
     expect(Number.isFinite(computeGradients(model, batch).loss)).toBe(true);
   });
 });
+
+describe('a wrong argument gets a clear error, not a TypeError from deep inside', () => {
+  const m = new ElmanRNN({ inputSize: 1, hiddenSize: 2, outputSize: 1 });
+  const d = sequenceBatch({ inputs: [[[1]]], targets: [[[1]]] });
+  const ffnn = new FeedForwardNetwork({ layerSizes: [1, 1] });
+  const cases: [string, () => unknown, RegExp][] = [
+    ['train(null, d)', () => train(null as never, d), /model: expected an rnnkit model/],
+    ['computeGradients(null, d)', () => computeGradients(null as never, d), /model: expected an rnnkit model/],
+    ['sequenceBatch()', () => (sequenceBatch as (o?: unknown) => unknown)(), /sequenceBatch options: expected an object/],
+    ['createSequenceBatch()', () => (createSequenceBatch as (o?: unknown) => unknown)(), /createSequenceBatch options: expected an object/],
+    ['BigInt inputs', () => sequenceBatch({ inputs: [[[1n as never]]] }), /got the BigInt 1n/],
+    ['backend: {}', () => new ElmanRNN({ inputSize: 1, hiddenSize: 2, outputSize: 1, backend: {} as never }), /backend: expected a backend name/],
+    ['new RnnStepper(ffnn)', () => new RnnStepper(ffnn as never), /model: expected a recurrent model/],
+    ['layerSizes [40000, 40000]', () => new FeedForwardNetwork({ layerSizes: [40000, 40000] }), /model: expected at most 4 GiB .*5 × 1600040000 float32 values = 29\.8 GiB/],
+  ];
+  for (const [name, fn, pattern] of cases) it(name, () => error(fn, pattern));
+
+  it('trainAsync(m, d, null) rejects with one', async () => {
+    const { trainAsync } = await import('../src/train/train.js');
+    await expect(trainAsync(m, d, null as never)).rejects.toThrow(/trainAsync options: expected an options object, got null/);
+  });
+});
+
+describe('work and memory are bounded before they start', () => {
+  it('sample() refuses a length it could not produce (2³² crashed the process)', async () => {
+    const { sample } = await import('../src/model/sample.js');
+    const model = new RecurrentNetwork({ cell: 'gru', inputSize: 3, hiddenSize: 4, outputSize: 3, output: 'softmax' });
+    error(() => sample(model, { length: 2 ** 32 }), /length: expected an integer in \[0, 10000000\], got 4294967296/);
+    expect(sample(model, { length: 5, seed: 2 })).toHaveLength(5);
+  });
+
+  it('a Vocabulary refuses the holes of a sparse array (they decoded to "undefined")', async () => {
+    const { Vocabulary } = await import('../src/data/vocabulary.js');
+    // eslint-disable-next-line no-sparse-arrays
+    error(() => new Vocabulary(['a', , 'b'] as string[]), /symbols\[1\]: expected a non-empty string, got undefined/);
+  });
+});
+
+describe('stopping and diverging mid-stream', () => {
+  it('an AbortSignal stops truncated BPTT between chunks, not only between batches', () => {
+    const model = new RecurrentNetwork({ cell: 'lstm', inputSize: 1, hiddenSize: 3, outputSize: 1 });
+    const batch = sequenceBatch({ inputs: [Array.from({ length: 40 }, (_, t) => [Math.sin(t)])], targets: [Array.from({ length: 40 }, (_, t) => [Math.cos(t)])] });
+    const controller = new AbortController();
+    const result = train(model, batch, { algorithm: { type: 'tbptt', k: 4 }, epochs: 3, signal: controller.signal, onStep: (s) => { if (s.step === 2) controller.abort(); } });
+    expect(result.aborted).toBe(true);
+    expect(result.steps).toBe(2); // one batch of 10 chunks per epoch: it used to run all 10
+  });
+
+  it('an OnlineLearner that diverges throws a DivergenceError, keeps the last finite weights, and learns on afterwards', async () => {
+    const { OnlineLearner } = await import('../src/train/online.js');
+    const { DivergenceError } = await import('../src/errors.js');
+    const model = new ElmanRNN({ inputSize: 1, hiddenSize: 3, outputSize: 1, seed: 2 });
+    const learner = new OnlineLearner(model, { algorithm: { type: 'tbptt', k: 4 }, optimizer: { type: 'sgd', learningRate: 1e38 } });
+    const before = model.parameters();
+    let thrown: unknown;
+    try { for (let t = 0; t < 5; t++) learner.learn([1], [50]); } catch (e) { thrown = e; }
+    expect(thrown).toBeInstanceOf(DivergenceError);
+    expect((thrown as Error).message).toMatch(/online learning diverged at step 1: the update made a weight non-finite; the weights were restored/);
+    expect(model.parameters()).toEqual(before);
+    const gentle = new OnlineLearner(model, { algorithm: { type: 'tbptt', k: 4 }, optimizer: { type: 'sgd', learningRate: 0.01 } });
+    expect(Number.isFinite(gentle.learn([1], [0.5]).loss)).toBe(true);
+    expect(Number.isFinite(learner.predict([1])[0]!)).toBe(true);
+  });
+});

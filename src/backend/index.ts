@@ -61,6 +61,9 @@ export function getBackend(name: BackendName | 'auto' = 'auto'): Backend {
  * holds the dtype (float64, used by gradient checks, runs on js).
  */
 export function backendFor(spec: BackendName | 'auto' | Backend, dtype: DType): Backend {
+  if (typeof spec === 'object' && spec !== null && !(typeof spec.allocate === 'function' && Array.isArray(spec.dtypes) && typeof spec.kernels === 'object')) {
+    fail('backend', "a backend name ('auto', 'wasm-simd', 'wasm-scalar', 'js') or a Backend from getBackend()", spec);
+  }
   const backend = typeof spec === 'object' && spec !== null ? spec : spec === 'auto' && dtype === 'float64' ? jsBackend : getBackend(spec);
   if (!backend.dtypes.includes(dtype)) {
     fail('dtype', `one of ${backend.dtypes.map((d) => `'${d}'`).join(', ')} on the ${backend.name} backend (float64 runs on 'js')`, dtype);

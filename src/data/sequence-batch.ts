@@ -56,6 +56,7 @@ const FLAT_KEYS = ['size', 'steps', 'inputSize', 'inputs', 'targets', 'targetSiz
 
 /** A batch from flat row-major arrays (copied). */
 export function createSequenceBatch(options: SequenceBatchOptions): SequenceBatch {
+  if (options === null || typeof options !== 'object') fail('createSequenceBatch options', 'an object with size, steps, inputSize and inputs', options);
   checkKeys('createSequenceBatch options', options, FLAT_KEYS);
   const size = checkInteger('size', options.size, 1);
   const steps = checkInteger('steps', options.steps, 1);
@@ -149,6 +150,7 @@ export interface NestedBatchOptions {
  * longest, and their lengths recorded so padding never counts in the loss.
  */
 export function sequenceBatch(options: NestedBatchOptions): SequenceBatch {
+  if (options === null || typeof options !== 'object') fail('sequenceBatch options', 'an object with inputs (or tokens) and targets', options);
   checkKeys('sequenceBatch options', options, ['inputs', 'tokens', 'targets', 'task', 'mask', 'initialState']);
   const task = checkOneOf('task', options.task ?? 'many-to-many', TASKS);
   if (options.tokens !== undefined) {

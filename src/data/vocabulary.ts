@@ -26,14 +26,16 @@ export class Vocabulary {
   /** A unique, non-empty list of non-empty strings; symbol i gets index i. */
   constructor(symbols: readonly string[]) {
     if (!Array.isArray(symbols) || symbols.length === 0) fail('symbols', 'a non-empty array of strings', symbols);
-    symbols.forEach((symbol, i) => {
+    // A plain loop, not forEach: forEach skips the holes of a sparse array (['a', , 'b']).
+    for (let i = 0; i < symbols.length; i++) {
+      const symbol = symbols[i];
       if (typeof symbol !== 'string' || symbol.length === 0) fail(`symbols[${i}]`, 'a non-empty string', symbol);
       const first = this.index.get(symbol);
       if (first !== undefined) {
         throw new RnnkitError(`symbols[${i}]: expected unique symbols, got '${show(symbol)}' again (first at index ${first})`);
       }
       this.index.set(symbol, i);
-    });
+    }
     this.symbols = Object.freeze([...symbols]);
   }
 

@@ -5,6 +5,9 @@ import { ParameterLayout, type ParameterSpec } from './parameters.js';
 
 export type Floats = Float32Array | Float64Array;
 
+/** The most a model's fixed block may take: a wasm32 memory holds 4 GiB in all. */
+const MAX_MODEL_BYTES = 2 ** 32;
+
 /** Where the fixed block of a model's arena keeps parameters, gradients and optimizer state. */
 export interface FixedBlock {
   readonly params: number;
@@ -34,6 +37,11 @@ export abstract class Network<Data> {
     const chosen = backendFor(backend, dtype);
     this.layout = new ParameterLayout(specs);
     const n = this.layout.count;
+    // Parameters, gradients, the last finite parameters and two optimizer moments: bounded before allocating.
+    const bytes = 5 * n * (dtype === 'float64' ? 8 : 4);
+    if (!(bytes <= MAX_MODEL_BYTES)) {
+      fail('model', `at most ${MAX_MODEL_BYTES / 2 ** 30} GiB for its parameters, gradients and optimizer state (5 × ${n} ${dtype} values = ${(bytes / 2 ** 30).toFixed(1)} GiB): use smaller layers`);
+    }
     const { offsets, end } = planRegions(0, { params: n, grads: n, snapshot: n, moment1: n, moment2: n });
     this.block = offsets;
     this.workspace = new Workspace(chosen, dtype, end);
@@ -171,6 +179,11 @@ export abstract class Network<Data> {
   protected offsetOf(name: string, grads = false): number {
     return (grads ? this.block.grads : this.block.params) + this.place(name).offset;
   }
+}
+
+/** `model` must be one of rnnkit's models (a wrong argument would otherwise fail deep inside, as a TypeError). */
+export function checkModel(argument: string, model: unknown): void {
+  if (!(model instanceof Network)) fail(argument, 'an rnnkit model (RecurrentNetwork, ElmanRNN or FeedForwardNetwork)', model);
 }
 
 export function range(n: number, start = 0): Int32Array {

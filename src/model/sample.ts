@@ -1,7 +1,7 @@
 import { checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../errors.js';
 import { isArrayLike } from '../data/arrays.js';
 import { Random } from './random.js';
-import type { RecurrentModel } from './recurrent/model.js';
+import { checkRecurrentModel, type RecurrentModel } from './recurrent/model.js';
 import { RnnStepper } from './stepper.js';
 
 export interface SampleOptions {
@@ -20,13 +20,18 @@ export interface SampleOptions {
  * or as a token id into an embedding of o tokens): each sampled symbol is
  * the next input. Returns the generated class indices.
  */
+/** Most symbols one call generates (10⁷: about 40 MB of results, minutes of stepping). */
+export const MAX_SAMPLE_LENGTH = 10_000_000;
+
 export function sample(model: RecurrentModel, options: SampleOptions): number[] {
+  checkRecurrentModel('model', model);
   checkKeys('sample options', options, ['length', 'prime', 'temperature', 'seed']);
   const { inputSize: p, outputSize: o, output, vocabularySize: V } = model.structure;
   if (output !== 'softmax') throw new RnnkitError(`sample: expected a model with output 'softmax', got '${output}'`);
   if (V > 0 && V !== o) throw new RnnkitError(`sample: expected vocabularySize = outputSize (token feedback), got ${V} and ${o}`);
   if (V === 0 && p !== o) throw new RnnkitError(`sample: expected inputSize = outputSize (one-hot feedback), got ${p} and ${o}`);
-  const length = checkInteger('length', options.length, 0);
+  // Bounded before any work: each symbol is a step of the model and an entry of the returned array.
+  const length = checkInteger('length', options.length, 0, MAX_SAMPLE_LENGTH);
   const temperature = checkNumber('temperature', options.temperature ?? 1, 1e-6);
   const prime = options.prime ?? [0];
   if (!isArrayLike(prime) || prime.length === 0) fail('prime', 'a non-empty array of class indices', prime);

@@ -1,7 +1,7 @@
 import { isArrayLike } from '../data/arrays.js';
 import { checkFinite, checkInteger, checkKeys, fail } from '../errors.js';
 import type { Floats } from './network.js';
-import type { RecurrentModel } from './recurrent/model.js';
+import { checkRecurrentModel, type RecurrentModel } from './recurrent/model.js';
 import { initialStateVector, stepForward } from './recurrent/stepping.js';
 
 /**
@@ -15,6 +15,7 @@ export class RnnStepper {
   private readonly output: Floats;
 
   constructor(readonly model: RecurrentModel, options: { streams?: number } = {}) {
+    checkRecurrentModel('model', model);
     checkKeys('stepper options', options, ['streams']);
     this.streams = checkInteger('streams', options.streams ?? 1, 1);
     const make = (n: number) => (model.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));

@@ -1,5 +1,5 @@
 import { checkInteger, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../errors.js';
-import type { Network } from '../model/network.js';
+import { checkModel, type Network } from '../model/network.js';
 import { RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceBatch } from '../data/sequence-batch.js';
 import { rtrlGradient, RTRL_DEFAULT_MAX_BYTES } from './rtrl.js';
@@ -94,6 +94,7 @@ export function* gradientPasses<Data>(
 export function computeGradients<Data>(
   model: Network<Data>, data: Data, options: { algorithm?: GradientSpec; threads?: GradientThreads } = {},
 ): { loss: number; gradients: ReturnType<Network<Data>['gradients']> } {
+  checkModel('model', model);
   checkKeys('computeGradients options', options, ['algorithm', 'threads']);
   const algorithm = resolveGradientAlgorithm(options.algorithm);
   const threads = checkThreads(options.threads);

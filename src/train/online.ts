@@ -1,6 +1,6 @@
-import { checkFinite, checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../errors.js';
+import { checkFinite, checkInteger, checkKeys, checkNumber, DivergenceError, fail } from '../errors.js';
 import type { Floats } from '../model/network.js';
-import type { RecurrentModel } from '../model/recurrent/model.js';
+import { checkRecurrentModel, type RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { clipGradients, gradientNorm, type ClipOptions } from './clip.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer.js';
@@ -70,6 +70,7 @@ export class OnlineLearner {
   private classTargets: boolean | undefined;
 
   constructor(readonly model: RecurrentModel, options: OnlineLearnerOptions = {}) {
+    checkRecurrentModel('model', model);
     checkKeys('OnlineLearner options', options, ['algorithm', 'optimizer', 'updateEvery', 'streams', 'clipNorm', 'clipValue', 'onStep']);
     this.streams = checkInteger('streams', options.streams ?? 1, 1);
     this.updateEvery = checkInteger('updateEvery', options.updateEvery ?? 1, 1);
@@ -205,12 +206,23 @@ export class OnlineLearner {
       model.outputBackward(f, from, fresh);
       model.backwardSlots(f, this.length, false, true);
     }
-    const norm = gradientNorm(model);
-    if (!Number.isFinite(norm)) {
-      throw new RnnkitError(`online learning diverged at step ${this.stepCount}: the gradient norm became ${norm}; the weights were not updated`);
-    }
+    // As train(): a non-finite gradient or update stops with a DivergenceError and the last finite weights. The
+    // stream's state (h, sensitivities or window) is non-finite too by then, so the learner starts the stream over:
+    // the next learn() goes on from there instead of failing again.
+    const norm = gradientNorm(model), b = model.block, n = model.parameterCount;
+    const diverged = (what: string): never => {
+      this.reset();
+      throw new DivergenceError(`online learning diverged at step ${this.stepCount}: ${what}; the learner's state was reset (h0, ` +
+        'an empty window), so learn() goes on from there. Try a smaller learning rate or clipNorm.', this.stepCount, 0, NaN);
+    };
+    if (!Number.isFinite(norm)) diverged(`the gradient norm became ${norm}; the weights were not updated`);
     clipGradients(model, norm, this.clip);
+    k.copy(mem, b.snapshot, b.params, n);
     this.optimizer.step(model);
+    if (!Number.isFinite(k.sumSquares(mem, b.params, n))) {
+      k.copy(mem, b.params, b.snapshot, n);
+      diverged('the update made a weight non-finite; the weights were restored to the last finite ones');
+    }
     k.fill(mem, model.block.grads, model.parameterCount, 0);
     this.pending = 0;
     this.sinceUpdate = 0;

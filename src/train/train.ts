@@ -1,5 +1,5 @@
 import { checkInteger, checkKeys, checkNumber, DivergenceError, fail, RnnkitError, checkSeed } from '../errors.js';
-import { range, type Network } from '../model/network.js';
+import { checkModel, range, type Network } from '../model/network.js';
 import { Random } from '../model/random.js';
 import { clipGradients, gradientNorm, type ClipOptions } from './clip.js';
 import { createOptimizer, type OptimizerSpec } from './optimizer.js';
@@ -85,6 +85,7 @@ const KEYS = ['epochs', 'batchSize', 'optimizer', 'algorithm', 'shuffle', 'seed'
  * trainAsync where timers, I/O or signals (Ctrl-C) must get through.
  */
 export function train<Data>(model: Network<Data>, data: Data, options: TrainOptions<Data> = {}): TrainResult {
+  checkModel('model', model);
   const loop = trainingLoop(model, data, options, true);
   for (;;) {
     const next = loop.next();
@@ -100,6 +101,8 @@ export function train<Data>(model: Network<Data>, data: Data, options: TrainOpti
 export async function trainAsync<Data>(
   model: Network<Data>, data: Data, options: TrainOptions<Data> & { yieldEveryMs?: number } = {},
 ): Promise<TrainResult> {
+  checkModel('model', model);
+  if (options === null || typeof options !== 'object') fail('trainAsync options', 'an options object', options);
   const { yieldEveryMs = 20, ...rest } = options;
   checkNumber('yieldEveryMs', yieldEveryMs, 0);
   const loop = trainingLoop(model, data, rest, false);
@@ -196,6 +199,8 @@ function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOpt
         stepsThisEpoch++;
         options.onStep?.({ step, epoch, loss, gradientNorm: norm, batchSize: indices.length, elapsedMs: now() - start });
         yield undefined;
+        // Between the chunks of truncated BPTT too: a long pass stops at the next step, not at the next batch.
+        if (options.signal?.aborted) { aborted = true; break; }
       }
       lossSum += batchLoss * indices.length;
       seen += indices.length;

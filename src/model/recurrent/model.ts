@@ -458,3 +458,8 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     return this.workspace.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
   }
 }
+
+/** `model` must be a recurrent model: what steps, learns online or samples. */
+export function checkRecurrentModel(argument: string, model: unknown): asserts model is RecurrentModel {
+  if (!(model instanceof RecurrentModel)) fail(argument, 'a recurrent model (RecurrentNetwork or ElmanRNN)', model);
+}
