@@ -230,3 +230,54 @@ describe('stopping and diverging mid-stream', () => {
     expect(Number.isFinite(learner.predict([1])[0]!)).toBe(true);
   });
 });
+
+describe('re-entrancy: calls inside a running one are safe or refused, never silently different', () => {
+  const batch = sequenceBatch({ inputs: [[[1], [0], [1]], [[0], [1], [1]]], targets: [[[1], [0], [1]], [[0], [1], [0]]] });
+
+  it('train() on a model that is being trained (from onStep) is refused; on another model it runs', () => {
+    const model = new RecurrentNetwork({ cell: 'gru', inputSize: 1, hiddenSize: 3, outputSize: 1 });
+    const other = model.clone();
+    let inner: unknown;
+    train(model, batch, { epochs: 2, onStep: (s) => {
+      if (s.step !== 1) return;
+      try { train(model, batch); } catch (e) { inner = e; }
+      train(other, batch, { epochs: 1 });
+    } });
+    expect(inner).toBeInstanceOf(RnnkitError);
+    expect((inner as Error).message).toMatch(/train: this model is being trained already \(train\(\) called from onStep or onEpoch\?\)/);
+    // Once the call has returned (or thrown), the model trains again.
+    expect(train(model, batch, { epochs: 1 }).steps).toBe(1);
+    expect(() => train(model, batch, { epochs: 1, onStep: () => { throw new Error('boom'); } })).toThrow('boom');
+    expect(train(model, batch, { epochs: 1 }).steps).toBe(1);
+  });
+
+  it('an OnlineLearner keeps its own optimizer state: train() on the same model in between does not reset it', async () => {
+    const { OnlineLearner } = await import('../src/train/online.js');
+    const run = (interleave: boolean) => {
+      const model = new ElmanRNN({ inputSize: 1, hiddenSize: 3, outputSize: 1, seed: 4 });
+      const learner = new OnlineLearner(model, { algorithm: { type: 'tbptt', k: 3 }, optimizer: { type: 'adam', learningRate: 0.05 } });
+      const losses: number[] = [];
+      for (let t = 0; t < 12; t++) {
+        losses.push(learner.learn([Math.sin(t)], [Math.cos(t)]).loss);
+        // Learning rate 0 leaves the weights as they are; it resets the model's own optimizer moments.
+        if (interleave && t === 5) train(model, batch, { optimizer: { type: 'adam', learningRate: 0 } });
+      }
+      return losses;
+    };
+    expect(run(true)).toEqual(run(false));
+  });
+
+  it('two OnlineLearners on one model keep separate optimizer moments', async () => {
+    const { OnlineLearner } = await import('../src/train/online.js');
+    const model = new ElmanRNN({ inputSize: 1, hiddenSize: 3, outputSize: 1, seed: 4 });
+    const a = new OnlineLearner(model, { algorithm: { type: 'tbptt', k: 3 }, optimizer: { type: 'momentum', learningRate: 0.05 } });
+    const alone = new ElmanRNN({ inputSize: 1, hiddenSize: 3, outputSize: 1, seed: 4 });
+    const reference = new OnlineLearner(alone, { algorithm: { type: 'tbptt', k: 3 }, optimizer: { type: 'momentum', learningRate: 0.05 } });
+    // A second learner whose learning rate is 0: its updates leave the weights alone but fill its velocity with its own gradients.
+    const b = new OnlineLearner(model, { algorithm: 'rtrl', optimizer: { type: 'momentum', learningRate: 0 } });
+    for (let t = 0; t < 8; t++) {
+      b.learn([Math.cos(t)], [-0.5]);
+      expect(a.learn([Math.sin(t)], [0.5]).loss).toBe(reference.learn([Math.sin(t)], [0.5]).loss);
+    }
+  });
+});

@@ -82,7 +82,10 @@ export class OnlineLearner {
     if (options.clipValue !== undefined) this.clip.clipValue = checkNumber('clipValue', options.clipValue, Number.MIN_VALUE);
     if (options.onStep !== undefined && typeof options.onStep !== 'function') fail('onStep', 'a function', options.onStep);
     this.onStep = options.onStep;
-    this.optimizer = createOptimizer(options.optimizer ?? { type: 'sgd', learningRate: 0.01 });
+    // Its own optimizer moments, pinned beside its state: train() on the same model resets the model's own, and a
+    // second learner must not mix its moments with this one's.
+    const n = model.parameterCount, moments = model.workspace.pin(2 * n);
+    this.optimizer = createOptimizer(options.optimizer ?? { type: 'sgd', learningRate: 0.01 }, { moment1: moments, moment2: moments + n });
 
     const B = this.streams;
     if (this.algorithm.type === 'rtrl') {

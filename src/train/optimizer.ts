@@ -24,16 +24,22 @@ const KEYS = {
   adam: ['type', 'learningRate', 'beta1', 'beta2', 'epsilon', 'weightDecay'],
 } as const;
 
-export function createOptimizer(spec: OptimizerSpec): Optimizer {
+/**
+ * `state` places the optimizer's moments elsewhere than the model's own
+ * regions: an OnlineLearner keeps its own (pinned), so that train() or
+ * another learner on the same model does not reset or mix them.
+ */
+export function createOptimizer(spec: OptimizerSpec, state?: { readonly moment1: number; readonly moment2: number }): Optimizer {
   if (spec === null || typeof spec !== 'object') fail('optimizer', "an object like { type: 'adam', learningRate: 0.001 }", spec);
   const type = checkOneOf('optimizer.type', spec.type, ['sgd', 'momentum', 'adam']);
   checkKeys(`optimizer (${type})`, spec, KEYS[type]);
   const weightDecay = checkNumber('optimizer.weightDecay', spec.weightDecay ?? 0, 0);
   let stepCount = 0;
+  const moments = (net: Network<unknown>) => state ?? net.block;
   const reset = (net: Network<unknown>) => {
-    const k = net.backend.kernels, n = net.parameterCount;
-    k.fill(net.workspace.mem, net.block.moment1, n, 0);
-    k.fill(net.workspace.mem, net.block.moment2, n, 0);
+    const k = net.backend.kernels, n = net.parameterCount, m = moments(net);
+    k.fill(net.workspace.mem, m.moment1, n, 0);
+    k.fill(net.workspace.mem, m.moment2, n, 0);
     stepCount = 0;
   };
   // Two ranges: [0, decayCount) are weights (decayed), the rest biases and h0.
@@ -65,9 +71,9 @@ export function createOptimizer(spec: OptimizerSpec): Optimizer {
     return {
       spec: resolved, reset,
       step(net) {
-        const k = net.backend.kernels, mem = net.workspace.mem, b = net.block;
+        const k = net.backend.kernels, mem = net.workspace.mem, b = net.block, m = moments(net);
         for (const r of ranges(net)) {
-          k.momentumUpdate(mem, b.params + r.start, b.grads + r.start, b.moment1 + r.start, r.size,
+          k.momentumUpdate(mem, b.params + r.start, b.grads + r.start, m.moment1 + r.start, r.size,
             resolved.learningRate, resolved.momentum, resolved.nesterov ? 1 : 0, r.decay);
         }
       },
@@ -85,9 +91,9 @@ export function createOptimizer(spec: OptimizerSpec): Optimizer {
     spec: resolved, reset,
     step(net) {
       stepCount++;
-      const k = net.backend.kernels, mem = net.workspace.mem, b = net.block;
+      const k = net.backend.kernels, mem = net.workspace.mem, b = net.block, m = moments(net);
       for (const r of ranges(net)) {
-        k.adamUpdate(mem, b.params + r.start, b.grads + r.start, b.moment1 + r.start, b.moment2 + r.start, r.size,
+        k.adamUpdate(mem, b.params + r.start, b.grads + r.start, m.moment1 + r.start, m.moment2 + r.start, r.size,
           resolved.learningRate, resolved.beta1, resolved.beta2, resolved.epsilon, stepCount, r.decay);
       }
     },

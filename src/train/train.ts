@@ -2,8 +2,8 @@ import { checkInteger, checkKeys, checkNumber, DivergenceError, fail, RnnkitErro
 import { checkModel, range, type Network } from '../model/network.js';
 import { Random } from '../model/random.js';
 import { clipGradients, gradientNorm, type ClipOptions } from './clip.js';
-import { createOptimizer, type OptimizerSpec } from './optimizer.js';
-import { checkThreads, gradientPasses, resolveGradientAlgorithm, type GradientSpec, type GradientThreads } from './gradient-algorithm.js';
+import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer.js';
+import { checkThreads, gradientPasses, resolveGradientAlgorithm, type GradientAlgorithm, type GradientSpec, type GradientThreads } from './gradient-algorithm.js';
 
 export interface StepInfo {
   /** Optimizer steps taken so far in this run (1-based). */
@@ -87,9 +87,13 @@ const KEYS = ['epochs', 'batchSize', 'optimizer', 'algorithm', 'shuffle', 'seed'
 export function train<Data>(model: Network<Data>, data: Data, options: TrainOptions<Data> = {}): TrainResult {
   checkModel('model', model);
   const loop = trainingLoop(model, data, options, true);
-  for (;;) {
-    const next = loop.next();
-    if (next.done) return next.value;
+  try {
+    for (;;) {
+      const next = loop.next();
+      if (next.done) return next.value;
+    }
+  } finally {
+    loop.return(undefined as never);
   }
 }
 
@@ -107,17 +111,22 @@ export async function trainAsync<Data>(
   checkNumber('yieldEveryMs', yieldEveryMs, 0);
   const loop = trainingLoop(model, data, rest, false);
   let lastYield = now();
-  for (;;) {
-    const next = loop.next();
-    if (next.done) return next.value;
-    if (next.value) {
-      // Threads at work: wait without blocking this thread.
-      await next.value;
-      lastYield = now();
-    } else if (now() - lastYield >= yieldEveryMs) {
-      await new Promise<void>((resolve) => setTimeout(resolve, 0));
-      lastYield = now();
+  // Closing the loop runs its finally, which marks the model free again however this ends (a rejected wait included).
+  try {
+    for (;;) {
+      const next = loop.next();
+      if (next.done) return next.value;
+      if (next.value) {
+        // Threads at work: wait without blocking this thread.
+        await next.value;
+        lastYield = now();
+      } else if (now() - lastYield >= yieldEveryMs) {
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        lastYield = now();
+      }
     }
+  } finally {
+    loop.return(undefined as never);
   }
 }
 
@@ -138,8 +147,38 @@ function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOpt
   const algorithm = resolveGradientAlgorithm(options.algorithm);
   const threads = checkThreads(options.threads);
   model.checkData(data, true);
+  if (training.has(model)) {
+    throw new RnnkitError('train: this model is being trained already (train() called from onStep or onEpoch?); its optimizer state and batch would be reset under the running call. Train it after that call returns, or train a clone.');
+  }
   threads?.prepare(model as Network<unknown>);
 
+  training.add(model);
+  try {
+    return yield* epochsOf(model, data, options, blocking, { epochs, seed, shuffle, clip, optimizer, algorithm, threads });
+  } finally {
+    training.delete(model);
+  }
+}
+
+/** Models inside a train() or trainAsync() call: a second call on one of them (from onStep, say) is refused. */
+const training = new WeakSet<object>();
+
+/** train()'s options, checked. */
+interface Settings {
+  epochs: number;
+  seed: number;
+  shuffle: boolean;
+  clip: ClipOptions;
+  optimizer: Optimizer;
+  algorithm: GradientAlgorithm;
+  threads: GradientThreads | undefined;
+}
+
+/** The epochs of a training run, paused after every optimizer step. */
+function* epochsOf<Data>(
+  model: Network<Data>, data: Data, options: TrainOptions<Data>, blocking: boolean, settings: Settings,
+): Generator<Promise<unknown> | undefined, TrainResult> {
+  const { epochs, seed, shuffle, clip, optimizer, algorithm, threads } = settings;
   const rng = new Random(seed);
   let trainData = data;
   let validation = options.validation;
