@@ -12,10 +12,22 @@ interface Huffman {
   symbols: Uint16Array;
 }
 
-const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
-const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DISTANCE_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
-const DISTANCE_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+/**
+ * RFC 1951 §3.2.5's length and distance codes, computed rather than listed:
+ * code i has extra(i) extra bits, and its base is where the previous code's
+ * range ends. Lengths: extra 0 for codes 0–7, then one more every four
+ * codes; code 28 is 258 exactly. Distances: extra 0 for codes 0–3, then one
+ * more every two codes.
+ */
+const LENGTH_EXTRA: number[] = [], LENGTH_BASE: number[] = [], DISTANCE_EXTRA: number[] = [], DISTANCE_BASE: number[] = [];
+for (let i = 0, length = 3, distance = 1; i < 30; i++) {
+  LENGTH_EXTRA.push(i < 8 || i === 28 ? 0 : (i - 4) >> 2);
+  LENGTH_BASE.push(i === 28 ? 258 : length);
+  length += 1 << LENGTH_EXTRA[i]!;
+  DISTANCE_EXTRA.push(i < 4 ? 0 : (i - 2) >> 1);
+  DISTANCE_BASE.push(distance);
+  distance += 1 << DISTANCE_EXTRA[i]!;
+}
 /** The order in which a dynamic block sends the code lengths of its code-length code (§3.2.7). */
 const CODE_LENGTH_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
