@@ -50,6 +50,20 @@ describe('rnnkit (the CLI)', () => {
     expect(rnnkit('train', '--task', 'echo', '--cell', 'tree').status).toBe(2);
   });
 
+  it('every failure is one line and an exit code: an unwritable --out before training starts, a corrupt model file', () => {
+    const unwritable = rnnkit('train', '--task', 'echo', '--epochs', '1', '--out', join(dir, 'no-such-dir', 'm.json'));
+    expect(unwritable.status).toBe(2);
+    expect(unwritable.stderr.split('\n')[0]).toMatch(/^rnnkit train: --out: cannot write ".*no-such-dir\/m\.json" \(ENOENT/);
+    expect(unwritable.stdout).not.toMatch(/epoch/);
+    for (const [name, bytes] of [['garbage.json', '{"kind": "elman-rnn", "config": {"inputSize": {"x": 1}}}'], ['garbage.rnnk', 'RNNK\u0001\u0000garbage']] as const) {
+      writeFileSync(join(dir, name), bytes);
+      const r = rnnkit('sample', name, '--length', '5');
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it('trains on two threads with --threads 2, and the same weights as on one thread up to float32 rounding', () => {
     const two = rnnkit('train', '--task', 'adding', '--cell', 'gru', '--epochs', '1', '--threads', '2', '--out', 'two.json');
     expect(two.status, two.stderr).toBe(0);

@@ -56,10 +56,8 @@ export async function run(argv: string[], all: Record<string, Command>, io: IO):
       io.err(`rnnkit ${name}: ${error.message}\n\n${command.usage}`);
       return 2;
     }
-    if (error instanceof RnnkitError) {
-      io.err(`rnnkit ${name}: ${error.message}`);
-      return 1;
-    }
-    throw error;
+    // Anything else (a file system error, a bug) is one line too: the message, not a stack trace.
+    io.err(`rnnkit ${name}: ${error instanceof RnnkitError ? '' : `${error instanceof Error ? error.name : 'error'}: `}${error instanceof Error ? error.message : String(error)}`);
+    return 1;
   }
 }

@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { fromBinary, fromJSON, toBinary, toJSON, type SavedModel } from '../model/serialize.js';
 import { UsageError } from './io.js';
 
@@ -7,6 +7,16 @@ export function saveModel(path: string, model: SavedModel): void {
   const data = path.endsWith('.rnnk') ? toBinary(model) : toJSON(model);
   writeFileSync(`${path}.tmp`, data);
   renameSync(`${path}.tmp`, path);
+}
+
+/** Fails now, with the reason, if `path` cannot be written: before a training run, not after its first epoch. */
+export function checkWritable(flag: string, path: string): void {
+  try {
+    writeFileSync(`${path}.tmp`, '');
+    unlinkSync(`${path}.tmp`);
+  } catch (error) {
+    throw new UsageError(`${flag}: cannot write "${path}" (${(error as Error).message})`);
+  }
 }
 
 /** Loads a model file, JSON or binary (told apart by the "RNNK" magic bytes). */

@@ -20,7 +20,7 @@ import { createThreadPool } from '../threads/pool.js';
 import type { Command } from './commands.js';
 import { choiceFlag, numberFlag, parseFlags, UsageError, type IO } from './io.js';
 import { lossCurveSvg } from './loss-curve.js';
-import { saveModel } from './model-file.js';
+import { checkWritable, saveModel } from './model-file.js';
 import { Progress } from './progress.js';
 
 const usage = `usage: rnnkit train (--task NAME | --text FILE | --csv FILE) [options]
@@ -104,6 +104,8 @@ export const trainCommand: Command = {
     const threads = values.threads === undefined || values.threads === 'auto' ? values.threads ?? 1 : numberFlag('threads', values.threads, 1, { min: 1, integer: true });
     const out = values.out ?? 'rnnkit-model.json';
     const curve = values.curve ?? `${out.replace(/\.(json|rnnk)$/, '')}.loss.svg`;
+    checkWritable('--out', out);
+    checkWritable('--curve', curve);
 
     if (cell !== 'elman' && values.activation !== undefined) throw new UsageError(`--activation: applies to elman cells; the ${cell} cell's nonlinearities are fixed`);
     // The notes' Elman RNN when that is all that is asked for (its files are 'elman-rnn', which diagnose reads).
