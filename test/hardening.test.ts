@@ -244,7 +244,7 @@ describe('re-entrancy: calls inside a running one are safe or refused, never sil
       train(other, batch, { epochs: 1 });
     } });
     expect(inner).toBeInstanceOf(RnnkitError);
-    expect((inner as Error).message).toMatch(/train: this model is being trained already \(train\(\) called from onStep or onEpoch\?\)/);
+    expect((inner as Error).message).toMatch(/train: this model is being trained already \(train\(\) called from onStep\?\)/);
     // Once the call has returned (or thrown), the model trains again.
     expect(train(model, batch, { epochs: 1 }).steps).toBe(1);
     expect(() => train(model, batch, { epochs: 1, onStep: () => { throw new Error('boom'); } })).toThrow('boom');
@@ -279,5 +279,40 @@ describe('re-entrancy: calls inside a running one are safe or refused, never sil
       b.learn([Math.cos(t)], [-0.5]);
       expect(a.learn([Math.sin(t)], [0.5]).loss).toBe(reference.learn([Math.sin(t)], [0.5]).loss);
     }
+  });
+});
+
+describe('memory given back', () => {
+  it('OnlineLearners give their region back on dispose(): creating and disposing 2000 of them does not grow the arena', async () => {
+    const { OnlineLearner } = await import('../src/train/online.js');
+    const model = new ElmanRNN({ inputSize: 1, hiddenSize: 4, outputSize: 1 });
+    for (const algorithm of [{ type: 'tbptt', k: 8 } as const, 'rtrl' as const]) {
+      const first = new OnlineLearner(model, { algorithm });
+      first.learn([1], [0]);
+      first.dispose();
+    }
+    const grown = model.workspace.length;
+    for (let i = 0; i < 2000; i++) {
+      const learner = new OnlineLearner(model, { algorithm: i % 2 ? 'rtrl' : { type: 'tbptt', k: 8 } });
+      learner.learn([1], [0]);
+      learner.dispose();
+    }
+    expect(model.workspace.length).toBeLessThanOrEqual(grown);
+    expect(model.workspace.fixedLength).toBe(new ElmanRNN({ inputSize: 1, hiddenSize: 4, outputSize: 1 }).workspace.fixedLength);
+    // Two at once, the first disposed: the second keeps working, and a third reuses the first one's place.
+    const a = new OnlineLearner(model, { algorithm: { type: 'tbptt', k: 8 } }), b = new OnlineLearner(model, { algorithm: { type: 'tbptt', k: 8 } });
+    const fixed = model.workspace.fixedLength;
+    a.dispose();
+    const c = new OnlineLearner(model, { algorithm: { type: 'tbptt', k: 8 } });
+    expect(model.workspace.fixedLength).toBe(fixed);
+    expect(Number.isFinite(b.learn([1], [0]).loss) && Number.isFinite(c.learn([0.5], [1]).loss)).toBe(true);
+    error(() => a.learn([1], [0]), /OnlineLearner: it was disposed/);
+  });
+
+  it('when wasm memory cannot grow, the error says how much models hold and names dispose()', async () => {
+    const { LinearAllocator } = await import('../src/backend/allocator.js');
+    const allocator = new LinearAllocator(new WebAssembly.Memory({ initial: 1, maximum: 4 }), 1024);
+    allocator.allocate(100_000);
+    error(() => allocator.allocate(1_000_000), /wasm memory: cannot grow to 1\.1 MiB \(4 GiB at most\): dispose\(\) the models no longer used/);
   });
 });

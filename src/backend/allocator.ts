@@ -76,7 +76,9 @@ export class LinearAllocator {
       try {
         this.memory.grow(pages);
       } catch {
-        throw new RnnkitError(`wasm memory: cannot grow to ${(bytes / 2 ** 20).toFixed(1)} MiB (the runtime refused; wasm32 memory is at most 4 GiB)`);
+        // Most often: models created in a loop and never disposed (their memory returns only when they are
+        // garbage-collected, which a synchronous loop never lets happen).
+        throw new RnnkitError(`wasm memory: cannot grow to ${(bytes / 2 ** 20).toFixed(1)} MiB (4 GiB at most): dispose() the models no longer used`);
       }
     }
   }

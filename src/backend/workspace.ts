@@ -20,11 +20,10 @@ export class Workspace {
   private fixed: number;
   private layoutGeneration = 0;
   private home: Backend;
-  private readonly unpinned: number;
 
   constructor(backend: Backend, readonly dtype: DType, fixedLength: number) {
     this.home = backend;
-    this.fixed = this.unpinned = align(fixedLength);
+    this.fixed = align(fixedLength);
     this.arena = backend.allocate(this.fixed, dtype);
     orphans?.register(this, this.arena, this);
   }
@@ -33,21 +32,29 @@ export class Workspace {
     return this.home;
   }
 
+
+
   /**
-   * Moves the arena into another backend's memory (a thread pool's shared
-   * one): the fixed block is copied, the batch block is not, and batch
-   * layouts must be planned again.
+   * Lays the arena out again: in `backend`'s memory (a thread pool's shared
+   * one), with a fixed block of `fixedLength` (pinned state grows and
+   * shrinks it: pinned-regions.ts). What fits of the fixed block is kept; the
+   * batch block is not, and batch layouts must be planned again.
    */
-  moveTo(backend: Backend): void {
+  relayout(backend: Backend, fixedLength: number): void {
     const old = this.live();
-    if (backend === this.home) return;
-    const next = backend.allocate(this.fixed, this.dtype);
-    next.mem.set(old.mem.subarray(0, this.fixed));
-    orphans?.unregister(this);
-    old.release();
-    this.arena = next;
-    this.home = backend;
+    this.fixed = align(fixedLength);
     this.layoutGeneration++;
+    if (backend === this.home) return this.reserve(this.fixed);
+    this.adopt(backend.allocate(this.fixed, this.dtype), old.mem.subarray(0, Math.min(this.fixed, old.length)));
+    old.release();
+    this.home = backend;
+  }
+
+  /** Takes `next` as the arena, with `fixed` copied to its start, and returns it to its backend if the model is collected. */
+  private adopt(next: Arena, fixed: ArrayLike<number>): void {
+    next.mem.set(fixed);
+    orphans?.unregister(this);
+    this.arena = next;
     orphans?.register(this, next, this);
   }
 
@@ -79,40 +86,19 @@ export class Workspace {
     const old = this.live();
     if (length <= old.length) return;
     const fixed = old.mem.slice(0, Math.min(this.fixed, old.length));
-    orphans?.unregister(this);
     old.release();
-    let next: Arena;
     try {
-      next = this.backend.allocate(align(length), this.dtype);
+      this.adopt(this.home.allocate(align(length), this.dtype), fixed);
     } catch (error) {
       // Refused (memory cannot grow): take the old size back, which was just freed, and keep the model whole.
-      this.arena = this.backend.allocate(old.length, this.dtype);
-      this.arena.mem.set(fixed);
-      orphans?.register(this, this.arena, this);
+      this.adopt(this.home.allocate(old.length, this.dtype), fixed);
       throw error;
     }
-    next.mem.set(fixed);
-    this.arena = next;
-    orphans?.register(this, next, this);
   }
 
-  /**
-   * Adds a region of `length` elements to the fixed block, for state that must
-   * survive other computations on the same model (an online learner's hidden
-   * state and sensitivities). Returns its offset. The batch block is lost.
-   */
-  pin(length: number): number {
-    const offset = this.fixed;
-    this.fixed = align(offset + length);
-    this.layoutGeneration++;
-    this.reserve(this.fixed);
-    return offset;
-  }
 
-  /** Whether pin() added regions (state that an OnlineLearner keeps between calls). */
-  get pinned(): boolean {
-    return this.fixed > this.unpinned;
-  }
+
+
 
   /** Returns the arena to the backend now; the workspace cannot be used afterwards. */
   dispose(): void {

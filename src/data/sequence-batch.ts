@@ -270,7 +270,7 @@ function flattenTargets(
  * caught, in one pass over the batch (train() checks once per call).
  */
 export function checkSequenceBatch(batch: SequenceBatch): void {
-  if (!batch || typeof batch !== 'object' || !ArrayBuffer.isView(batch.inputs)) fail('batch', 'a SequenceBatch (from sequenceBatch() or createSequenceBatch())', batch);
+  if (!ArrayBuffer.isView(batch?.inputs)) fail('batch', 'a SequenceBatch (from sequenceBatch() or createSequenceBatch())', batch);
   const B = checkInteger('batch.size', batch.size, 1), T = checkInteger('batch.steps', batch.steps, 1);
   const p = checkInteger('batch.inputSize', batch.inputSize, 1);
   const typed = (name: string, a: unknown, kind: string, length: number) => {
@@ -294,10 +294,7 @@ export function checkSequenceBatch(batch: SequenceBatch): void {
     typed('classes', batch.classes, 'Int32Array', B * T);
     for (let i = 0; i < B * T; i++) if (batch.classes[i]! < 0) fail(`batch.classes[${i}]`, 'a class index ≥ 0', batch.classes[i]);
   }
-  if (batch.initialState !== undefined) {
-    typed('initialState', batch.initialState, floats, batch.initialState.length);
-    checkFinite('batch.initialState', batch.initialState, 'float32');
-  }
+  if (batch.initialState !== undefined) checkFinite('batch.initialState', batch.initialState, 'float32');
 }
 
 /** Copies one vector of `width` numbers (each checked: only numbers are numbers) to out[at..]; `symbol` names the width. */

@@ -144,14 +144,14 @@ export class ThreadPool implements GradientThreads {
     if (model.backend === this.backend) return undefined;
     if (model.dtype !== 'float32') return `the model is ${model.dtype}: threads run the wasm kernels, float32 only`;
     if (model.backend.name !== 'wasm-simd') return `the model is on the ${model.backend.name} backend: threads run the wasm-simd kernels`;
-    // Its frames were planned with the kernels of the memory it is in.
-    if (model.workspace.pinned) return 'an OnlineLearner keeps state in this model\'s memory, which cannot move to the pool\'s';
+    // Its frames were planned with the kernels of the memory it is in. (Pinned regions follow the optimizer state.)
+    if (model.workspace.fixedLength > model.block.moment2 + model.parameterCount + 3) return 'an OnlineLearner keeps state in this model\'s memory, which cannot move to the pool\'s';
     return undefined;
   }
 
   /** Moves a model that can use the threads into the pool's shared memory (once; its parameters are copied). */
   prepare(model: Network<unknown>): void {
-    if (this.reasonFor(model) === undefined && model.backend !== this.backend) model.workspace.moveTo(this.backend!);
+    if (this.reasonFor(model) === undefined && model.backend !== this.backend) model.workspace.relayout(this.backend!, model.workspace.fixedLength);
   }
 
   passes<Data>(

@@ -1,4 +1,6 @@
-import { checkFinite, checkInteger, checkKeys, checkNumber, DivergenceError, fail } from '../errors.js';
+import type { Workspace } from '../backend/index.js';
+import { pinRegion, unpinRegion } from '../backend/pinned-regions.js';
+import { checkFinite, checkInteger, checkKeys, checkNumber, DivergenceError, fail, RnnkitError } from '../errors.js';
 import type { Floats } from '../model/network.js';
 import { checkRecurrentModel, type RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
@@ -49,6 +51,11 @@ export interface OnlineStepInfo {
  * intact. It resets the model's optimizer state: do not train the same model
  * with train() while a learner is in use.
  */
+/** Learners collected without dispose() give their pinned region back. */
+const released = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<{ workspace: Workspace; at: number; length: number }>((r) => { if (!r.workspace.disposed) unpinRegion(r.workspace, r.at, r.length); })
+  : undefined;
+
 export class OnlineLearner {
   readonly streams: number;
   readonly updateEvery: number;
@@ -66,6 +73,9 @@ export class OnlineLearner {
   private stepCount = 0;
   /** Whether slot 1 holds a state to carry (RTRL) — false right after reset. */
   private started = false;
+  private disposed = false;
+  private readonly pinnedAt: number;
+  private readonly pinnedLength: number;
   /** Targets are class indices or vectors: fixed by the first learn() call, since the frame stores them differently. */
   private classTargets: boolean | undefined;
 
@@ -82,24 +92,23 @@ export class OnlineLearner {
     if (options.clipValue !== undefined) this.clip.clipValue = checkNumber('clipValue', options.clipValue, Number.MIN_VALUE);
     if (options.onStep !== undefined && typeof options.onStep !== 'function') fail('onStep', 'a function', options.onStep);
     this.onStep = options.onStep;
-    // Its own optimizer moments, pinned beside its state: train() on the same model resets the model's own, and a
-    // second learner must not mix its moments with this one's.
-    const n = model.parameterCount, moments = model.workspace.pin(2 * n);
-    this.optimizer = createOptimizer(options.optimizer ?? { type: 'sgd', learningRate: 0.01 }, { moment1: moments, moment2: moments + n });
-
-    const B = this.streams;
+    const B = this.streams, n = model.parameterCount;
     if (this.algorithm.type === 'rtrl') {
       checkRtrlModel(model);
       checkRtrlMemory(model, B, this.algorithm.maxBytes);
-      // One slot: φ_{t−1} in slot 0, φ_t in slot 1; the sensitivities right after the frame.
-      const size = planRtrl(model, B, 0).end;
-      const frameSize = model.frameSize(B, 1);
-      const base = model.workspace.pin(frameSize + size);
-      this.frame = model.frameAt(base, B, 1);
-      this.rtrl = planRtrl(model, B, this.frame.end).regions;
-    } else {
-      this.frame = model.frameAt(model.workspace.pin(model.frameSize(B, this.algorithm.k)), B, this.algorithm.k);
     }
+    // One pinned region, released by dispose() (or when the learner is collected): its own optimizer moments
+    // (train() on the same model resets the model's own, and a second learner must not mix its moments with these),
+    // then its frame — one slot for RTRL (φ_{t−1} in slot 0, φ_t in slot 1) with the sensitivities after it, else the
+    // TBPTT window.
+    const capacity = this.algorithm.type === 'rtrl' ? 1 : this.algorithm.k;
+    const frameSize = model.frameSize(B, capacity);
+    this.pinnedLength = 2 * n + frameSize + (this.algorithm.type === 'rtrl' ? planRtrl(model, B, 0).end : 0);
+    const base = this.pinnedAt = pinRegion(model.workspace, this.pinnedLength);
+    released?.register(this, { workspace: model.workspace, at: base, length: this.pinnedLength }, this);
+    this.optimizer = createOptimizer(options.optimizer ?? { type: 'sgd', learningRate: 0.01 }, { moment1: base, moment2: base + n });
+    this.frame = model.frameAt(base + 2 * n, B, capacity);
+    if (this.algorithm.type === 'rtrl') this.rtrl = planRtrl(model, B, this.frame.end).regions;
     this.output = model.dtype === 'float64' ? new Float64Array(B * model.outputSize) : new Float32Array(B * model.outputSize);
     this.reset();
   }
@@ -107,6 +116,18 @@ export class OnlineLearner {
   /** Steps seen so far. */
   get steps(): number {
     return this.stepCount;
+  }
+
+  /**
+   * Returns the learner's region of the model's arena (its state and
+   * optimizer moments) for reuse; the learner cannot be used afterwards. A
+   * learner that is garbage-collected returns it too, later.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    released?.unregister(this);
+    if (!this.model.workspace.disposed) unpinRegion(this.model.workspace, this.pinnedAt, this.pinnedLength);
   }
 
   /** Back to the start of a stream: φ_0 (h0 or zeros), fresh sensitivities or window, pending gradient dropped. */
@@ -140,6 +161,7 @@ export class OnlineLearner {
   }
 
   private advance(x: ArrayLike<number>, target: ArrayLike<number> | undefined): { output: Floats; loss: number } {
+    if (this.disposed) throw new RnnkitError('OnlineLearner: it was disposed (its state went back to the model); create a new one');
     const model = this.model, f = this.frame, B = f.batch;
     const { inputSize: p, outputSize: o, loss: lossName } = model.structure;
     if (!x || x.length !== B * p) fail('x', `streams·p = ${B}·${p} values`, x);

@@ -148,7 +148,7 @@ function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOpt
   const threads = checkThreads(options.threads);
   model.checkData(data, true);
   if (training.has(model)) {
-    throw new RnnkitError('train: this model is being trained already (train() called from onStep or onEpoch?); train it after that call returns, or train a clone');
+    throw new RnnkitError('train: this model is being trained already (train() called from onStep?); train it after that call returns');
   }
   threads?.prepare(model as Network<unknown>);
 
