@@ -316,3 +316,23 @@ describe('memory given back', () => {
     error(() => allocator.allocate(1_000_000), /wasm memory: cannot grow to 1\.1 MiB \(4 GiB at most\): dispose\(\) the models no longer used/);
   });
 });
+
+describe('loaders bound their work before doing it', () => {
+  it('deeply nested metadata is refused with an RnnkitError, not a stack overflow (save, JSON and binary loads)', async () => {
+    const { toJSON, fromJSON, toBinary, fromBinary } = await import('../src/model/serialize.js');
+    const model = new ElmanRNN({ inputSize: 1, hiddenSize: 2, outputSize: 1 });
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    model.metadata = deep;
+    error(() => toJSON(model), /toJSON: metadata: expected at most 64 levels of nesting/);
+    error(() => toBinary(model), /toBinary: metadata: expected at most 64 levels of nesting/);
+    model.metadata = { vocabulary: ['a', 'b'], nested: { ok: [1, [2, [3]]] } };
+    const json = toJSON(model);
+    const deepText = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+    const crafted = json.replace(`"metadata":${JSON.stringify(model.metadata)}`, `"metadata":${deepText}`);
+    expect(crafted.length).toBeGreaterThan(json.length);
+    error(() => fromJSON(crafted), /fromJSON: metadata: expected at most 64 levels of nesting/);
+    expect(fromJSON(json).metadata).toEqual(model.metadata);
+    expect(fromBinary(toBinary(model)).metadata).toEqual(model.metadata);
+  });
+});

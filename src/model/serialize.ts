@@ -398,9 +398,20 @@ function checkLoadOptions(caller: string, options: LoadOptions): { dtype: DType 
   return { dtype, backend, kind };
 }
 
+/** How deep metadata may nest: plenty for a vocabulary or settings, and far from any stack limit. */
+const MAX_METADATA_DEPTH = 64;
+
 /** Metadata is a plain JSON object (it went through JSON on the way in or will on the way out). */
 function checkMetadata(metadata: unknown): Record<string, unknown> {
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) fail('metadata', 'a plain JSON object', metadata);
+  // Depth first, without recursion: JSON.stringify would overflow the stack on deep nesting (a crafted file).
+  const pending: [unknown, number][] = [[metadata, 1]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_METADATA_DEPTH) fail('metadata', `at most ${MAX_METADATA_DEPTH} levels of nesting`);
+    for (const key of Object.keys(value)) pending.push([(value as Record<string, unknown>)[key], depth + 1]);
+  }
   const text = JSON.stringify(metadata);
   if (text === undefined) fail('metadata', 'a plain JSON object', metadata);
   return JSON.parse(text) as Record<string, unknown>;
