@@ -25,6 +25,7 @@ export const MAX_SAMPLE_LENGTH = 10_000_000;
 
 export function sample(model: RecurrentModel, options: SampleOptions): number[] {
   checkRecurrentModel('model', model);
+  if (options === null || typeof options !== 'object') fail('sample options', 'an object with length', options);
   checkKeys('sample options', options, ['length', 'prime', 'temperature', 'seed']);
   const { inputSize: p, outputSize: o, output, vocabularySize: V } = model.structure;
   if (output !== 'softmax') throw new RnnkitError(`sample: expected a model with output 'softmax', got '${output}'`);
