@@ -55,6 +55,16 @@ describe('rnnkit (the CLI)', () => {
     expect(unwritable.status).toBe(2);
     expect(unwritable.stderr.split('\n')[0]).toMatch(/^rnnkit train: --out: cannot write ".*no-such-dir\/m\.json" \(ENOENT/);
     expect(unwritable.stdout).not.toMatch(/epoch/);
+    // A model whose vocabulary does not match its outputs (it printed "undefined" for the missing symbols).
+    writeFileSync(join(dir, 'vocab.txt'), 'a small text of a few words. '.repeat(20));
+    const trained = rnnkit('train', '--text', 'vocab.txt', '--steps', '8', '--epochs', '1', '--hidden', '8', '--out', 'vocab.json');
+    expect(trained.status, trained.stderr).toBe(0);
+    const file = JSON.parse(readFileSync(join(dir, 'vocab.json'), 'utf8'));
+    file.metadata.vocabulary = file.metadata.vocabulary.slice(1);
+    writeFileSync(join(dir, 'short-vocab.json'), JSON.stringify(file));
+    const short = rnnkit('sample', 'short-vocab.json', '--length', '5', '--prime', file.metadata.vocabulary[0]);
+    expect(short.status).toBe(1);
+    expect(short.stderr.trim()).toMatch(/^rnnkit sample: sample: the model's vocabulary has \d+ symbols for \d+ outputs .*: the file is inconsistent$/);
     for (const [name, bytes] of [['garbage.json', '{"kind": "elman-rnn", "config": {"inputSize": {"x": 1}}}'], ['garbage.rnnk', 'RNNK\u0001\u0000garbage']] as const) {
       writeFileSync(join(dir, name), bytes);
       const r = rnnkit('sample', name, '--length', '5');

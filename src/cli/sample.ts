@@ -27,6 +27,10 @@ export const sampleCommand: Command = {
       throw new RnnkitError('sample: the model has no vocabulary (train it with --text FILE or --task reber)');
     }
     const symbols = vocabulary as string[];
+    // Each output unit is a symbol: a vocabulary of another length would print "undefined" for some of them.
+    if (symbols.length !== model.outputSize || symbols.some((symbol) => symbol.length === 0)) {
+      throw new RnnkitError(`sample: the model's vocabulary has ${symbols.length} symbols for ${model.outputSize} outputs (or an empty one): the file is inconsistent`);
+    }
     const prime = [...(values.prime ?? symbols[0]!)];
     const unknown = prime.find((c) => !symbols.includes(c));
     if (unknown !== undefined) throw new UsageError(`--prime: the symbol "${unknown}" is not in the model's vocabulary`);
