@@ -34,6 +34,14 @@ describe('the wasm backends', () => {
     for (const curve of curves.slice(1)) {
       curve.forEach((loss, i) => expect(Math.abs(loss - curves[0]![i]!) / curves[0]![i]!).toBeLessThan(1e-4));
     }
+    // And on one backend, every run is bit-identical (the README's statement).
+    for (const backend of BACKENDS) {
+      const run = () => {
+        const model = new ElmanRNN({ inputSize: 5, hiddenSize: 13, outputSize: 3, output: 'softmax', seed: 4, backend });
+        return train(model, data, { epochs: 3, batchSize: 8, optimizer: { type: 'adam', learningRate: 0.01 } }).history.map((h) => h.loss);
+      };
+      expect(run()).toEqual(run());
+    }
   });
 
   /** Float64 central differences (5-point) of the loss, the oracle for a float32 gradient. */
