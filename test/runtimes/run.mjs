@@ -78,7 +78,9 @@ const THREADED = new Set([
   'chromium: cross-origin isolated page', 'chromium: Web Worker, cross-origin isolated',
 ]);
 let browser;
-for (const [label, , expected, check] of pages) {
+// RNNKIT_RUNTIMES=node (a comma-separated list of label prefixes) runs only those: CI's extra Node versions.
+const only = process.env.RNNKIT_RUNTIMES?.split(',');
+for (const [label, , expected, check] of only ? [] : pages) {
   cases.push([label, expected, async () => {
     if (!existsSync(CHROMIUM)) return { error: `${CHROMIUM} not found (apt-get install chromium)` };
     browser ??= runChromium(dir, Object.fromEntries(pages.map(([l, path]) => [l, path])));
@@ -120,6 +122,8 @@ function problem(report, expected, reference, check, label) {
 }
 
 const threadsLine = (t) => (t.threads > 1 ? `${t.threads} threads (${t.blocking ? 'train' : 'trainAsync'}), loss Δ ${(t.loss - t.single).toExponential(1)}` : `1 thread: ${t.reason.slice(0, 70)}`);
+
+if (only) cases.splice(0, cases.length, ...cases.filter(([label]) => only.some((prefix) => label.startsWith(`${prefix}:`))));
 
 const references = {};
 const results = [];
