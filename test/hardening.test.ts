@@ -336,3 +336,18 @@ describe('loaders bound their work before doing it', () => {
     expect(fromBinary(toBinary(model)).metadata).toEqual(model.metadata);
   });
 });
+
+describe('the library and the CLI agree', () => {
+  it('clipNorm: 0 (and clipValue: 0) means off, as --clip 0 does in the CLI; negative values are refused', () => {
+    const batch = sequenceBatch({ inputs: [[[3], [-2]], [[1], [4]]], targets: [[[1], [0]], [[0], [1]]] });
+    const start = new ElmanRNN({ inputSize: 1, hiddenSize: 3, outputSize: 1, seed: 5 });
+    const off = start.clone(), zero = start.clone(), tight = start.clone();
+    const options = { epochs: 3, optimizer: { type: 'sgd' as const, learningRate: 0.1 } };
+    train(off, batch, options);
+    train(zero, batch, { ...options, clipNorm: 0, clipValue: 0 });
+    train(tight, batch, { ...options, clipNorm: 1e-3 });
+    expect(zero.parameters()).toEqual(off.parameters());
+    expect(tight.parameters()).not.toEqual(off.parameters());
+    error(() => train(start.clone(), batch, { clipNorm: -1 }), /clipNorm: expected a finite number in \[0, Infinity\], got -1/);
+  });
+});

@@ -1,3 +1,4 @@
+import { checkNumber } from '../errors.js';
 import type { Network } from '../model/network.js';
 
 export interface ClipOptions {
@@ -17,4 +18,13 @@ export function clipGradients(net: Network<unknown>, norm: number, clip: ClipOpt
   const k = net.backend.kernels, mem = net.workspace.mem, g = net.block.grads, n = net.parameterCount;
   if (clip.clipValue !== undefined) k.clampInPlace(mem, g, n, clip.clipValue);
   if (clip.clipNorm !== undefined && norm > clip.clipNorm) k.scaleInPlace(mem, g, n, clip.clipNorm / norm);
+}
+
+/** clipNorm and clipValue as train() and the OnlineLearner take them: numbers ≥ 0, where 0 (as in the CLI) means off. */
+export function resolveClip(options: ClipOptions): ClipOptions {
+  const clip: ClipOptions = {};
+  for (const name of ['clipNorm', 'clipValue'] as const) {
+    if (options[name] !== undefined && checkNumber(name, options[name], 0) > 0) clip[name] = options[name];
+  }
+  return clip;
 }

@@ -4,7 +4,7 @@ import { checkFinite, checkInteger, checkKeys, checkNumber, DivergenceError, fai
 import type { Floats } from '../model/network.js';
 import { checkRecurrentModel, type RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
-import { clipGradients, gradientNorm, type ClipOptions } from './clip.js';
+import { clipGradients, gradientNorm, resolveClip, type ClipOptions } from './clip.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer.js';
 import { carryState, fillState, initialStateVector } from '../model/recurrent/stepping.js';
 import { checkRtrlMemory, checkRtrlModel, planRtrl, rtrlAdvance, rtrlFlush, rtrlStart, RTRL_DEFAULT_MAX_BYTES, type RtrlRegions } from './rtrl.js';
@@ -61,7 +61,7 @@ export class OnlineLearner {
   readonly updateEvery: number;
   private readonly algorithm: { type: 'rtrl'; maxBytes: number } | { type: 'tbptt'; k: number };
   private readonly optimizer: Optimizer;
-  private readonly clip: ClipOptions = {};
+  private readonly clip: ClipOptions;
   private readonly frame: SequenceFrame;
   private readonly rtrl: RtrlRegions | undefined;
   private readonly output: Floats;
@@ -88,8 +88,7 @@ export class OnlineLearner {
     if (this.algorithm.type === 'tbptt' && this.algorithm.k < this.updateEvery) {
       fail('algorithm.k', `an integer ≥ updateEvery = ${this.updateEvery} (every step's error must be back-propagated)`, this.algorithm.k);
     }
-    if (options.clipNorm !== undefined) this.clip.clipNorm = checkNumber('clipNorm', options.clipNorm, Number.MIN_VALUE);
-    if (options.clipValue !== undefined) this.clip.clipValue = checkNumber('clipValue', options.clipValue, Number.MIN_VALUE);
+    this.clip = resolveClip(options);
     if (options.onStep !== undefined && typeof options.onStep !== 'function') fail('onStep', 'a function', options.onStep);
     this.onStep = options.onStep;
     const B = this.streams, n = model.parameterCount;

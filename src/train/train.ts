@@ -1,7 +1,7 @@
 import { checkInteger, checkKeys, checkNumber, DivergenceError, fail, RnnkitError, checkSeed } from '../errors.js';
 import { checkModel, range, type Network } from '../model/network.js';
 import { Random } from '../model/random.js';
-import { clipGradients, gradientNorm, type ClipOptions } from './clip.js';
+import { clipGradients, gradientNorm, resolveClip, type ClipOptions } from './clip.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer.js';
 import { checkThreads, gradientPasses, resolveGradientAlgorithm, type GradientAlgorithm, type GradientSpec, type GradientThreads } from './gradient-algorithm.js';
 
@@ -137,9 +137,7 @@ function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOpt
   const seed = checkSeed('seed', options.seed ?? 1);
   const shuffle = options.shuffle ?? true;
   if (typeof shuffle !== 'boolean') fail('shuffle', 'a boolean', shuffle);
-  const clip: ClipOptions = {};
-  if (options.clipNorm !== undefined) clip.clipNorm = checkNumber('clipNorm', options.clipNorm, Number.MIN_VALUE);
-  if (options.clipValue !== undefined) clip.clipValue = checkNumber('clipValue', options.clipValue, Number.MIN_VALUE);
+  const clip = resolveClip(options);
   for (const name of ['onStep', 'onEpoch'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') fail(name, 'a function', options[name]);
   }
