@@ -1,27 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { transformSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { readmeSection, runBlock as run } from './helpers/readme.js';
 
 /*
  * The README's section on LSTM, GRU, stacking, embeddings and dropout runs as
- * written: each ```ts block is compiled (esbuild) and run against the built
- * package (dist/, as `require('rnnkit')` would load it), then what it claims
- * is checked.
+ * written against the built package, then what it claims is checked.
  */
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const start = readme.indexOf('## LSTM, GRU, stacked layers, embeddings and dropout');
-const section = readme.slice(start, readme.indexOf('\n## ', start + 10));
-const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-const requireFromHere = createRequire(import.meta.url);
-const rnnkit = requireFromHere('../dist/index.cjs');
-
-/** Runs a block; `expose` is appended as the body's return statement to hand its locals to the test. */
-function run(block: string, expose: string): Record<string, unknown> {
-  const { code } = transformSync(block, { loader: 'ts', format: 'cjs' });
-  const body = `${code}\nreturn ${expose};`;
-  return new Function('require', body)((name: string) => (name === 'rnnkit' ? rnnkit : requireFromHere(name)));
-}
+const { section, blocks } = readmeSection('## LSTM, GRU, stacked layers, embeddings and dropout');
 
 describe('README: LSTM, GRU, stacked layers, embeddings and dropout', () => {
   it('has the four examples', () => expect(blocks).toHaveLength(4));
