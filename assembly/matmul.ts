@@ -98,6 +98,8 @@ function columnSumsScalar(out: usize, a: usize, rows: i32, n: i32, accumulate: i
 
 // @ts-ignore: decorator
 @inline function madd(acc: v128, x: v128, y: v128): v128 {
+  // Only in a build with relaxed SIMD enabled, which ships nowhere: bench/relaxed-simd.mjs builds one to measure it.
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(x, y, acc);
   return f32x4.add(acc, f32x4.mul(x, y));
 }
 
