@@ -229,8 +229,8 @@ describe('FFNN: bad input is refused with the argument named', () => {
   it('bad layer sizes', () => {
     expect(() => new FeedForwardNetwork({ layerSizes: [3, 0, 2] })).toThrow(/layerSizes\[1\]: expected an integer in \[1, 65536\], got 0/);
     expect(() => new FeedForwardNetwork({ layerSizes: [3, 2.5] })).toThrow(/layerSizes\[1\]: expected an integer/);
-    expect(() => new FeedForwardNetwork({ layerSizes: [3] })).toThrow(/layerSizes: expected an array of at least 2 sizes .*, got an array of length 1/);
-    expect(() => new FeedForwardNetwork({} as FfnnConfig)).toThrow(/layerSizes: expected an array of at least 2 sizes .*, got undefined/);
+    expect(() => new FeedForwardNetwork({ layerSizes: [3] })).toThrow(/layerSizes: expected an array of 2 to 1025 sizes .*, got an array of length 1/);
+    expect(() => new FeedForwardNetwork({} as FfnnConfig)).toThrow(/layerSizes: expected an array of 2 to 1025 sizes .*, got undefined/);
   });
 
   it('bad functions and pairs', () => {

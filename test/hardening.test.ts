@@ -9,6 +9,7 @@ import { RecurrentNetwork } from '../src/model/recurrent/network.js';
 import { ElmanRNN } from '../src/model/rnn.js';
 import { RnnStepper } from '../src/model/stepper.js';
 import { computeGradients } from '../src/train/gradient-algorithm.js';
+import { rtrlBytes } from '../src/train/rtrl.js';
 import { train } from '../src/train/train.js';
 
 /*
@@ -116,6 +117,19 @@ describe('a float64 model computes on the data exactly as given', () => {
       }
     }
     expect(Math.abs(loss - reference) / reference).toBeLessThanOrEqual(1e-12);
+    // predict runs the same forward pass: its outputs match the oracle's y_t (recomputed here, per sequence and step).
+    const outputs = model.predict(sequenceBatch({ inputs }));
+    for (let b = 0; b < 2; b++) {
+      let h = [0, 0, 0];
+      for (let t = 0; t < 4; t++) {
+        h = h.map((_, i) => Math.tanh(b_rec[i]! + W_in[i * 2]! * inputs[b]![t]![0]! + W_in[i * 2 + 1]! * inputs[b]![t]![1]!
+          + W_rec[i * 3]! * h[0]! + W_rec[i * 3 + 1]! * h[1]! + W_rec[i * 3 + 2]! * h[2]!));
+        for (let k = 0; k < 2; k++) {
+          const y = b_out[k]! + W_out[k * 3]! * h[0]! + W_out[k * 3 + 1]! * h[1]! + W_out[k * 3 + 2]! * h[2]!;
+          expect(Math.abs(outputs[(b * 4 + t) * 2 + k]! - y)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(y)));
+        }
+      }
+    }
     // A batch given float32 data stays float32, as given.
     const rounded = createSequenceBatch({ size: 1, steps: 1, inputSize: 1, inputs: Float32Array.of(0.1) });
     expect(rounded.inputs).toBeInstanceOf(Float32Array);
@@ -179,6 +193,8 @@ describe('a wrong argument gets a clear error, not a TypeError from deep inside'
     ['BigInt inputs', () => sequenceBatch({ inputs: [[[1n as never]]] }), /got the BigInt 1n/],
     ['backend: {}', () => new ElmanRNN({ inputSize: 1, hiddenSize: 2, outputSize: 1, backend: {} as never }), /backend: expected a backend name/],
     ['new RnnStepper(ffnn)', () => new RnnStepper(ffnn as never), /model: expected a recurrent model/],
+    ['rtrlBytes(null, 1)', () => rtrlBytes(null as never, 1), /model: expected a recurrent model/],
+    ['rtrlBytes(m, NaN)', () => rtrlBytes(m, NaN), /batch: expected an integer ≥ 1, got NaN/],
     ['layerSizes [40000, 40000]', () => new FeedForwardNetwork({ layerSizes: [40000, 40000] }), /model: expected at most 4 GiB .*5 × 1600040000 float32 values = 29\.8 GiB/],
   ];
   for (const [name, fn, pattern] of cases) it(name, () => error(fn, pattern));
@@ -334,6 +350,19 @@ describe('loaders bound their work before doing it', () => {
     error(() => fromJSON(crafted), /fromJSON: metadata: expected at most 64 levels of nesting/);
     expect(fromJSON(json).metadata).toEqual(model.metadata);
     expect(fromBinary(toBinary(model)).metadata).toEqual(model.metadata);
+  });
+
+  it('a crafted file with many layers or many names is refused in linear time (names were matched in quadratic time)', async () => {
+    const { toJSON, fromJSON } = await import('../src/model/serialize.js');
+    const saved = JSON.parse(toJSON(new FeedForwardNetwork({ layerSizes: [1, 1] })));
+    saved.config.layerSizes = Array(300_000).fill(1);
+    error(() => fromJSON(JSON.stringify(saved)), /config\.layerSizes: expected an array of 2 to 1025 sizes .*got "300000 sizes"/);
+    saved.config.layerSizes = Array(1025).fill(1);
+    saved.parameters = Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`x${i}`, [0]]));
+    const text = JSON.stringify(saved);
+    const start = performance.now();
+    error(() => fromJSON(text), /parameters: missing 'W1' \(an ffnn with this config has W1, W2, W3, W4, W5, W6, W7, W8, … b1024 \(2048 in all\)\)/);
+    expect(performance.now() - start).toBeLessThan(2000);
   });
 });
 

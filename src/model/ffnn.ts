@@ -40,14 +40,18 @@ export interface ResolvedFfnnConfig {
   loss: LossName;
 }
 
+/** Layers U ≤ 1024: far beyond what trains, and a bound on what a file can make a loader do. */
+const MAX_FFNN_LAYERS = 1024;
+
 const CONFIG_KEYS = ['layerSizes', 'activation', 'output', 'loss', 'init', 'seed', 'dtype', 'backend'];
 
 export function resolveFfnnConfig(config: FfnnConfig): ResolvedFfnnConfig {
   if (config === null || typeof config !== 'object') fail('config', 'an object with layerSizes', config);
   checkKeys('FeedForwardNetwork config', config, CONFIG_KEYS);
   const sizes: unknown = config.layerSizes;
-  if (!Array.isArray(sizes) || sizes.length < 2) {
-    fail('layerSizes', 'an array of at least 2 sizes [p(0), …, p(U)]: the input size, any hidden sizes, the output size', sizes);
+  if (!Array.isArray(sizes) || sizes.length < 2 || sizes.length > MAX_FFNN_LAYERS + 1) {
+    fail('layerSizes', `an array of 2 to ${MAX_FFNN_LAYERS + 1} sizes [p(0), …, p(U)]: the input size, any hidden sizes, the output size`,
+      Array.isArray(sizes) && sizes.length > 16 ? `${sizes.length} sizes` : sizes);
   }
   const { output, loss } = resolveOutput(config.output, config.loss);
   return {

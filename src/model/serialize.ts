@@ -240,12 +240,15 @@ function checkExactKeys(
 /** Missing and unexpected parameter names, with the list the config implies. */
 function checkParameterNames(argument: string, names: readonly string[], saved: Description): void {
   const expected = saved.shapes.map((s) => s.name);
-  const note = `an ${saved.codec.kind} with this config has ${expected.join(', ')}`;
+  // Sets, not includes(): a crafted file with many names must cost linear time to refuse.
+  const given = new Set(names), known = new Set(expected);
+  const listed = expected.length <= 12 ? expected.join(', ') : `${expected.slice(0, 8).join(', ')}, … ${expected.at(-1)} (${expected.length} in all)`;
+  const note = `an ${saved.codec.kind} with this config has ${listed}`;
   for (const name of expected) {
-    if (!names.includes(name)) throw new RnnkitError(`${argument}: missing '${name}' (${note})`);
+    if (!given.has(name)) throw new RnnkitError(`${argument}: missing '${name}' (${note})`);
   }
   for (const name of names) {
-    if (!expected.includes(name)) throw new RnnkitError(`${argument}: unexpected '${name}' (${note})`);
+    if (!known.has(name)) throw new RnnkitError(`${argument}: unexpected '${name}' (${note})`);
   }
 }
 

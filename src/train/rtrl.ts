@@ -1,9 +1,9 @@
 import { planRegions } from '../backend/index.js';
 import type { SequenceBatch } from '../data/sequence-batch.js';
-import { RnnkitError } from '../errors.js';
+import { checkInteger, RnnkitError } from '../errors.js';
 import { NONE } from '../kernels/js/types.js';
 import { activationCode } from '../model/functions.js';
-import type { RecurrentModel } from '../model/recurrent/model.js';
+import { checkRecurrentModel, type RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 
 /** Default ceiling on RTRL's sensitivity memory: 256 MiB. */
@@ -30,6 +30,8 @@ export function sensitivityColumns(model: RecurrentModel): number {
 
 /** Bytes RTRL needs for B sequences: P_{t−1} and P_t (2·B·r·n values) and the gradient (n). */
 export function rtrlBytes(model: RecurrentModel, batch: number): number {
+  checkRecurrentModel('model', model);
+  checkInteger('batch', batch, 1);
   const n = sensitivityColumns(model);
   return (2 * batch * model.structure.hiddenSize * n + n) * (model.dtype === 'float64' ? 8 : 4);
 }
