@@ -7,7 +7,7 @@ export { RecurrentNetwork, type RecurrentNetworkConfig } from './model/recurrent
 export { RecurrentModel, type RecurrentInitOptions } from './model/recurrent/model.js';
 export type { CellType, RecurrentStructure, RecurrentStructureOptions } from './model/recurrent/config.js';
 export type { Activation, OutputFunction, LossName } from './model/functions.js';
-export type { Floats } from './model/network.js';
+export type { Floats, OptimizerState } from './model/network.js';
 export { Network } from './model/network.js';
 export { RnnStepper } from './model/stepper.js';
 export { sample, type SampleOptions } from './model/sample.js';
@@ -25,6 +25,10 @@ export { delayedEchoTask } from './tasks/echo.js';
 export { beatsBaseline, type SequenceTask, type TaskReport } from './tasks/task.js';
 
 export { train, trainAsync, type TrainOptions, type TrainResult, type StepInfo, type EpochInfo } from './train/train.js';
+export type { TrainCallback, TrainControl } from './train/callbacks.js';
+export { stepDecay, cosineDecay, warmup, reduceOnPlateau } from './train/schedules.js';
+export { earlyStopping, type EarlyStopping, type EarlyStoppingOptions } from './train/early-stopping.js';
+export { measure, type Metrics, type MeasureOptions } from './train/metrics.js';
 export { createOptimizer, type Optimizer, type OptimizerSpec, type SgdSpec, type MomentumSpec, type AdamSpec } from './train/optimizer.js';
 export { gradientCheck, type GradientCheckOptions, type GradientCheckResult, type ParameterCheck } from './train/gradient-check.js';
 
@@ -33,7 +37,7 @@ export { RnnkitError, DivergenceError } from './errors.js';
 
 export { FeedForwardNetwork, type FfnnConfig, type ResolvedFfnnConfig } from './model/ffnn.js';
 export { rowBatch, createRowBatch, selectRows, type RowBatch } from './data/row-batch.js';
-export { toJSON, fromJSON, toBinary, fromBinary, type SavedModel, type LoadOptions } from './model/serialize.js';
+export { toJSON, fromJSON, toBinary, fromBinary, type SavedModel, type LoadOptions, type SaveOptions } from './model/serialize.js';
 
 export { computeGradients, type GradientSpec, type GradientAlgorithm, type GradientThreads } from './train/gradient-algorithm.js';
 export { ThreadPool, createThreadPool, type ThreadPoolOptions } from './threads/pool.js';

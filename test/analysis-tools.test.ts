@@ -7,7 +7,7 @@ import { gradientMonitor, type MonitorWarning } from '../src/analysis/monitor.js
 import { jacobianHeatmapSvg, lagContributionsSvg, monitorSvg, normBoundSvg } from '../src/analysis/svg.js';
 import { randomBatch } from './helpers/random-data.js';
 
-const step = (n: number, gradientNorm: number): StepInfo => ({ step: n, epoch: 1, loss: 1, gradientNorm, batchSize: 1, elapsedMs: 0 });
+const step = (n: number, gradientNorm: number): StepInfo => ({ step: n, epoch: 1, loss: 1, learningRate: 0.01, gradientNorm, batchSize: 1, elapsedMs: 0 });
 
 /** Elements open and close in order, attributes are quoted, and no number came out as NaN or undefined. */
 function expectWellFormedSvg(svg: string): void {

@@ -145,7 +145,7 @@ describe('training on threads', () => {
     const timer = setInterval(() => ticks++, 0);
     const async = await trainAsync(b, batch, { ...options, threads: pool, yieldEveryMs: 0 });
     clearInterval(timer);
-    expect(async.history).toEqual(sync.history.map((h) => ({ ...h, elapsedMs: expect.any(Number) })));
+    expect(async.history).toEqual(sync.history.map((h) => ({ ...h, elapsedMs: expect.any(Number), epochMs: expect.any(Number) })));
     expect(sameParameters(a, b)).toBe(true);
     expect(ticks).toBeGreaterThan(0);
   });

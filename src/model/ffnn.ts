@@ -4,7 +4,7 @@ import { checkFinite, checkInteger, checkKeys, checkOneOf, fail, RnnkitError, ch
 import { NONE, type ActCode, type LossCode } from '../kernels/js/types.js';
 import { ACTIVATIONS, activationCode, checkTargetDomain, lossCode, resolveOutput, type Activation, type LossName, type OutputFunction } from './functions.js';
 import { initMatrix } from './init.js';
-import { Network, range, type Floats } from './network.js';
+import { Network, range, type Floats, type TargetView } from './network.js';
 import type { ParameterSpec } from './parameters.js';
 import { Random } from './random.js';
 import { MAX_LAYER_SIZE } from './parameters.js';
@@ -315,6 +315,11 @@ export class FeedForwardNetwork extends Network<RowBatch> {
       out.set(this.mem.subarray(f.y, f.y + n * o), start * o);
     }
     return out;
+  }
+
+  targetsOf(data: RowBatch): TargetView {
+    const { output, loss } = this.config;
+    return { positions: data.size, targets: data.targets, classes: data.classes, weights: undefined, output, loss };
   }
 
   protected sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this {

@@ -1,9 +1,25 @@
 import { backendFor, planRegions, Workspace, type Backend, type BackendName, type DType } from '../backend/index.js';
 import { checkFinite, checkInteger, checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
 import type { Mem } from '../kernels/js/types.js';
+import type { LossName, OutputFunction } from './functions.js';
 import { ParameterLayout, type ParameterSpec } from './parameters.js';
 
 export type Floats = Float32Array | Float64Array;
+
+/**
+ * What a dataset's outputs are compared with, position by position (a step
+ * of a sequence, or a row), laid out as predict() lays out its outputs.
+ */
+export interface TargetView {
+  /** Rows of predict()'s output: B·T for sequences, N for rows. */
+  readonly positions: number;
+  readonly targets: Floats | undefined;
+  readonly classes: Int32Array | undefined;
+  /** 1 where a position carries a loss (the mask), 0 elsewhere; undefined when every position does. */
+  readonly weights: ArrayLike<number> | undefined;
+  readonly output: OutputFunction;
+  readonly loss: LossName;
+}
 
 /** The most a model's fixed block may take: a wasm32 memory holds 4 GiB in all. */
 const MAX_MODEL_BYTES = 2 ** 32;
@@ -21,6 +37,17 @@ export interface FixedBlock {
 }
 
 /**
+ * What train() leaves in a model for a later train({ resume: true }): the
+ * optimizer's settings, its step count and the epochs done. The optimizer's
+ * moments stay in the model's memory beside the parameters.
+ */
+export interface OptimizerState {
+  readonly spec: { readonly type: 'sgd' | 'momentum' | 'adam'; readonly learningRate: number; readonly [setting: string]: string | number | boolean };
+  readonly steps: number;
+  readonly epochs: number;
+}
+
+/**
  * What every trainable network shares: named parameters in one contiguous
  * block of a workspace arena, their gradients beside them, and the optimizer
  * state after that. Subclasses place their batch activations above the block.
@@ -31,6 +58,8 @@ export abstract class Network<Data> {
   readonly block: FixedBlock;
   /** Your own plain-JSON data saved with the model (e.g. a character model's vocabulary). */
   metadata: Record<string, unknown> | undefined = undefined;
+  /** The optimizer state train() left, for train({ resume: true }); saved with toJSON/toBinary(model, { optimizer: true }). */
+  optimizerState: OptimizerState | undefined = undefined;
 
   constructor(specs: ParameterSpec[], dtype: DType, backend: Backend | BackendName | 'auto') {
     checkOneOf('dtype', dtype, ['float32', 'float64']);
@@ -126,6 +155,12 @@ export abstract class Network<Data> {
   nextDropoutDraw(): void {}
   /** A new dataset of the chosen examples (for validation splits). */
   abstract selectExamples(data: Data, indices: ArrayLike<number>): Data;
+  /** Outputs for every position of a dataset, [positions][o]. */
+  abstract predict(data: Data): Floats;
+  /** The outputs' size o. */
+  abstract get outputSize(): number;
+  /** A dataset's targets, position by position, for metrics. */
+  abstract targetsOf(data: Data): TargetView;
 
   /** A new model of this one's config, freshly initialised, in the given dtype and on the given backend. */
   protected abstract sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this;

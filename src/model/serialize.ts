@@ -7,6 +7,9 @@
  *    ["metadata":{…},] "parameters":{"W_in":[…],"W_rec":[…],…}}
  * `metadata` (optional) is the model's own plain-JSON object, e.g. the
  * vocabulary of a character model; files without it are unchanged.
+ * `optimizer` (optional, saved with { optimizer: true }) is a checkpoint's
+ * optimizer state (optimizer-file.ts); in the binary file its moments follow
+ * the parameters.
  * The config holds every resolved choice, keys in a fixed order; parameters
  * come in the model's layout order, each a flat row-major array.
  *
@@ -25,7 +28,8 @@
  */
 import { getBackend, type Backend, type BackendName, type DType } from '../backend/index.js';
 import { checkKeys, checkOneOf, describe, fail, RnnkitError } from '../errors.js';
-import type { Floats } from './network.js';
+import type { Floats, OptimizerState } from './network.js';
+import { jsonMoment, readOptimizerState, restoreOptimizer, savedOptimizer } from './optimizer-file.js';
 import { CODECS, type ModelCodec, type ModelKind, type ModelKinds, type ParameterShape, type SavedModel } from './codecs.js';
 
 export type { ModelKind, ModelKinds, SavedModel } from './codecs.js';
@@ -47,10 +51,20 @@ const FIXED_HEADER_BYTES = 12;
 
 /** A codec seen through the registry: any savable model, any config. */
 type AnyCodec = ModelCodec<SavedModel, object>;
-const KINDS = Object.keys(CODECS) as ModelKind[];
+// Pure: a bundle that never loads a model drops the codecs, and the model classes with them.
+const KINDS = /* @__PURE__ */ Object.keys(CODECS) as ModelKind[];
 
 function codecOf(kind: ModelKind): AnyCodec {
   return CODECS[kind];
+}
+
+export interface SaveOptions {
+  /**
+   * Also save the optimizer state train() left (settings, step count, epochs
+   * done and moments), so that train(model, data, { resume: true }) after
+   * loading continues the run. Default false: the weights only.
+   */
+  optimizer?: boolean;
 }
 
 export interface LoadOptions<K extends ModelKind = ModelKind> {
@@ -63,12 +77,18 @@ export interface LoadOptions<K extends ModelKind = ModelKind> {
 }
 
 /** A model as a versioned JSON document (see the top of this file). */
-export function toJSON(model: SavedModel): string {
-  return withContext('toJSON', () => writeJSON(model));
+export function toJSON(model: SavedModel, options: SaveOptions = {}): string {
+  return withContext('toJSON', () => writeJSON(model, withOptimizer('toJSON', options)));
 }
 
-function writeJSON(model: SavedModel): string {
+function writeJSON(model: SavedModel, optimizer: boolean): string {
   const saved = describeModel(model);
+  let optimizerPart = '';
+  if (optimizer) {
+    const { state, moments } = savedOptimizer(model);
+    const lists = moments.map((m) => `[${Array.from(m, (v) => formatNumber(v, saved.dtype)).join(',')}]`);
+    optimizerPart = `"optimizer":${JSON.stringify({ spec: state.spec, steps: state.steps, epochs: state.epochs }).slice(0, -1)},"moments":[${lists.join(',')}]},`;
+  }
   const parameters = saved.shapes.map(({ name }) => {
     const values = savedValues(model, name);
     const numbers = Array.from(values, (v) => formatNumber(v, saved.dtype)).join(',');
@@ -80,56 +100,73 @@ function writeJSON(model: SavedModel): string {
     format: FORMAT_NAME, version: FORMAT_VERSION, kind: saved.codec.kind, config: saved.config, dtype: saved.dtype,
     ...(model.metadata !== undefined ? { metadata: checkMetadata(model.metadata) } : {}),
   });
-  return `${head.slice(0, -1)},"parameters":{${parameters.join(',')}}}`;
+  return `${head.slice(0, -1)},${optimizerPart}"parameters":{${parameters.join(',')}}}`;
 }
 
-export function fromJSON<K extends ModelKind>(text: string, options: LoadOptions<K> & { kind: K }): ModelKinds[K];
-export function fromJSON(text: string, options?: LoadOptions): SavedModel;
-export function fromJSON(text: string, options: LoadOptions = {}): SavedModel {
+/**
+ * A model from toJSON's text, or from that text already parsed (what
+ * `import model from './model.json'` gives in a bundler or a Worker).
+ */
+export function fromJSON<K extends ModelKind>(json: string | object, options: LoadOptions<K> & { kind: K }): ModelKinds[K];
+export function fromJSON(json: string | object, options?: LoadOptions): SavedModel;
+export function fromJSON(json: string | object, options: LoadOptions = {}): SavedModel {
   const target = checkLoadOptions('fromJSON', options);
   return withContext('fromJSON', () => {
-    if (typeof text !== 'string') fail('text', 'a string (from toJSON)', text);
-    const document = parseObject(text, 'text', 'document');
+    const document = typeof json === 'string' ? parseObject(json, 'text', 'document') : json;
+    if (!isObject(document)) fail('json', 'a string from toJSON, or the object it parses to', json);
     checkFormat(document.format);
     checkVersion(document.version);
-    checkExactKeys('document', document, DOCUMENT_KEYS, undefined, ['metadata']);
+    checkExactKeys('document', document, DOCUMENT_KEYS, undefined, ['metadata', 'optimizer']);
     const saved = checkDescription(document, target.kind);
     const metadata = document.metadata === undefined ? undefined : checkMetadata(document.metadata);
-    const values = readJsonParameters(document.parameters, saved, target.dtype ?? saved.dtype);
-    return withMetadata(build(saved, values, target.dtype ?? saved.dtype, target.backend), metadata);
+    const dtype = target.dtype ?? saved.dtype;
+    const values = readJsonParameters(document.parameters, saved, dtype);
+    let optimizer: { state: OptimizerState; moments: Floats[] } | undefined;
+    if (document.optimizer !== undefined) {
+      const { state, moments } = readOptimizerState(document.optimizer);
+      const lists = (document.optimizer as { moments?: unknown }).moments;
+      if (!Array.isArray(lists) || lists.length !== moments) fail('optimizer.moments', `${moments} arrays for ${state.spec.type}`, lists);
+      optimizer = { state, moments: lists.map((m, i) => jsonMoment(m, i, valueCount(saved.shapes), dtype)) };
+    }
+    return withOptimizerState(withMetadata(build(saved, values, dtype, target.backend), metadata), optimizer);
   });
 }
 
 /** A model as a compact binary file (see the top of this file). */
-export function toBinary(model: SavedModel): Uint8Array {
-  return withContext('toBinary', () => writeBinary(model));
+export function toBinary(model: SavedModel, options: SaveOptions = {}): Uint8Array {
+  return withContext('toBinary', () => writeBinary(model, withOptimizer('toBinary', options)));
 }
 
-function writeBinary(model: SavedModel): Uint8Array {
+function writeBinary(model: SavedModel, withState: boolean): Uint8Array {
   const saved = describeModel(model);
+  const optimizer = withState ? savedOptimizer(model) : undefined;
   const header = new TextEncoder().encode(JSON.stringify({
     kind: saved.codec.kind,
     config: saved.config,
     dtype: saved.dtype,
     ...(model.metadata !== undefined ? { metadata: checkMetadata(model.metadata) } : {}),
+    ...(optimizer ? { optimizer: { spec: optimizer.state.spec, steps: optimizer.state.steps, epochs: optimizer.state.epochs, moments: optimizer.moments.length } } : {}),
     parameters: saved.shapes.map(({ name, rows, cols }) => ({ name, shape: [rows, cols] })),
   }));
   const size = BYTES_PER_VALUE[saved.dtype];
   const start = payloadStart(header.length, saved.dtype);
-  const bytes = new Uint8Array(start + valueCount(saved.shapes) * size);
+  const count = valueCount(saved.shapes);
+  const bytes = new Uint8Array(start + count * (1 + (optimizer?.moments.length ?? 0)) * size);
   const view = new DataView(bytes.buffer);
   bytes.set(MAGIC, 0);
   view.setUint32(4, FORMAT_VERSION, true);
   view.setUint32(8, header.length, true);
   bytes.set(header, FIXED_HEADER_BYTES);
   let at = start;
-  for (const { name } of saved.shapes) {
-    for (const v of savedValues(model, name)) {
+  const put = (values: Floats) => {
+    for (const v of values) {
       if (saved.dtype === 'float32') view.setFloat32(at, v, true);
       else view.setFloat64(at, v, true);
       at += size;
     }
-  }
+  };
+  for (const { name } of saved.shapes) put(savedValues(model, name));
+  optimizer?.moments.forEach(put);
   return bytes;
 }
 
@@ -146,16 +183,35 @@ export function fromBinary(bytes: Uint8Array | ArrayBuffer, options: LoadOptions
       throw new RnnkitError(`header length: ${headerLength} bytes from offset ${FIXED_HEADER_BYTES} run past the end of the ${data.length}-byte buffer (truncated?)`);
     }
     const header = parseObject(decodeUtf8(data.subarray(FIXED_HEADER_BYTES, FIXED_HEADER_BYTES + headerLength)), 'header', 'header');
-    checkExactKeys('header', header, HEADER_KEYS, undefined, ['metadata']);
+    checkExactKeys('header', header, HEADER_KEYS, undefined, ['metadata', 'optimizer']);
     const saved = checkDescription(header, target.kind);
     const metadata = header.metadata === undefined ? undefined : checkMetadata(header.metadata);
     checkHeaderParameters(header.parameters, saved);
+    const state = header.optimizer === undefined ? undefined : readOptimizerState(header.optimizer);
+    if (state && (header.optimizer as { moments?: unknown }).moments !== state.moments) {
+      fail('optimizer.moments', `${state.moments} (the moment vectors ${state.state.spec.type} keeps)`, (header.optimizer as { moments?: unknown }).moments);
+    }
     const start = payloadStart(headerLength, saved.dtype);
     // Sizes first: a crafted config must not make us allocate anything it implies.
-    checkPayloadLength(data.length, start, saved);
+    checkPayloadLength(data.length, start, saved, state?.moments ?? 0);
     checkPadding(data, FIXED_HEADER_BYTES + headerLength, start);
-    const values = readBinaryParameters(view, start, saved, target.dtype ?? saved.dtype);
-    return withMetadata(build(saved, values, target.dtype ?? saved.dtype, target.backend), metadata);
+    const dtype = target.dtype ?? saved.dtype;
+    const values = readBinaryParameters(view, start, saved, dtype);
+    let optimizer: { state: OptimizerState; moments: Floats[] } | undefined;
+    if (state) {
+      const count = valueCount(saved.shapes), size = BYTES_PER_VALUE[saved.dtype];
+      const moments = Array.from({ length: state.moments }, (_, m) => {
+        const out = allocate(dtype, count), from = start + (1 + m) * count * size;
+        for (let i = 0; i < count; i++) {
+          const v = saved.dtype === 'float32' ? view.getFloat32(from + i * size, true) : view.getFloat64(from + i * size, true);
+          out[i] = v;
+          checkStoredFinite(`optimizer.moments[${m}][${i}]`, out[i]!, v, dtype);
+        }
+        return out;
+      });
+      optimizer = { state: state.state, moments };
+    }
+    return withOptimizerState(withMetadata(build(saved, values, dtype, target.backend), metadata), optimizer);
   });
 }
 
@@ -345,8 +401,8 @@ function checkHeaderParameters(raw: unknown, saved: Description): void {
   });
 }
 
-function checkPayloadLength(total: number, start: number, saved: Description): void {
-  const count = valueCount(saved.shapes);
+function checkPayloadLength(total: number, start: number, saved: Description, moments: number): void {
+  const count = valueCount(saved.shapes) * (1 + moments);
   const expected = count * BYTES_PER_VALUE[saved.dtype];
   const available = Math.max(0, total - start);
   if (available !== expected) {
@@ -418,6 +474,19 @@ function checkMetadata(metadata: unknown): Record<string, unknown> {
   const text = JSON.stringify(metadata);
   if (text === undefined) fail('metadata', 'a plain JSON object', metadata);
   return JSON.parse(text) as Record<string, unknown>;
+}
+
+function withOptimizer(caller: string, options: SaveOptions): boolean {
+  if (options === null || typeof options !== 'object') fail(`${caller} options`, 'an object like { optimizer: true }', options);
+  checkKeys(`${caller} options`, options, ['optimizer']);
+  const optimizer = options.optimizer ?? false;
+  if (typeof optimizer !== 'boolean') fail(`${caller} options.optimizer`, 'a boolean', optimizer);
+  return optimizer;
+}
+
+function withOptimizerState<M extends SavedModel>(model: M, optimizer: { state: OptimizerState; moments: Floats[] } | undefined): M {
+  if (optimizer) restoreOptimizer(model, optimizer.state, optimizer.moments);
+  return model;
 }
 
 function withMetadata<M extends SavedModel>(model: M, metadata: Record<string, unknown> | undefined): M {

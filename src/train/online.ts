@@ -53,7 +53,7 @@ export interface OnlineStepInfo {
  */
 /** Learners collected without dispose() give their pinned region back. */
 const released = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry<{ workspace: Workspace; at: number; length: number }>((r) => { if (!r.workspace.disposed) unpinRegion(r.workspace, r.at, r.length); })
+  ? /* @__PURE__ */ new FinalizationRegistry<{ workspace: Workspace; at: number; length: number }>((r) => { if (!r.workspace.disposed) unpinRegion(r.workspace, r.at, r.length); })
   : undefined;
 
 export class OnlineLearner {

@@ -13,6 +13,10 @@ export type OptimizerSpec = SgdSpec | MomentumSpec | AdamSpec;
  */
 export interface Optimizer {
   readonly spec: Required<SgdSpec> | Required<MomentumSpec> | Required<AdamSpec>;
+  /** The step size of the next update: the spec's, unless a schedule changed it. */
+  learningRate: number;
+  /** Updates taken since the last reset (Adam's bias correction counts them). */
+  steps: number;
   /** Zeroes the optimizer state (velocity, moments) and the step count. */
   reset(network: Network<unknown>): void;
   step(network: Network<unknown>): void;
@@ -42,6 +46,14 @@ export function createOptimizer(spec: OptimizerSpec, state?: { readonly moment1:
     k.fill(net.workspace.mem, m.moment2, n, 0);
     stepCount = 0;
   };
+  const optimizer = <S extends Optimizer['spec']>(resolved: S, update: (net: Network<unknown>) => void): Optimizer => ({
+    spec: resolved, reset,
+    step(net) { stepCount++; update(net); },
+    get learningRate() { return resolved.learningRate; },
+    set learningRate(rate) { resolved.learningRate = checkNumber('learningRate', rate, 0); },
+    get steps() { return stepCount; },
+    set steps(n) { stepCount = n; },
+  });
   // Two ranges: [0, decayCount) are weights (decayed), the rest biases and h0.
   const ranges = (net: Network<unknown>) => [
     { start: 0, size: net.layout.decayCount, decay: weightDecay },
@@ -51,13 +63,10 @@ export function createOptimizer(spec: OptimizerSpec, state?: { readonly moment1:
   if (type === 'sgd') {
     const s = spec as SgdSpec;
     const resolved = { type, learningRate: checkNumber('optimizer.learningRate', s.learningRate, 0), weightDecay };
-    return {
-      spec: resolved, reset,
-      step(net) {
-        const k = net.backend.kernels, mem = net.workspace.mem, b = net.block;
-        for (const r of ranges(net)) k.sgdUpdate(mem, b.params + r.start, b.grads + r.start, r.size, resolved.learningRate, r.decay);
-      },
-    };
+    return optimizer(resolved, (net) => {
+      const k = net.backend.kernels, mem = net.workspace.mem, b = net.block;
+      for (const r of ranges(net)) k.sgdUpdate(mem, b.params + r.start, b.grads + r.start, r.size, resolved.learningRate, r.decay);
+    });
   }
   if (type === 'momentum') {
     const s = spec as MomentumSpec;
@@ -68,16 +77,13 @@ export function createOptimizer(spec: OptimizerSpec, state?: { readonly moment1:
       nesterov: s.nesterov ?? false,
     };
     if (typeof resolved.nesterov !== 'boolean') fail('optimizer.nesterov', 'a boolean', resolved.nesterov);
-    return {
-      spec: resolved, reset,
-      step(net) {
-        const k = net.backend.kernels, mem = net.workspace.mem, b = net.block, m = moments(net);
-        for (const r of ranges(net)) {
-          k.momentumUpdate(mem, b.params + r.start, b.grads + r.start, m.moment1 + r.start, r.size,
-            resolved.learningRate, resolved.momentum, resolved.nesterov ? 1 : 0, r.decay);
-        }
-      },
-    };
+    return optimizer(resolved, (net) => {
+      const k = net.backend.kernels, mem = net.workspace.mem, b = net.block, m = moments(net);
+      for (const r of ranges(net)) {
+        k.momentumUpdate(mem, b.params + r.start, b.grads + r.start, m.moment1 + r.start, r.size,
+          resolved.learningRate, resolved.momentum, resolved.nesterov ? 1 : 0, r.decay);
+      }
+    });
   }
   const s = spec as AdamSpec;
   const resolved = {
@@ -87,15 +93,11 @@ export function createOptimizer(spec: OptimizerSpec, state?: { readonly moment1:
     beta2: checkNumber('optimizer.beta2', s.beta2 ?? 0.999, 0, 0.999999999),
     epsilon: checkNumber('optimizer.epsilon', s.epsilon ?? 1e-8, 0),
   };
-  return {
-    spec: resolved, reset,
-    step(net) {
-      stepCount++;
-      const k = net.backend.kernels, mem = net.workspace.mem, b = net.block, m = moments(net);
-      for (const r of ranges(net)) {
-        k.adamUpdate(mem, b.params + r.start, b.grads + r.start, m.moment1 + r.start, m.moment2 + r.start, r.size,
-          resolved.learningRate, resolved.beta1, resolved.beta2, resolved.epsilon, stepCount, r.decay);
-      }
-    },
-  };
+  return optimizer(resolved, (net) => {
+    const k = net.backend.kernels, mem = net.workspace.mem, b = net.block, m = moments(net);
+    for (const r of ranges(net)) {
+      k.adamUpdate(mem, b.params + r.start, b.grads + r.start, m.moment1 + r.start, m.moment2 + r.start, r.size,
+        resolved.learningRate, resolved.beta1, resolved.beta2, resolved.epsilon, stepCount, r.decay);
+    }
+  });
 }

@@ -1,16 +1,20 @@
-import { checkInteger, checkKeys, checkNumber, DivergenceError, fail, RnnkitError, checkSeed } from '../errors.js';
-import { checkModel, range, type Network } from '../model/network.js';
+import { checkFinite, checkInteger, checkKeys, checkNumber, DivergenceError, fail, RnnkitError, checkSeed } from '../errors.js';
+import { checkModel, range, type Network, type OptimizerState } from '../model/network.js';
 import { Random } from '../model/random.js';
 import { clipGradients, gradientNorm, resolveClip, type ClipOptions } from './clip.js';
+import type { TrainCallback, TrainControl } from './callbacks.js';
+import { measure, type Metrics } from './metrics.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer.js';
 import { checkThreads, gradientPasses, resolveGradientAlgorithm, type GradientAlgorithm, type GradientSpec, type GradientThreads } from './gradient-algorithm.js';
 
 export interface StepInfo {
-  /** Optimizer steps taken so far in this run (1-based). */
+  /** Optimizer steps taken so far (1-based; a resumed run counts on). */
   step: number;
   epoch: number;
   /** Loss of this mini-batch before the update (mean over its sequences). */
   loss: number;
+  /** The learning rate this step used. */
+  learningRate: number;
   /** Global gradient norm before clipping. */
   gradientNorm: number;
   batchSize: number;
@@ -19,12 +23,23 @@ export interface StepInfo {
 }
 
 export interface EpochInfo {
+  /** 1-based; a resumed run counts on from the epochs it had done. */
   epoch: number;
-  /** Mean training loss over the epoch's examples (each mini-batch's loss before its update). */
+  /** Mean training loss over the epoch's examples (each mini-batch's loss before its update; per example, the sum over its steps). */
   loss: number;
-  /** Mean loss on the validation data after the epoch, when there is validation data. */
+  /** The same loss per step that carries a target: comparable across sequence lengths (bits per symbol = lossPerStep / ln 2 for cross-entropy). */
+  lossPerStep: number;
+  /** Loss, loss per step and the model's metric (accuracy, bits per symbol and perplexity, or RMSE) on the validation data after the epoch. */
+  validation?: Metrics;
+  /** validation.loss, kept for earlier code. */
   validationLoss?: number;
+  /** Optimizer steps in this epoch. */
   steps: number;
+  /** The learning rate of the epoch's last step. */
+  learningRate: number;
+  /** Milliseconds this epoch took (validation included). */
+  epochMs: number;
+  /** Milliseconds since this train() call started. */
   elapsedMs: number;
 }
 
@@ -56,6 +71,16 @@ export interface TrainOptions<Data> {
   clipValue?: number;
   onStep?: (info: StepInfo) => void;
   onEpoch?: (info: EpochInfo) => void;
+  /** Learning-rate schedules (stepDecay, cosineDecay, warmup, reduceOnPlateau), earlyStopping, or your own; run in order. */
+  callbacks?: readonly TrainCallback[];
+  /**
+   * Continue from the optimizer state the model carries (its moments, step
+   * count and epochs, left by the last train() or loaded from a checkpoint
+   * saved with { optimizer: true }) instead of starting it afresh. The
+   * optimizer defaults to the saved one. Default false: every call starts
+   * the optimizer from zero.
+   */
+  resume?: boolean;
   /** Stops training between two steps; train() then returns with aborted = true. */
   signal?: AbortSignal;
   /**
@@ -68,12 +93,16 @@ export interface TrainOptions<Data> {
 
 export interface TrainResult {
   history: EpochInfo[];
+  /** Optimizer steps of this call. */
   steps: number;
+  /** Stopped by the AbortSignal. */
   aborted: boolean;
+  /** Why a callback stopped training (early stopping), if one did. */
+  stopReason?: string;
   elapsedMs: number;
 }
 
-const KEYS = ['epochs', 'batchSize', 'optimizer', 'algorithm', 'shuffle', 'seed', 'validation', 'validationSplit', 'clipNorm', 'clipValue', 'onStep', 'onEpoch', 'signal', 'threads'];
+const KEYS = ['epochs', 'batchSize', 'optimizer', 'algorithm', 'shuffle', 'seed', 'validation', 'validationSplit', 'clipNorm', 'clipValue', 'onStep', 'onEpoch', 'callbacks', 'resume', 'signal', 'threads'];
 
 /**
  * Gradient descent on a network: each step loads a mini-batch into the arena
@@ -141,7 +170,15 @@ function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOpt
   for (const name of ['onStep', 'onEpoch'] as const) {
     if (options[name] !== undefined && typeof options[name] !== 'function') fail(name, 'a function', options[name]);
   }
-  const optimizer = createOptimizer(options.optimizer ?? { type: 'adam', learningRate: 1e-3 });
+  const callbacks = options.callbacks ?? [];
+  if (!Array.isArray(callbacks) || callbacks.some((c) => c === null || typeof c !== 'object')) fail('callbacks', 'an array of callbacks (earlyStopping(), cosineDecay(), …)', callbacks);
+  const resume = options.resume ?? false;
+  if (typeof resume !== 'boolean') fail('resume', 'a boolean', resume);
+  const saved = model.optimizerState;
+  if (resume && !saved) throw new RnnkitError('resume: this model carries no optimizer state (train it first, or load a checkpoint saved with { optimizer: true })');
+  const spec = options.optimizer ?? (resume ? saved!.spec as OptimizerSpec : { type: 'adam', learningRate: 1e-3 });
+  if (resume && spec.type !== saved!.spec.type) fail('optimizer.type', `'${saved!.spec.type}' to resume (the saved moments are ${saved!.spec.type}'s)`, spec.type);
+  const optimizer = createOptimizer(spec);
   const algorithm = resolveGradientAlgorithm(options.algorithm);
   const threads = checkThreads(options.threads);
   model.checkData(data, true);
@@ -152,7 +189,7 @@ function* trainingLoop<Data>(model: Network<Data>, data: Data, options: TrainOpt
 
   training.add(model);
   try {
-    return yield* epochsOf(model, data, options, blocking, { epochs, seed, shuffle, clip, optimizer, algorithm, threads });
+    return yield* epochsOf(model, data, options, blocking, { epochs, seed, shuffle, clip, optimizer, algorithm, threads, callbacks, resumed: resume ? saved : undefined });
   } finally {
     training.delete(model);
   }
@@ -170,13 +207,15 @@ interface Settings {
   optimizer: Optimizer;
   algorithm: GradientAlgorithm;
   threads: GradientThreads | undefined;
+  callbacks: readonly TrainCallback[];
+  resumed: OptimizerState | undefined;
 }
 
 /** The epochs of a training run, paused after every optimizer step. */
 function* epochsOf<Data>(
   model: Network<Data>, data: Data, options: TrainOptions<Data>, blocking: boolean, settings: Settings,
 ): Generator<Promise<unknown> | undefined, TrainResult> {
-  const { epochs, seed, shuffle, clip, optimizer, algorithm, threads } = settings;
+  const { epochs, seed, shuffle, clip, optimizer, algorithm, threads, callbacks, resumed } = settings;
   const rng = new Random(seed);
   let trainData = data;
   let validation = options.validation;
@@ -195,60 +234,120 @@ function* epochsOf<Data>(
   const n = model.exampleCount(trainData);
   const batchSize = checkInteger('batchSize', options.batchSize ?? n, 1);
   const order = range(n);
+  const counted = countedSteps(model, trainData, n);
   const k = model.backend.kernels;
   const start = now();
   const history: EpochInfo[] = [];
-  let step = 0;
-  let aborted = false;
-  optimizer.reset(model);
+  const firstEpoch = resumed ? resumed.epochs : 0, firstStep = resumed ? resumed.steps : 0;
+  let step = 0, epoch = firstEpoch + 1, batchesDone = 0;
+  let aborted = false, stopReason: string | undefined;
+  const batchesPlanned = epochs * Math.ceil(n / batchSize);
+  const mem = () => model.workspace.mem, b = model.block, count = model.parameterCount;
+  const control: TrainControl = {
+    model: model as Network<unknown>, epochs, hasValidation: validation !== undefined,
+    get epoch() { return epoch; },
+    get step() { return firstStep + step; },
+    get progress() { return batchesDone / batchesPlanned; },
+    baseLearningRate: optimizer.learningRate,
+    learningRate: optimizer.learningRate,
+    stop(reason) { stopReason = String(reason); },
+    saveWeights: () => mem().slice(b.params, b.params + count),
+    restoreWeights(weights) {
+      checkFinite('weights', weights, model.dtype);
+      if (weights.length !== count) fail('weights', `${count} values (saveWeights() of this model)`, weights.length);
+      mem().set(weights, b.params);
+    },
+  };
+  if (resumed) optimizer.steps = resumed.steps;
+  else optimizer.reset(model);
+  const keepState = () => {
+    model.optimizerState = { spec: { ...optimizer.spec, learningRate: control.baseLearningRate }, steps: optimizer.steps, epochs: epoch - 1 };
+  };
+  for (const c of callbacks) c.onStart?.(control);
 
-  for (let epoch = 1; epoch <= epochs && !aborted; epoch++) {
-    if (shuffle) rng.shuffle(order);
-    let lossSum = 0, seen = 0, stepsThisEpoch = 0;
-    for (let first = 0; first < n; first += batchSize) {
-      if (options.signal?.aborted) { aborted = true; break; }
-      const indices = order.subarray(first, Math.min(n, first + batchSize));
-      model.nextDropoutDraw();
-      // One pass per update: the whole batch for BPTT and RTRL, each chunk for truncated BPTT.
-      let batchLoss = 0;
-      const passes = threads ? threads.passes(model, trainData, indices, algorithm, false, blocking) : gradientPasses(model, trainData, indices, algorithm, false);
-      for (const loss of passes) {
-        if (typeof loss !== 'number') { yield loss; continue; }
-        const norm = gradientNorm(model);
-        step++;
-        if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
-          const what = Number.isFinite(loss) ? `the gradient norm became ${norm}` : `the loss became ${loss}`;
-          throw new DivergenceError(
-            `training diverged at step ${step} (epoch ${epoch}): ${what}; the weights are those of the last finite step. ` +
-            'Try a smaller learning rate or gradient clipping (clipNorm).', step, epoch, loss);
-        }
-        clipGradients(model, norm, clip);
-        const mem = model.workspace.mem, b = model.block, count = model.parameterCount;
-        k.copy(mem, b.snapshot, b.params, count);
-        optimizer.step(model);
-        if (!Number.isFinite(k.sumSquares(mem, b.params, count))) {
-          k.copy(mem, b.params, b.snapshot, count);
-          throw new DivergenceError(
-            `training diverged at step ${step} (epoch ${epoch}): the update made a weight non-finite; ` +
-            'the weights were restored to the last finite step. Try a smaller learning rate or clipNorm.', step, epoch, loss);
-        }
-        batchLoss += loss;
-        stepsThisEpoch++;
-        options.onStep?.({ step, epoch, loss, gradientNorm: norm, batchSize: indices.length, elapsedMs: now() - start });
-        yield undefined;
-        // Between the chunks of truncated BPTT too: a long pass stops at the next step, not at the next batch.
-        if (options.signal?.aborted) { aborted = true; break; }
+  try {
+    for (let e = 1; e <= epochs && !aborted && stopReason === undefined; e++, epoch++) {
+      const epochStart = now();
+      // Each epoch's order depends on the seed and the epoch number only, so a resumed run visits the examples as the unbroken run would.
+      if (shuffle) {
+        order.set(range(n));
+        new Random((seed + Math.imul(epoch, 0x9e3779b9)) >>> 0).shuffle(order);
       }
-      lossSum += batchLoss * indices.length;
-      seen += indices.length;
+      let lossSum = 0, seen = 0, stepsCounted = 0, stepsThisEpoch = 0;
+      for (let first = 0; first < n && stopReason === undefined; first += batchSize, batchesDone++) {
+        if (options.signal?.aborted) { aborted = true; break; }
+        const indices = order.subarray(first, Math.min(n, first + batchSize));
+        model.nextDropoutDraw();
+        // One pass per update: the whole batch for BPTT and RTRL, each chunk for truncated BPTT.
+        let batchLoss = 0;
+        const passes = threads ? threads.passes(model, trainData, indices, algorithm, false, blocking) : gradientPasses(model, trainData, indices, algorithm, false);
+        for (const loss of passes) {
+          if (typeof loss !== 'number') { yield loss; continue; }
+          const norm = gradientNorm(model);
+          step++;
+          if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+            const what = Number.isFinite(loss) ? `the gradient norm became ${norm}` : `the loss became ${loss}`;
+            throw new DivergenceError(
+              `training diverged at step ${firstStep + step} (epoch ${epoch}): ${what}; the weights are those of the last finite step. ` +
+              'Try a smaller learning rate or gradient clipping (clipNorm).', firstStep + step, epoch, loss);
+          }
+          clipGradients(model, norm, clip);
+          control.learningRate = control.baseLearningRate;
+          for (const c of callbacks) c.beforeStep?.(control);
+          optimizer.learningRate = control.learningRate;
+          k.copy(mem(), b.snapshot, b.params, count);
+          optimizer.step(model);
+          if (!Number.isFinite(k.sumSquares(mem(), b.params, count))) {
+            k.copy(mem(), b.params, b.snapshot, count);
+            throw new DivergenceError(
+              `training diverged at step ${firstStep + step} (epoch ${epoch}): the update made a weight non-finite; ` +
+              'the weights were restored to the last finite step. Try a smaller learning rate or clipNorm.', firstStep + step, epoch, loss);
+          }
+          batchLoss += loss;
+          stepsThisEpoch++;
+          options.onStep?.({ step: firstStep + step, epoch, loss, learningRate: optimizer.learningRate, gradientNorm: norm, batchSize: indices.length, elapsedMs: now() - start });
+          yield undefined;
+          // Between the chunks of truncated BPTT too: a long pass stops at the next step, not at the next batch.
+          if (options.signal?.aborted) { aborted = true; break; }
+          if (stopReason !== undefined) break;
+        }
+        lossSum += batchLoss * indices.length;
+        seen += indices.length;
+        for (const i of indices) stepsCounted += counted[i]!;
+      }
+      if (seen === 0) break;
+      const info: EpochInfo = {
+        epoch, loss: lossSum / seen, lossPerStep: lossSum / Math.max(stepsCounted, 1), steps: stepsThisEpoch,
+        learningRate: optimizer.learningRate, epochMs: 0, elapsedMs: 0,
+      };
+      if (validation !== undefined) {
+        info.validation = measure(model, validation);
+        info.validationLoss = info.validation.loss;
+      }
+      info.epochMs = now() - epochStart;
+      info.elapsedMs = now() - start;
+      history.push(info);
+      options.onEpoch?.(info);
+      for (const c of callbacks) c.onEpoch?.(info, control);
     }
-    if (seen === 0) break;
-    const info: EpochInfo = { epoch, loss: lossSum / seen, steps: stepsThisEpoch, elapsedMs: now() - start };
-    if (validation !== undefined) info.validationLoss = model.evaluate(validation);
-    history.push(info);
-    options.onEpoch?.(info);
+    const result: TrainResult = { history, steps: step, aborted, elapsedMs: now() - start };
+    if (stopReason !== undefined) result.stopReason = stopReason;
+    for (const c of callbacks) c.onEnd?.(result, control);
+    return result;
+  } finally {
+    keepState();
   }
-  return { history, steps: step, aborted, elapsedMs: now() - start };
+}
+
+/** Steps carrying a target in each example (Σ of its mask; 1 per row): what loss per step divides by. */
+function countedSteps<Data>(model: Network<Data>, data: Data, n: number): Float64Array {
+  const view = model.targetsOf(data), per = view.positions / n, out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let c = 0;
+    for (let t = i * per; t < (i + 1) * per; t++) c += view.weights ? view.weights[t]! : 1;
+    out[i] = c;
+  }
+  return out;
 }
 
 function now(): number {

@@ -4,7 +4,7 @@ import { checkKeys, checkNumber, checkOneOf, fail, RnnkitError, checkSeed } from
 import { NONE } from '../../kernels/js/types.js';
 import { activationCode, checkTargetDomain, lossCode } from '../functions.js';
 import { initMatrix, type WeightInit } from '../init.js';
-import { Network, range, type Floats } from '../network.js';
+import { Network, range, type Floats, type TargetView } from '../network.js';
 import { Random } from '../random.js';
 import { CELLS, type Cell, type GradientTarget, type HeadOffsets, type LayerOffsets } from './cells.js';
 import { stateSize, type RecurrentStructure } from './config.js';
@@ -135,6 +135,11 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
 
   selectExamples(data: SequenceBatch, indices: ArrayLike<number>): SequenceBatch {
     return selectSequences(data, indices);
+  }
+
+  targetsOf(data: SequenceBatch): TargetView {
+    const { output, loss } = this.structure;
+    return { positions: data.size * data.steps, targets: data.targets, classes: data.classes, weights: data.mask, output, loss };
   }
 
   checkData(data: SequenceBatch, needTargets: boolean): void {
