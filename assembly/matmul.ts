@@ -5,7 +5,7 @@ import { at, get, put } from './memory';
 // compile time, the scalar reference (the `--disable simd` build) or the f32x4
 // version (the `--enable simd` build). bench/matmul.mjs checks the SIMD versions
 // against a float64 reference on awkward sizes, then times the workload shapes
-// of shared/BENCHMARKS.md: 33–42 GFLOP/s on all of them (the machine's f32x4
+// of docs/benchmarks.md: 33–42 GFLOP/s on all of them (the machine's f32x4
 // mul+add limit is ≈ 16 flop/cycle ≈ 41 GFLOP/s; the scalar build does 1–4).
 //
 //   matmulABt  dot-product 2×4 micro-kernel (8 f32x4 sums over K, lane-summed at

@@ -1,7 +1,7 @@
 // Validation + timing harness for the matrix products of assembly/matmul.ts, in
 // the style of llm.c's dev/cuda: first check every kernel against a plain JS
 // float64 reference on awkward sizes (fail loudly, exit code 1), only then time
-// the shapes the training workloads of shared/BENCHMARKS.md actually run, and
+// the shapes the training workloads of docs/benchmarks.md actually run, and
 // say what fraction of this runtime's limit that is (30 GFLOP/s: bare wasm
 // SIMD 128×128×128 matmul on the benchmark machine; f32x4 mul+add peak 38.5).
 //
@@ -31,7 +31,7 @@ const validateOnly = Boolean(flag('validate-only'));
 const timeMs = Number(flag('time')?.split('=')[1] ?? 400);
 const only = flag('only')?.split('=')[1];
 
-const LIMIT = 30; // GFLOP/s, shared/BENCHMARKS.md: WebAssembly SIMD matrix–matrix 128³ on this machine kind
+const LIMIT = 30; // GFLOP/s, docs/benchmarks.md (reference figures): WebAssembly SIMD matrix–matrix 128³ on this machine kind
 const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), {});
 const { memory, matmulABt, matmulAB, matmulAtB, columnSums } = instance.exports;
 
@@ -238,7 +238,7 @@ function checkRowInvariance(name, m, n, k, accumulate, rng) {
 }
 
 // ---------------------------------------------------------------------------
-// The shapes that matter (shared/BENCHMARKS.md; B batch, T steps, p input,
+// The shapes that matter (docs/benchmarks.md; B batch, T steps, p input,
 // r hidden, o output), as the kernels in assembly/ call them.
 const WORKLOADS = {
   S: { p: 16, r: 64, o: 16, T: 32, B: 16 },

@@ -1,4 +1,4 @@
-// rnnkit beside its peers, in one run: every workload of shared/BENCHMARKS.md
+// rnnkit beside its peers, in one run: every workload of docs/benchmarks.md
 // on rnnkit's three backends and on TensorFlow.js and brain.js.
 //
 //   npm run bench                                  # the standard set (builds rnnkit, installs bench/ on first use)
@@ -26,7 +26,7 @@ const root = join(here, '..');
 
 const HELP = `Usage: node bench/run.mjs [options]      (npm run bench -- [options])
 
-Workloads (shared/BENCHMARKS.md; see --list):
+Workloads (docs/benchmarks.md; see --list):
   --sizes=tiny,S,M,L       sizes of the RNN workloads (default: all; tiny has RTRL only, TBPTT runs at M)
   --modes=train,inference,rtrl,tbptt,ffnn
                            kinds of workload (default: all)

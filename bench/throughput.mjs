@@ -1,5 +1,5 @@
 // Training and inference throughput of rnnkit's backends side by side, on the
-// standard workloads of shared/BENCHMARKS.md: one training step = forward over
+// standard workloads of docs/benchmarks.md: one training step = forward over
 // the sequence + full BPTT + one SGD update; inference = forward only; exact
 // RTRL = the same step with the gradient by RTRL.
 //

@@ -124,7 +124,7 @@ export function header(run) {
 }
 
 const FOOTNOTES = [
-  'median ms: median time of one step (tinybench, after a warm-up); GFLOP/s: nominal FLOPs of shared/BENCHMARKS.md ÷ the median;',
+  'median ms: median time of one step (tinybench, after a warm-up); GFLOP/s: nominal FLOPs of docs/benchmarks.md ÷ the median;',
   'time ÷ rnnkit best: the median over the fastest rnnkit backend\'s median (higher is slower); samples marked * are slow cells,',
   'timed with fewer samples of ≥ 1 s each; peak RSS: the process that ran that one cell; wasm MiB: its WebAssembly memory.',
 ];

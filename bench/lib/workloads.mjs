@@ -1,4 +1,4 @@
-// The standard workloads of shared/BENCHMARKS.md: sizes, what one step does,
+// The standard workloads of docs/benchmarks.md: sizes, what one step does,
 // nominal FLOPs. (The data and starting weights are in data.mjs.)
 //
 // An Elman RNN, tanh hidden, identity output, MSE:
@@ -10,7 +10,7 @@
 // (rnnkit's RecurrentNetwork, same equations and gate order), same sizes,
 // data, output layer and loss; one size (M) also with 2 stacked LSTM layers.
 
-/** Sizes of BENCHMARKS.md (S, M, L) and a tiny one, where exact RTRL is practical. p = o everywhere (see sequenceData). */
+/** Sizes of docs/benchmarks.md (S, M, L) and a tiny one, where exact RTRL is practical. p = o everywhere (see sequenceData). */
 export const SIZES = {
   tiny: { p: 4, r: 16, o: 4, T: 32, B: 16 },
   S: { p: 16, r: 64, o: 16, T: 32, B: 16 },
@@ -18,12 +18,12 @@ export const SIZES = {
   L: { p: 128, r: 256, o: 128, T: 128, B: 32 },
 };
 
-/** Nominal FLOPs (BENCHMARKS.md): per (sequence, step), a multiply-add counts 2 and each of the three products runs forward, back to the weights and back to the inputs. */
+/** Nominal FLOPs (docs/benchmarks.md): per (sequence, step), a multiply-add counts 2 and each of the three products runs forward, back to the weights and back to the inputs. */
 const perStep = ({ p, r, o }) => r * p + r * r + o * r;
 const trainFlops = (s) => 6 * s.B * s.T * perStep(s);
 const inferenceFlops = (s) => 2 * s.B * s.T * perStep(s);
 /**
- * Gated cells (BENCHMARKS.md): G gate blocks of r rows (G = 4 for LSTM, 3 for GRU);
+ * Gated cells (docs/benchmarks.md): G gate blocks of r rows (G = 4 for LSTM, 3 for GRU);
  * each layer above the first reads the r-wide h below, adding G·r² + G·r² per step.
  */
 export const GATES = { elman: 1, lstm: 4, gru: 3 };

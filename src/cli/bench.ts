@@ -19,7 +19,7 @@ const SIZES = {
 const usage = `usage: rnnkit bench [--size S|M|L] [--cell elman|lstm|gru] [--layers 1] [--backend all|wasm-simd|wasm-scalar|js] [--threads N|auto] [--seconds 2]
 
 Times one training step (forward + full BPTT + SGD) of the standard workloads
-(shared/BENCHMARKS.md) on this machine, for each backend: the median over
+(docs/benchmarks.md) on this machine, for each backend: the median over
 repeated steps for about --seconds each, with GFLOP/s (nominal: 6·B·T·(G·r·p +
 G·r² + o·r) with G = 1, 4, 3 gate blocks for Elman, LSTM, GRU, and 2·G·r² per
 extra layer). With --threads, wasm-simd is timed again on a thread pool of
