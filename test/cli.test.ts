@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { axis, inverse, panel, parseSvg, series, texts } from './helpers/svg.js';
 
 /* The command-line tool, end to end: the built program, spawned as a user would run it. */
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
@@ -22,7 +23,7 @@ describe('rnnkit (the CLI)', () => {
     expect(trained.stdout).toMatch(/epoch 3\/3 {2}train [\d.]+ {2}validation [\d.]+/);
     const saved = JSON.parse(readFileSync(join(dir, 'chars.json'), 'utf8'));
     expect(saved.metadata.vocabulary).toEqual([' ', '.', 'a', 'c', 'e', 'h', 'm', 'n', 'o', 's', 't']);
-    expect(readFileSync(join(dir, 'chars.loss.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<polyline[\s\S]*<\/svg>$/);
+    expect(readFileSync(join(dir, 'chars.loss.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<path[\s\S]*<\/svg>\n$/);
     const sampled = rnnkit('sample', 'chars.json', '--length', '40', '--prime', 'the ', '--seed', '3');
     expect(sampled.status, sampled.stderr).toBe(0);
     const line = sampled.stdout.trim();
@@ -89,6 +90,22 @@ describe('rnnkit (the CLI)', () => {
     const bench = rnnkit('bench', '--size', 'S', '--cell', 'gru', '--backend', 'wasm-simd', '--threads', '2', '--seconds', '0.1');
     expect(bench.status, bench.stderr).toBe(0);
     expect(bench.stdout).toMatch(/^wasm-simd ×2 +[\d.]+ +[\d.]+ +\d+$/m);
+  });
+
+  it('--curve FILE: the loss chart with titled axes, each step\'s loss and the validation loss where each epoch ended', () => {
+    const r = rnnkit('train', '--task', 'echo', '--epochs', '2', '--curve', 'out.svg', '--out', 'curve.json');
+    expect(r.status, r.stderr).toBe(0);
+    const steps = Number(/\((\d+) steps,/.exec(r.stdout)![1]);
+    const svg = parseSvg(readFileSync(join(dir, 'out.svg'), 'utf8'));
+    const loss = panel(svg, 'loss');
+    const x = axis(loss, 'x'), y = axis(loss, 'y');
+    expect(x.title).toBe('step');
+    expect(y.title).toMatch(/^cross-entropy per sequence \(nats\)/);
+    expect(texts(svg)).toContain('training, each step');
+    const perStep = series(loss, 'training-step')!;
+    expect(perStep.segments.flat().length).toBe(steps); // a few hundred steps: none thinned away
+    const validation = series(loss, 'validation')!.points;
+    expect(validation.map(([px]) => Math.round(inverse(x)(px)))).toEqual([steps / 2, steps]);
   });
 
   it('trains a generated task with truncated BPTT and beats its baseline', () => {

@@ -1,49 +1,126 @@
-/** One series of a loss curve: a value per step (or per epoch). */
-export interface Series {
+/**
+ * The training chart `rnnkit train --curve FILE` writes: a self-contained
+ * SVG (no dependency; opens in any browser) of
+ *
+ * 1. the loss: the training loss of every step as a thin line, its mean
+ *    over each epoch as points on a line (at the middle of the epoch's
+ *    steps: the steps it averages), and the validation loss as points on a
+ *    line at the step where each epoch ended (it is measured then);
+ * 2. optionally, a metric measured after each epoch (accuracy, bits per
+ *    character, RMSE, …) on an epoch axis lined up with the steps above.
+ *
+ * Each y axis is log or linear as the data suit (log when they are positive
+ * and span more than 1.5 decades), with 1-2-5 ticks and a title with the
+ * unit. Values that are not finite leave gaps.
+ */
+import { chartSvg } from './chart/chart.js';
+import type { PanelSpec, SeriesSpec } from './chart/panel.js';
+import type { ScaleOption } from './chart/scale.js';
+import { countAxis, epochAxis } from './chart/x-axis.js';
+
+export interface MetricSeries {
+  /** What it is, e.g. 'accuracy', 'bits per character', 'RMSE'. */
   name: string;
+  /** Its unit, shown on the axis title, e.g. '%', 'bits'. */
+  unit?: string;
+  /** One value per epoch, measured after it. */
   values: ArrayLike<number>;
-  color?: string;
 }
 
-const escape = (s: string) => s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+export interface LossCurveData {
+  /** The training loss of each optimizer step, in order (step 1 first). */
+  steps: ArrayLike<number>;
+  /**
+   * The number of steps taken by the end of each epoch (cumulative; epoch 1
+   * first): where the per-epoch values go. Default: the steps split evenly
+   * over as many epochs as the longest per-epoch series has values.
+   */
+  epochEnds?: ArrayLike<number>;
+  /** The training loss of each epoch. Default: the mean of its steps' losses. */
+  epochLoss?: ArrayLike<number>;
+  /** The validation loss after each epoch. */
+  validation?: ArrayLike<number>;
+  /** A metric after each epoch: drawn in a second panel. */
+  metric?: MetricSeries;
+}
 
-/**
- * A self-contained SVG line chart of loss against step, with a log-scaled
- * y axis (losses fall over orders of magnitude) and an optional dashed
- * baseline. No dependency; opens in any browser.
- */
-export function lossCurveSvg(title: string, series: Series[], options: { baseline?: { value: number; label: string }; xLabel?: string } = {}): string {
-  const width = 720, height = 400, left = 64, right = 16, top = 36, bottom = 48;
-  const all = series.flatMap((s) => Array.from(s.values)).concat(options.baseline ? [options.baseline.value] : []).filter((v) => v > 0 && Number.isFinite(v));
-  const lo = Math.log10(Math.min(...all)), hi = Math.log10(Math.max(...all));
-  const yMin = Math.floor(lo * 2) / 2, yMax = Math.max(Math.ceil(hi * 2) / 2, yMin + 0.5);
-  const n = Math.max(...series.map((s) => s.values.length), 2);
-  const x = (i: number) => left + (i / (n - 1)) * (width - left - right);
-  const y = (v: number) => top + ((yMax - Math.log10(v)) / (yMax - yMin)) * (height - top - bottom);
-  const palette = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${escape(title)}</text>`,
-  ];
-  for (let e = Math.ceil(yMin); e <= Math.floor(yMax); e++) {
-    parts.push(`<line x1="${left}" x2="${width - right}" y1="${y(10 ** e)}" y2="${y(10 ** e)}" stroke="#ddd"/>`,
-      `<text x="${left - 6}" y="${y(10 ** e) + 4}" text-anchor="end">1e${e}</text>`);
+export interface LossCurveOptions {
+  /** The line under the title. Default: steps, epochs and the last epoch's values; '' for none. */
+  subtitle?: string;
+  /** The loss axis's title: the loss and its unit. Default 'loss'. */
+  lossLabel?: string;
+  /** The loss axis: 'auto' (default; log for positive values spanning more than 1.5 decades), 'log' or 'linear'. */
+  lossScale?: ScaleOption;
+  /** The metric axis, likewise. */
+  metricScale?: ScaleOption;
+  /** A dashed reference line across the loss panel (a baseline to beat). */
+  baseline?: { value: number; label: string };
+}
+
+const COLORS = { step: '#9ecae1', epoch: '#2166ac', validation: '#d6604d', metric: '#1b7837' };
+
+/** The chart as an SVG document; a pure function of its arguments. */
+export function lossCurveSvg(title: string, data: LossCurveData, options: LossCurveOptions = {}): string {
+  const steps = Array.from(data.steps);
+  const validation = Array.from(data.validation ?? []);
+  const metric = data.metric ? Array.from(data.metric.values) : [];
+  const n = steps.length;
+  const epochs = data.epochEnds ? data.epochEnds.length : Math.max(data.epochLoss?.length ?? 0, validation.length, metric.length);
+  // Without steps, the loss panel's x axis counts epochs: epoch k ends at k.
+  const ends = n > 0 && data.epochEnds ? Array.from(data.epochEnds, Number) : [];
+  if (ends.length === 0) for (let e = 1; e <= epochs; e++) ends.push(n > 0 ? Math.round((n * e) / epochs) : e);
+  const starts = ends.map((_, e) => (e === 0 ? 0 : ends[e - 1]!));
+  const epochLoss = data.epochLoss ? Array.from(data.epochLoss) : n > 0 ? ends.map((end, e) => mean(steps.slice(starts[e], end))) : [];
+
+  const x = countAxis(n > 0 ? 'step' : 'epoch', n > 0 ? n : epochs);
+  const series: SeriesSpec[] = [];
+  if (n > 0) {
+    series.push({ id: 'training-step', label: 'training, each step', color: COLORS.step, lineWidth: 1, x: steps.map((_, i) => i + 1), y: steps });
   }
-  parts.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${height - bottom}" stroke="#333"/>`,
-    `<line x1="${left}" x2="${width - right}" y1="${height - bottom}" y2="${height - bottom}" stroke="#333"/>`,
-    `<text x="${(left + width - right) / 2}" y="${height - 12}" text-anchor="middle">${escape(options.xLabel ?? 'step')} (1 … ${n})</text>`);
-  if (options.baseline) {
-    const yb = y(options.baseline.value);
-    parts.push(`<line x1="${left}" x2="${width - right}" y1="${yb}" y2="${yb}" stroke="#888" stroke-dasharray="6 4"/>`,
-      `<text x="${width - right - 4}" y="${yb - 4}" text-anchor="end" fill="#555">${escape(options.baseline.label)}</text>`);
+  const placed = (values: number[]) => values.slice(0, ends.length);
+  if (epochLoss.length) {
+    // The mean of an epoch's steps belongs at their middle: steps start+1 … end (an epoch's span start … end on an epoch axis).
+    const middle = starts.map((s, e) => (s + ends[e]! + (n > 0 ? 1 : 0)) / 2);
+    const y = placed(epochLoss);
+    series.push({ id: 'training-epoch', label: 'training, epoch mean', color: COLORS.epoch, markers: 'hollow', x: middle.slice(0, y.length), y });
   }
-  series.forEach((s, k) => {
-    const color = s.color ?? palette[k % palette.length]!;
-    const points = Array.from(s.values, (v, i) => (v > 0 && Number.isFinite(v) ? `${x(i).toFixed(1)},${y(v).toFixed(1)}` : '')).filter(Boolean);
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${points.join(' ')}"/>`,
-      `<text x="${left + 8}" y="${top + 14 + 16 * k}" fill="${color}">${escape(s.name)}</text>`);
-  });
-  parts.push('</svg>');
-  return parts.join('\n');
+  if (validation.length) {
+    const y = placed(validation);
+    series.push({ id: 'validation', label: 'validation, after each epoch', color: COLORS.validation, markers: 'filled', x: ends.slice(0, y.length), y });
+  }
+  const panels: PanelSpec[] = [{
+    id: 'loss', plotHeight: data.metric ? 240 : 280, x, yTitle: options.lossLabel ?? 'loss', yScale: options.lossScale ?? 'auto', series,
+    ...(options.baseline ? { reference: options.baseline } : {}),
+  }];
+  if (data.metric) {
+    const { name, unit } = data.metric;
+    panels.push({
+      id: 'metric', plotHeight: 150, x: epochAxis('epoch', ends, x), yTitle: unit ? `${name} (${unit})` : name,
+      yScale: options.metricScale ?? 'auto', yTicks: 4,
+      series: [{ id: 'metric', label: `${name}, after each epoch`, color: COLORS.metric, markers: 'filled', x: metric.map((_, e) => e + 1), y: metric }],
+    });
+  }
+  const subtitle = options.subtitle ?? summary(n, epochs, epochLoss, validation, data.metric);
+  return chartSvg({ title, ...(subtitle ? { subtitle } : {}), panels });
+}
+
+function mean(values: number[]): number {
+  const finite = values.filter(Number.isFinite);
+  return finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN;
+}
+
+/** 4 significant digits, no trailing zeros. */
+const short = (v: number) => String(Number(v.toPrecision(4)));
+
+function summary(n: number, epochs: number, epochLoss: number[], validation: number[], metric: MetricSeries | undefined): string {
+  const size = [n > 0 ? `${n} step${n === 1 ? '' : 's'}` : '', epochs > 0 ? `${epochs} epoch${epochs === 1 ? '' : 's'}` : ''].filter(Boolean).join(' in ');
+  const last: string[] = [];
+  const add = (name: string, values: ArrayLike<number>, unit = '') => {
+    const v = values[values.length - 1];
+    if (v !== undefined && Number.isFinite(v)) last.push(`${name} ${short(v)}${unit ? ` ${unit}` : ''}`);
+  };
+  add('training', epochLoss);
+  add('validation', validation);
+  if (metric) add(metric.name, metric.values, metric.unit);
+  return [size, last.length ? `last epoch: ${last.join(', ')}` : ''].filter(Boolean).join('; ');
 }

@@ -19,7 +19,7 @@ import { trainAsync } from '../train/train.js';
 import { createThreadPool } from '../threads/pool.js';
 import type { Command } from './commands.js';
 import { choiceFlag, numberFlag, parseFlags, UsageError, type IO } from './io.js';
-import { lossCurveSvg } from './loss-curve.js';
+import { lossCurveSvg, type LossCurveData } from './loss-curve.js';
 import { checkWritable, saveModel } from './model-file.js';
 import { Progress } from './progress.js';
 
@@ -50,7 +50,8 @@ model and training:
   --seed N             initialisation and shuffling seed (default 1)
 output:
   --out FILE           the model (default rnnkit-model.json; .rnnk for binary), saved after every epoch
-  --curve FILE         the loss curve as SVG (default: the model's name + .loss.svg)
+  --curve FILE         the loss curve as SVG: training loss per step and per epoch, validation loss
+                       per epoch (default: the model's name + .loss.svg)
 
 Ctrl-C stops after the current step and keeps the last checkpoint.`;
 
@@ -134,7 +135,8 @@ export const trainCommand: Command = {
     process.once('SIGINT', onInterrupt);
     const stepsPerEpoch = Math.ceil(data.train.size / batchSize) * (typeof algorithm === 'object' && 'k' in algorithm ? Math.ceil(data.train.steps / algorithm.k) : 1);
     const progress = new Progress(process.stdout, stepsPerEpoch * epochs);
-    const stepLosses: number[] = [], validationLosses: number[] = [];
+    // The loss curve's data: every step's loss, and per epoch where it ended, its training and its validation loss.
+    const stepLosses: number[] = [], epochEnds: number[] = [], epochLosses: number[] = [], validationLosses: number[] = [];
     let result;
     try {
       result = await trainAsync(model, data.train, {
@@ -142,6 +144,8 @@ export const trainCommand: Command = {
         ...(clip > 0 ? { clipNorm: clip } : {}),
         onStep: (s) => { stepLosses.push(s.loss); progress.step(s.step, s.epoch, epochs, s.loss, s.elapsedMs); },
         onEpoch: (e) => {
+          epochEnds.push(stepLosses.length);
+          epochLosses.push(e.loss);
           validationLosses.push(e.validationLoss!);
           saveModel(out, model);
           const metric = data.evaluate ? `  ${describeReport(data.evaluate(model))}` : '';
@@ -159,7 +163,7 @@ export const trainCommand: Command = {
       process.removeListener('SIGINT', onInterrupt);
       pool?.dispose();
     }
-    writeCurve(curve, data.description, stepLosses, validationLosses, stepsPerEpoch);
+    writeCurve(curve, data.description, data.model.loss, { steps: stepLosses, epochEnds, epochLoss: epochLosses, validation: validationLosses });
     if (result.aborted) {
       saveModel(out, model);
       io.out(`\ninterrupted after ${result.steps} steps: the model as of the last step is saved in ${out}; loss curve in ${curve}`);
@@ -249,27 +253,15 @@ export function describeReport(r: TaskReport): string {
   return `${r.metric} ${r.value.toFixed(4)} (baseline ${r.baseline.toFixed(4)}: ${r.baselineName})${extra}`;
 }
 
-function writeCurve(path: string, title: string, steps: number[], validation: number[], stepsPerEpoch: number): void {
-  // Validation is measured once per epoch: place it at each epoch's last step.
-  const perStep = new Array<number>(steps.length).fill(NaN);
-  validation.forEach((v, e) => { perStep[Math.min(steps.length - 1, (e + 1) * stepsPerEpoch - 1)] = v; });
-  const series = [{ name: 'training loss (per step)', values: steps }];
-  const points = perStep.map((v, i) => (Number.isFinite(v) ? i : -1)).filter((i) => i >= 0);
-  if (points.length) series.push({ name: 'validation loss (per epoch)', values: interpolate(perStep) });
-  writeFileSync(path, lossCurveSvg(title, series));
-}
+/** What the loss axis shows: the loss is the mean over sequences of the sum over their steps (natural logarithms). */
+const LOSS_LABELS: Record<LossName, string> = {
+  'mse': '½·squared error per sequence',
+  'cross-entropy': 'cross-entropy per sequence (nats)',
+  'binary-cross-entropy': 'binary cross-entropy per sequence (nats)',
+};
 
-/** Fills the gaps between per-epoch points linearly so the line is continuous. */
-function interpolate(values: number[]): number[] {
-  const out = values.slice();
-  let last = -1;
-  for (let i = 0; i < out.length; i++) {
-    if (!Number.isFinite(out[i]!)) continue;
-    if (last >= 0) for (let j = last + 1; j < i; j++) out[j] = out[last]! + ((out[i]! - out[last]!) * (j - last)) / (i - last);
-    else for (let j = 0; j < i; j++) out[j] = NaN;
-    last = i;
-  }
-  return out;
+function writeCurve(path: string, title: string, loss: LossName, data: LossCurveData): void {
+  writeFileSync(path, lossCurveSvg(title, data, { lossLabel: LOSS_LABELS[loss] }));
 }
 
 export type { IO };
