@@ -62,6 +62,10 @@ export default defineConfig([
     ...library, entry: { index: 'src/index.ts' }, dts: true,
     onSuccess: async () => { copyFileSync('build/rnnkit-scalar.wasm', 'dist/rnnkit-scalar.wasm'); },
   },
+  // rnnkit/analysis: the gradient-flow tools. They import the models and the
+  // error class from 'rnnkit', left to the app's resolver, so they work on
+  // the models of whichever entry (default, js, workerd…) the app imports.
+  { ...library, entry: { analysis: 'src/analysis/index.ts' }, dts: true, external: ['rnnkit'] },
   // rnnkit/js: no wasm bytes in the bundle; the js backend unless useWasmModule() is given a module.
   { ...library, entry: { js: 'src/index.ts' }, esbuildPlugins: [kernelSource('src/entries/no-kernels.ts'), oneThread()] },
   // The workerd and edge-light export conditions: ESM only, the kernels imported as a .wasm module.

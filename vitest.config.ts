@@ -1,6 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+import { fileURLToPath } from 'node:url';
+
 export default defineConfig({
+  // src/analysis imports the public API by name ('rnnkit'): in the tests, the sources.
+  resolve: { alias: { rnnkit: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
     // Registers the scalar wasm build (not embedded in the bundle) for the suites that compare backends.

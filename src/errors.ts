@@ -1,7 +1,18 @@
+/** Marks rnnkit's errors whichever copy of this file threw them (rnnkit/analysis bundles its own). */
+const RNNKIT_ERROR = Symbol.for('rnnkit.error');
+
 /** Every error rnnkit throws on purpose is an RnnkitError naming the argument at fault. */
 export class RnnkitError extends Error {
   override name = 'RnnkitError';
+  declare readonly [RNNKIT_ERROR]: true;
+
+  /** `e instanceof RnnkitError` holds for an error thrown by any rnnkit entry (subclasses check as usual). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== RnnkitError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [RNNKIT_ERROR]?: unknown })[RNNKIT_ERROR] === true;
+  }
 }
+Object.defineProperty(RnnkitError.prototype, RNNKIT_ERROR, { value: true });
 
 /** Training stopped because the loss or a gradient stopped being finite. */
 export class DivergenceError extends RnnkitError {

@@ -53,16 +53,3 @@ export {
   learnFromStream,
   type StreamStep, type StreamStepInfo, type LearnFromStreamOptions, type LearnFromStreamResult,
 } from './data/stream.js';
-
-// Gradient-flow analysis (note 001 §1.3.4): temporal Jacobians, Hochreiter's bound, the W_rec gradient by lag, ReLU paths, a training monitor, SVG charts.
-export {
-  analyzeGradientFlow, temporalJacobian, lagContributions, reluPaths, gradientFlowToJSON,
-  type GradientFlowOptions, type GradientFlowReport,
-} from './analysis/gradient-flow.js';
-export type { JacobianNorms } from './analysis/jacobians.js';
-export type { HochreiterBound, Crossings } from './analysis/bound.js';
-export { longShortRatio, type LagContributions } from './analysis/lag-contributions.js';
-export type { ReluPaths } from './analysis/relu-paths.js';
-export { spectralRadius } from './analysis/linalg.js';
-export { gradientMonitor, type GradientMonitor, type GradientMonitorOptions, type MonitorRecord, type MonitorWarning } from './analysis/monitor.js';
-export { jacobianHeatmapSvg, normBoundSvg, lagContributionsSvg, monitorSvg } from './analysis/svg.js';

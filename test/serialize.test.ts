@@ -289,8 +289,10 @@ describe('saving', () => {
 describe('fromJSON refuses', () => {
   const model = modelWithEdgeValues({});
 
-  it('text that is not a string', () => {
-    expect(() => fromJSON(42 as unknown as string)).toThrow(/^fromJSON: text: expected a string \(from toJSON\), got 42$/);
+  it('what is neither toJSON\'s text nor the object it parses to', () => {
+    expect(() => fromJSON(42 as unknown as string)).toThrow(/^fromJSON: json: expected a string from toJSON, or the object it parses to, got 42$/);
+    expect(() => fromJSON([] as unknown as string)).toThrow(/^fromJSON: json: expected a string from toJSON, or the object it parses to, got an array of length 0$/);
+    expect(() => fromJSON({ format: 'other' })).toThrow(/^fromJSON: format: expected "rnnkit"/);
   });
 
   it('text that is not JSON', () => {

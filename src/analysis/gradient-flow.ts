@@ -12,15 +12,13 @@
  * it took about 0.7 s at r = 32, 4 s at r = 64 and 27 s at r = 128 (Node 20,
  * one core); lower maxLag or use fewer sequences for bigger models.
  */
-import type { SequenceBatch } from '../data/sequence-batch.js';
 import { checkInteger, checkKeys, checkNumber, fail } from '../errors.js';
-import type { ElmanRNN } from '../model/rnn.js';
 import { crossingsOf, hochreiterBoundOf, type Crossings, type HochreiterBound } from './bound.js';
 import { jacobianNormsOf, jacobianOf, resolveMaxLag, type JacobianNorms } from './jacobians.js';
 import { defaultLongFrom, lagContributionsOf, longShortRatio, type LagContributions } from './lag-contributions.js';
 import { reluPathsOf, type ReluPaths } from './relu-paths.js';
 import { trajectory } from './trajectory.js';
-import type { Activation } from '../model/functions.js';
+import type { Activation, ElmanRNN, SequenceBatch } from 'rnnkit';
 
 export interface GradientFlowOptions {
   /** Largest lag t − k whose Jacobians are computed (default: all, T − 1). */

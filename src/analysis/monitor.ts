@@ -1,7 +1,5 @@
-import type { SequenceBatch } from '../data/sequence-batch.js';
 import { checkInteger, checkKeys, checkNumber, fail } from '../errors.js';
-import { ElmanRNN } from '../model/rnn.js';
-import type { StepInfo } from '../train/train.js';
+import { ElmanRNN, type SequenceBatch, type StepInfo } from 'rnnkit';
 import { defaultLongFrom, lagContributionsOf, longShortRatio } from './lag-contributions.js';
 import { trajectory } from './trajectory.js';
 

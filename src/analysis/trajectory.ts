@@ -1,8 +1,5 @@
-import type { SequenceBatch } from '../data/sequence-batch.js';
 import { fail } from '../errors.js';
-import { range } from '../model/network.js';
-import { ElmanRNN } from '../model/rnn.js';
-import type { Activation } from '../model/functions.js';
+import { ElmanRNN, type Activation, type SequenceBatch } from 'rnnkit';
 
 /**
  * What the gradient-flow analysis needs from one forward (and, with targets,
@@ -56,7 +53,7 @@ export function trajectory(model: ElmanRNN, batch: SequenceBatch, withLoss: bool
   const copy = model.clone({ dtype: 'float64', backend: 'js' });
   try {
     const B = batch.size, T = batch.steps, r = copy.hiddenSize, activation = copy.config.activation;
-    copy.loadExamples(batch, range(B));
+    copy.loadExamples(batch, Int32Array.from({ length: B }, (_, i) => i));
     const f = copy.batchFrame(B, T);
     copy.forwardSlots(f, 0, T, false);
     const layer = f.layers[0]!;

@@ -22,5 +22,6 @@ export function readmeSection(heading: string): { section: string; blocks: strin
 /** Runs a block; `expose` is appended as the body's return statement to hand its locals to the test. */
 export function runBlock(block: string, expose: string): Record<string, unknown> {
   const { code } = transformSync(block, { loader: 'ts', format: 'cjs' });
-  return new Function('require', `${code}\nreturn ${expose};`)((name: string) => (name === 'rnnkit' ? rnnkit : requireFromHere(name)));
+  const load = (name: string) => (name === 'rnnkit' ? rnnkit : name.startsWith('rnnkit/') ? requireFromHere(`../../dist/${name.slice(7)}.cjs`) : requireFromHere(name));
+  return new Function('require', `${code}\nreturn ${expose};`)(load);
 }
