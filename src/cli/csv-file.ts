@@ -6,9 +6,9 @@ import { RnnkitError } from '../errors.js';
 import { UsageError } from './io.js';
 
 /** The help text's lines for the flags both commands share. */
-export function csvFlagsUsage(decimalDefault: string): string {
-  return `      --delimiter D    comma, semicolon, tab or auto (default: detected from the first rows)
-      --decimal M      the decimal mark: . or , (e.g. 1,5 in a semicolon-delimited file; default ${decimalDefault})`;
+export function csvFlagsUsage(decimalDefault: string, indent: string, label = ''): string {
+  return `${indent}${'--delimiter D'.padEnd(23 - indent.length)}${label}comma, semicolon, tab or auto (default: detected from the first rows)
+${indent}${'--decimal M'.padEnd(23 - indent.length)}${label}the decimal mark: . or , (e.g. 1,5 in a semicolon-delimited file; default ${decimalDefault})`;
 }
 
 /** --delimiter: a name (comma, semicolon, tab), the character itself, or auto. */

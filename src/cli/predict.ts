@@ -20,7 +20,7 @@ in the original units.
   --csv FILE           the series to forecast from
   --out FILE           the forecasts as CSV (default: standard output): the file line
                        of each window's last row, then <target>_forecast_<horizon> per target
-${csvFlagsUsage("the training file's")}
+${csvFlagsUsage("the training file's", '  ')}
 
 Where the actual values are in the file, it prints each target's RMSE (in
 the original units) to standard error, beside persistence's: the last observed

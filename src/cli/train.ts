@@ -37,7 +37,7 @@ data (one of):
       --columns A,B    csv: the input columns, by header name or 0-based index (default: all not skipped)
       --target A,B     csv: the columns to forecast (default: the input columns)
       --skip A,B       csv: columns left out of the default inputs, e.g. a timestamp
-${csvFlagsUsage('.')}
+${csvFlagsUsage('.', '      ', 'csv: ')}
 model and training:
   --cell C             elman (default), lstm, gru
   --layers N           stacked recurrent layers (default 1)
