@@ -152,7 +152,7 @@ describe('rnnkit (the CLI)', () => {
   });
 
   it('--help for every command', () => {
-    for (const command of ['train', 'sample', 'bench', 'info']) {
+    for (const command of ['train', 'sample', 'predict', 'bench', 'info']) {
       const r = rnnkit(command, '--help');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^usage: rnnkit ${command}`));
@@ -174,5 +174,142 @@ describe('rnnkit (the CLI)', () => {
     expect(stdout).toMatch(/interrupted after \d+ steps: the model as of the last step is saved in stopped.json/);
     const saved = JSON.parse(readFileSync(join(dir, 'stopped.json'), 'utf8'));
     expect(saved.kind).toBe('elman-rnn');
+  });
+});
+
+describe('rnnkit train --csv and rnnkit predict (a forecaster from a CSV file)', () => {
+  /**
+   * An hourly series: a timestamp, temperature (a daily sine, 15–25 °C) and
+   * humidity, with noise from a fixed-seed generator; hours [from, to).
+   * Quoted header names, one of them with a comma; CRLF line ends.
+   */
+  function weather(from: number, to: number, order: ('time' | 'temp' | 'hum')[] = ['time', 'temp', 'hum']): string {
+    let seed = 12345;
+    const uniform = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const noise = () => uniform() + uniform() + uniform() - 1.5; // roughly normal, sd 0.5
+    const header = { time: '"time"', temp: '"temp, °C"', hum: '"humidity"' };
+    const lines = [order.map((c) => header[c]).join(',')];
+    for (let t = 0; t < to; t++) {
+      const cells = {
+        time: `2024-01-${String(1 + Math.floor(t / 24)).padStart(2, '0')}T${String(t % 24).padStart(2, '0')}:00`,
+        temp: (20 + 5 * Math.sin((2 * Math.PI * t) / 24) + 0.3 * noise()).toFixed(3),
+        hum: (60 + 10 * Math.cos((2 * Math.PI * t) / 24) + noise()).toFixed(2),
+      };
+      if (t >= from) lines.push(order.map((c) => cells[c]).join(','));
+    }
+    return `${lines.join('\r\n')}\r\n`;
+  }
+
+  it('trains on 400 rows, saves what predict needs, and forecasts 200 later rows (columns in another order) in °C, beating persistence', () => {
+    writeFileSync(join(dir, 'weather.csv'), weather(0, 400));
+    const trained = rnnkit('train', '--csv', 'weather.csv', '--skip', 'time', '--target', 'temp, °C', '--window', '16', '--horizon', '3',
+      '--hidden', '16', '--epochs', '20', '--seed', '1', '--out', 'weather.json');
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/^data: 400 rows of weather.csv, forecasting "temp, °C" 3 rows ahead from "temp, °C", "humidity"; 302 training and 62 validation sequences of 16 steps$/m);
+    const csv = JSON.parse(readFileSync(join(dir, 'weather.json'), 'utf8')).metadata.csv;
+    expect({ ...csv, mean: undefined, std: undefined }).toEqual({
+      columns: ['temp, °C', 'humidity'], inputs: ['temp, °C', 'humidity'], targets: ['temp, °C'], window: 16, horizon: 3, decimal: '.',
+    });
+    // The statistics of the training part: the first 320 rows (the last 20% validate).
+    const temps = weather(0, 320).split('\r\n').slice(1, -1).map((line) => Number(line.split(',')[1]));
+    const mean = temps.reduce((a, b) => a + b, 0) / temps.length;
+    expect(csv.mean[0]).toBeCloseTo(mean, 10);
+    expect(csv.std[0]).toBeCloseTo(Math.sqrt(temps.reduce((a, b) => a + (b - mean) ** 2, 0) / temps.length), 10);
+
+    writeFileSync(join(dir, 'later.csv'), weather(400, 600, ['hum', 'time', 'temp']));
+    const predicted = rnnkit('predict', 'weather.json', '--csv', 'later.csv', '--out', 'forecast.csv');
+    expect(predicted.status, predicted.stderr).toBe(0);
+    expect(predicted.stdout.trim()).toBe('wrote 185 forecasts to forecast.csv');
+    const rows = readFileSync(join(dir, 'forecast.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('line,"temp, °C_forecast_3"');
+    // 200 rows, windows of 16: the first ends on row 16, file line 17 (the header is line 1); the last on line 201.
+    expect(rows).toHaveLength(1 + 185);
+    expect(rows[1]!.split(',')[0]).toBe('17');
+    expect(rows[185]!.split(',')[0]).toBe('201');
+    const values = rows.slice(1).map((row) => Number(row.split(',')[1]));
+    // Degrees, not standardized values: within the data's range, centred near 20.
+    expect(Math.min(...values)).toBeGreaterThan(13);
+    expect(Math.max(...values)).toBeLessThan(27);
+    expect(Math.abs(values.reduce((a, b) => a + b, 0) / values.length - 20)).toBeLessThan(1);
+    // RMSE where the actual value is in the file (185 − 3 forecasts), in °C, beside persistence.
+    const score = /^temp, °C: RMSE ([\d.]+) \(persistence ([\d.]+)\) over 182 forecasts 3 rows ahead whose actual values are in the file$/m.exec(predicted.stderr);
+    expect(score, predicted.stderr).not.toBeNull();
+    const [rmse, persistence] = [Number(score![1]), Number(score![2])];
+    // Persistence 3 h ahead on a 24 h sine of amplitude 5 is off by ≈ 5·2·sin(π/8)/√2 ≈ 2.7 °C; the noise alone is ≈ 0.15 °C.
+    expect(persistence).toBeGreaterThan(2.4);
+    expect(persistence).toBeLessThan(3.0);
+    expect(rmse).toBeLessThan(0.5);
+    // Without --out the forecasts go to standard output, the same CSV.
+    const toStdout = rnnkit('predict', 'weather.json', '--csv', 'later.csv');
+    expect(toStdout.status, toStdout.stderr).toBe(0);
+    expect(toStdout.stdout).toBe(readFileSync(join(dir, 'forecast.csv'), 'utf8'));
+  });
+
+  it('an empty cell: a one-line error with the file line and column, exit code 1, from train and from predict', () => {
+    const lines = weather(0, 100).split('\r\n');
+    lines[16] = lines[16]!.replace(/,[\d.]+,/, ',,'); // file line 17: its temperature is missing
+    writeFileSync(join(dir, 'gap.csv'), lines.join('\r\n'));
+    const trained = rnnkit('train', '--csv', 'gap.csv', '--skip', 'time', '--window', '8', '--epochs', '1', '--out', 'gap.json');
+    expect(trained.status).toBe(1);
+    expect(trained.stderr).toBe('rnnkit train: gap.csv: line 17, column "temp, °C" (1): expected a finite number, got an empty cell\n');
+    expect(trained.stdout).toBe('');
+    writeFileSync(join(dir, 'small.csv'), weather(0, 100));
+    expect(rnnkit('train', '--csv', 'small.csv', '--skip', 'time', '--window', '8', '--epochs', '1', '--out', 'small.json').status).toBe(0);
+    const predicted = rnnkit('predict', 'small.json', '--csv', 'gap.csv');
+    expect(predicted.status).toBe(1);
+    expect(predicted.stderr).toBe('rnnkit predict: gap.csv: line 17, column "temp, °C" (1): expected a finite number, got an empty cell\n');
+    // A timestamp taken as an input by default: the message says how to leave it out.
+    const timestamps = rnnkit('train', '--csv', 'small.csv', '--epochs', '1', '--out', 'small.json');
+    expect(timestamps.status).toBe(1);
+    expect(timestamps.stderr.trim()).toBe('rnnkit train: small.csv: line 2, column "time" (0): expected a finite number, got "2024-01-01T00:00" ' +
+      '(a timestamp or a label? leave the column out with --skip, or choose the inputs with --columns)');
+  });
+
+  it('columns by index, semicolons with decimal commas, and the errors of bad flags, columns and models', () => {
+    // No header: columns by index; a semicolon file with decimal commas.
+    const rows = Array.from({ length: 60 }, (_, t) => `${t};${(Math.sin(t / 3) * 10).toFixed(2).replace('.', ',')};${(t % 7) * 1.5}`.replace(/(\d)\.(\d)/g, '$1,$2'));
+    writeFileSync(join(dir, 'semi.csv'), `${rows.join('\n')}\n`);
+    const trained = rnnkit('train', '--csv', 'semi.csv', '--decimal', ',', '--columns', '1,2', '--target', '1', '--window', '5', '--epochs', '1', '--out', 'semi.json');
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(/^data: 60 rows of semi.csv, forecasting "1" 1 row ahead from "1", "2";/m);
+    const csv = JSON.parse(readFileSync(join(dir, 'semi.json'), 'utf8')).metadata.csv;
+    expect([csv.columns, csv.inputs, csv.targets, csv.decimal]).toEqual([[1, 2], [1, 2], [1], ',']);
+    const predicted = rnnkit('predict', 'semi.json', '--csv', 'semi.csv');
+    expect(predicted.status, predicted.stderr).toBe(0);
+    expect(predicted.stdout.split('\n')[0]).toBe('line,1_forecast_1');
+    expect(predicted.stdout.trim().split('\n')).toHaveLength(1 + 56);
+    expect(predicted.stderr).toMatch(/^1: RMSE [\d.]+ \(persistence [\d.]+\) over 55 forecasts 1 row ahead/);
+    // Without --decimal the decimal commas are named.
+    expect(rnnkit('train', '--csv', 'semi.csv', '--columns', '1', '--epochs', '1', '--out', 'semi2.json').stderr.trim())
+      .toBe('rnnkit train: semi.csv: line 1, column 1: expected a finite number, got "0,00" (a decimal comma? the decimal option is \'.\')');
+
+    const usage = (r: ReturnType<typeof rnnkit>, message: RegExp) => {
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+    };
+    usage(rnnkit('train', '--csv', 'semi.csv', '--delimiter', 'pipe'), /^rnnkit train: --delimiter: expected comma, semicolon, tab or auto, got "pipe"/);
+    usage(rnnkit('train', '--csv', 'semi.csv', '--decimal', 'x'), /^rnnkit train: --decimal: expected \. or , got "x"/);
+    usage(rnnkit('train', '--task', 'echo', '--target', '1'), /^rnnkit train: --target: applies to --csv FILE/);
+    usage(rnnkit('train', '--csv', 'missing.csv'), /^rnnkit train: --csv: cannot read "missing.csv"/);
+    usage(rnnkit('predict', 'semi.json'), /^rnnkit predict: --csv: expected the CSV file to forecast from/);
+    usage(rnnkit('predict', '--csv', 'semi.csv'), /^rnnkit predict: expected one model file, got 0/);
+    const failure = (r: ReturnType<typeof rnnkit>, line: string) => {
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`${line}\n`);
+    };
+    failure(rnnkit('train', '--csv', 'small.csv', '--columns', 'temp', '--epochs', '1'),
+      'rnnkit train: small.csv: columns: expected a column of the header ("time", "temp, °C", "humidity"), got "temp"');
+    failure(rnnkit('train', '--csv', 'small.csv', '--skip', 'time', '--window', '90', '--epochs', '1'),
+      'rnnkit train: small.csv: validation: expected a fraction leaving at least window + horizon = 91 steps on each side (the series has 100: 80 for training, 20 for validation), got 0.2');
+    expect(rnnkit('train', '--task', 'echo', '--epochs', '1', '--out', 'echo-task.json').status).toBe(0);
+    failure(rnnkit('predict', 'echo-task.json', '--csv', 'semi.csv'), 'rnnkit predict: predict: the model has no forecasting metadata (train it with rnnkit train --csv FILE)');
+    failure(rnnkit('predict', 'weather.json', '--csv', 'semi.csv'), 'rnnkit predict: semi.csv: the model reads its columns by name (temp, °C, humidity), but the file has no header row');
+    writeFileSync(join(dir, 'short.csv'), weather(0, 10));
+    failure(rnnkit('predict', 'weather.json', '--csv', 'short.csv'), 'rnnkit predict: short.csv: expected at least window = 16 rows to forecast from, got 10');
+    const file = JSON.parse(readFileSync(join(dir, 'weather.json'), 'utf8'));
+    file.metadata.csv.mean.pop();
+    writeFileSync(join(dir, 'edited.json'), JSON.stringify(file));
+    failure(rnnkit('predict', 'edited.json', '--csv', 'later.csv'),
+      "rnnkit predict: predict: the model's csv metadata does not match the model (columns, inputs, targets, window, horizon, mean, std): the file is inconsistent");
   });
 });

@@ -345,6 +345,21 @@ describe('forecastWindows', () => {
     expect([0, 1, 2, 3, 4, 5].map((b) => targets[b * 2 + 1])).toEqual([20, 30, 40, 50, 60, 70]);
   });
 
+  it('inputColumns: a target forecast from other columns only (every column still standardized)', () => {
+    const series = Array.from({ length: 6 }, (_, i) => [i, 10 * i, -i]);
+    const { train, standardizer } = forecastWindows(series, { window: 2, inputColumns: [2, 0], targetColumns: [1] });
+    expect([train.size, train.steps, train.inputSize, train.targetSize]).toEqual([4, 2, 2, 1]);
+    expect(standardizer.width).toBe(3);
+    // Inputs are columns 2 then 0 of rows t, t + 1, each with its own column's statistics.
+    const inputs = Array.from(train.inputs, (z, k) => Math.round(z * standardizer.std[[2, 0][k % 2]!]! + standardizer.mean[[2, 0][k % 2]!]!) + 0);
+    expect(inputs.slice(0, 8)).toEqual([0, 0, -1, 1, -1, 1, -2, 2]);
+    const column1 = new Standardizer([standardizer.mean[1]!], [standardizer.std[1]!]);
+    const targets = raw(column1, train.targets as Float32Array);
+    expect([0, 1, 2, 3].map((b) => targets[b * 2 + 1])).toEqual([20, 30, 40, 50]);
+    expect(() => forecastWindows(series, { window: 1, inputColumns: [3] })).toThrow(/inputColumns\[0\]: expected an integer in \[0, 2\], got 3/);
+    expect(() => forecastWindows(series, { window: 1, inputColumns: [] })).toThrow(/inputColumns: expected a non-empty array of column indices/);
+  });
+
   it('validation is the last part of the series; no window straddles the cut', () => {
     const series = Array.from({ length: 20 }, (_, i) => i);
     const { train, validation, standardizer } = forecastWindows(series, { window: 2, horizon: 1, validation: 0.25 });

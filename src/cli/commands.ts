@@ -3,6 +3,7 @@ import { benchCommand } from './bench.js';
 import { diagnoseCommand } from './diagnose.js';
 import { infoCommand } from './info.js';
 import { UsageError, type IO } from './io.js';
+import { predictCommand } from './predict.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
@@ -15,6 +16,7 @@ export interface Command {
 export const commands: Record<string, Command> = {
   train: trainCommand,
   sample: sampleCommand,
+  predict: predictCommand,
   bench: benchCommand,
   info: infoCommand,
   diagnose: {

@@ -18,6 +18,7 @@ import type { OptimizerSpec } from '../train/optimizer.js';
 import { trainAsync } from '../train/train.js';
 import { createThreadPool } from '../threads/pool.js';
 import type { Command } from './commands.js';
+import { columnsFlag, csvFlagsUsage, decimalFlag, delimiterFlag, forecastSeries, inFile, readCsvFile, type ForecastMetadata } from './csv-file.js';
 import { choiceFlag, numberFlag, parseFlags, UsageError, type IO } from './io.js';
 import { lossCurveSvg, type LossCurveData } from './loss-curve.js';
 import { checkWritable, saveModel } from './model-file.js';
@@ -28,10 +29,15 @@ const usage = `usage: rnnkit train (--task NAME | --text FILE | --csv FILE) [opt
 data (one of):
   --task NAME          a generated task: ${Object.keys(TASKS).join(', ')}
   --text FILE          a character model of a text file (next-character prediction)
-  --csv FILE           forecasting a numeric CSV series (rows = time, columns = variables)
+  --csv FILE           forecasting a numeric CSV series (rows = time, columns = variables;
+                       RFC 4180 quoting; a header row is detected; \`rnnkit predict\` forecasts with the model)
       --steps T        text: characters per training window (default 64)
-      --window T       csv: past values per window (default 32)
-      --horizon H      csv: how far ahead to forecast (default 1)
+      --window T       csv: past rows per window (default 32)
+      --horizon H      csv: how many rows ahead to forecast (default 1)
+      --columns A,B    csv: the input columns, by header name or 0-based index (default: all not skipped)
+      --target A,B     csv: the columns to forecast (default: the input columns)
+      --skip A,B       csv: columns left out of the default inputs, e.g. a timestamp
+${csvFlagsUsage('.', '      ', 'csv: ')}
 model and training:
   --cell C             elman (default), lstm, gru
   --layers N           stacked recurrent layers (default 1)
@@ -75,6 +81,7 @@ export const trainCommand: Command = {
     const { values } = parseFlags(args, {
       task: { type: 'string' }, text: { type: 'string' }, csv: { type: 'string' },
       steps: { type: 'string' }, window: { type: 'string' }, horizon: { type: 'string' },
+      columns: { type: 'string' }, target: { type: 'string' }, skip: { type: 'string' }, delimiter: { type: 'string' }, decimal: { type: 'string' },
       hidden: { type: 'string' }, activation: { type: 'string' }, algorithm: { type: 'string' },
       cell: { type: 'string' }, layers: { type: 'string' }, dropout: { type: 'string' }, embedding: { type: 'string' },
       optimizer: { type: 'string' }, lr: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
@@ -83,6 +90,8 @@ export const trainCommand: Command = {
     });
     const sources = [values.task, values.text, values.csv].filter((v) => v !== undefined);
     if (sources.length !== 1) throw new UsageError('give exactly one of --task, --text or --csv');
+    const csvOnly = (['columns', 'target', 'skip', 'delimiter', 'decimal'] as const).find((flag) => values[flag] !== undefined);
+    if (csvOnly && values.csv === undefined) throw new UsageError(`--${csvOnly}: applies to --csv FILE`);
     const seed = numberFlag('seed', values.seed, 1, { integer: true });
     const embeddingSize = values.embedding === undefined ? 0 : numberFlag('embedding', values.embedding, 0, { min: 1, integer: true });
     if (embeddingSize > 0 && values.text === undefined) throw new UsageError('--embedding: embeds character ids, so it needs --text FILE');
@@ -199,16 +208,32 @@ function prepare(values: Record<string, string | boolean | undefined>, seed: num
       hiddenSize: 128, epochs: 10, metadata: { vocabulary: vocabulary.toJSON() },
     };
   }
-  const rows = readCsv(values.csv as string);
-  const window = numberFlag('window', values.window as string | undefined, 32, { min: 1, integer: true });
-  const horizon = numberFlag('horizon', values.horizon as string | undefined, 1, { min: 1, integer: true });
-  const { train, validation, standardizer } = forecastWindows(rows, { window, horizon, validation: 0.2 });
-  const width = rows[0]!.length;
+  return prepareCsv(values);
+}
+
+/** Forecasting the chosen columns of a CSV file; the model carries what `rnnkit predict` needs (ForecastMetadata). */
+function prepareCsv(values: Record<string, string | boolean | undefined>): Prepared {
+  const flag = (name: string) => values[name] as string | undefined;
+  const path = flag('csv')!;
+  const window = numberFlag('window', flag('window'), 32, { min: 1, integer: true });
+  const horizon = numberFlag('horizon', flag('horizon'), 1, { min: 1, integer: true });
+  const decimal = decimalFlag(flag('decimal'), '.');
+  const table = readCsvFile('--csv', path, { delimiter: delimiterFlag(flag('delimiter')) });
+  const series = forecastSeries(path, table, {
+    columns: columnsFlag(flag('columns'), table), target: columnsFlag(flag('target'), table), skip: columnsFlag(flag('skip'), table), decimal,
+  });
+  const { inputColumns, targetColumns } = series;
+  const { train, validation, standardizer } = inFile(path, () => forecastWindows(series.values, { window, horizon, validation: 0.2, inputColumns, targetColumns }));
+  const metadata: ForecastMetadata = {
+    columns: series.columns, inputs: inputColumns.map((k) => series.columns[k]!), targets: targetColumns.map((k) => series.columns[k]!),
+    window, horizon, decimal, ...standardizer.toJSON(),
+  };
+  const list = (positions: number[]) => positions.map((k) => JSON.stringify(series.names[k])).join(', ');
   return {
-    description: `${rows.length} rows × ${width} columns of ${values.csv as string}, forecasting ${horizon} ahead`,
+    description: `${series.values.length} rows of ${path}, forecasting ${list(targetColumns)} ${horizon} row${horizon === 1 ? '' : 's'} ahead from ${list(inputColumns)}`,
     train, validation: validation!,
-    model: { inputSize: width, outputSize: width, output: 'identity', loss: 'mse' },
-    hiddenSize: 32, epochs: 10, metadata: { csv: { window, horizon, mean: Array.from(standardizer.mean), std: Array.from(standardizer.std) } },
+    model: { inputSize: inputColumns.length, outputSize: targetColumns.length, output: 'identity', loss: 'mse' },
+    hiddenSize: 32, epochs: 10, metadata: { csv: metadata },
   };
 }
 
@@ -226,26 +251,6 @@ function readText(path: string): string {
   } catch (error) {
     throw new UsageError(`--text: cannot read "${path}": ${(error as Error).message}`);
   }
-}
-
-/** Numeric CSV rows; a first line that is not numeric is taken as a header. */
-function readCsv(path: string): number[][] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--csv: cannot read "${path}": ${(error as Error).message}`);
-  }
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const rows = lines.map((l) => l.split(',').map((c) => Number(c.trim())));
-  if (rows.length && rows[0]!.some((v) => Number.isNaN(v))) rows.shift();
-  rows.forEach((row, i) => {
-    const bad = row.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new UsageError(`--csv: row ${i + 1}, column ${bad + 1} is not a finite number`);
-    if (row.length !== rows[0]!.length) throw new UsageError(`--csv: row ${i + 1} has ${row.length} columns, the first has ${rows[0]!.length}`);
-  });
-  if (rows.length < 2) throw new UsageError(`--csv: expected at least 2 numeric rows in "${path}"`);
-  return rows;
 }
 
 export function describeReport(r: TaskReport): string {

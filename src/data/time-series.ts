@@ -94,8 +94,10 @@ export interface ForecastOptions {
   task?: 'many-to-one' | 'many-to-many';
   /** The last fraction of the series, held out for validation (default 0: none). */
   validation?: number;
-  /** The columns to predict (default all); inputs always use every column. */
+  /** The columns to predict (default all). */
   targetColumns?: number[];
+  /** The columns fed as inputs (default all), e.g. to forecast a column from others only. */
+  inputColumns?: number[];
 }
 
 export interface ForecastData {
@@ -107,10 +109,12 @@ export interface ForecastData {
 
 /**
  * Forecasting windows over a series x[0..n) of `width` columns. A window
- * starting at t reads x[t..t+window) (all columns); its target is
+ * starting at t reads x[t..t+window) (restricted to `inputColumns`, by
+ * default all); its target is
  *   many-to-one:  x[t+window−1+horizon]            (at the window's last step)
  *   many-to-many: x[t+i+horizon] at each step i
- * restricted to `targetColumns`. Windows start at every t (stride 1).
+ * restricted to `targetColumns`. Windows start at every t (stride 1). Every
+ * column is standardized, inputs and targets alike.
  *
  * With `validation`, the series is cut chronologically: the first part trains,
  * the last part validates, with no shuffling. No window straddles the cut,
@@ -122,15 +126,16 @@ export interface ForecastData {
  *   new Standardizer(cols.map((c) => s.mean[c]), cols.map((c) => s.std[c])).inverse(y)
  */
 export function forecastWindows(series: Series, options: ForecastOptions): ForecastData {
-  if (options === undefined || options === null) fail('forecastWindows options', 'an options object { window, horizon?, task?, validation?, targetColumns? }', options);
-  checkKeys('forecastWindows options', options, ['window', 'horizon', 'task', 'validation', 'targetColumns']);
+  if (options === undefined || options === null) fail('forecastWindows options', 'an options object { window, horizon?, task?, validation?, targetColumns?, inputColumns? }', options);
+  checkKeys('forecastWindows options', options, ['window', 'horizon', 'task', 'validation', 'targetColumns', 'inputColumns']);
   const { values, rows, width } = seriesRows(series);
   const window = checkInteger('window', options.window, 1);
   const horizon = checkInteger('horizon', options.horizon ?? 1, 1);
   const task = checkOneOf('task', options.task ?? 'many-to-one', ['many-to-one', 'many-to-many'] as const);
   const fraction = checkNumber('validation', options.validation ?? 0, 0, 1);
   if (fraction === 1) fail('validation', 'a fraction in [0, 1)', fraction);
-  const targetColumns = checkColumns(options.targetColumns, width);
+  const targetColumns = checkColumns('targetColumns', options.targetColumns, width);
+  const inputColumns = checkColumns('inputColumns', options.inputColumns, width);
 
   // A window with its target spans window + horizon consecutive rows.
   const span = window + horizon;
@@ -146,7 +151,7 @@ export function forecastWindows(series: Series, options: ForecastOptions): Forec
 
   const standardizer = Standardizer.fit(values.subarray(0, trainRows * width), width);
   const z = standardizer.transform(values);
-  const shape = { width, window, horizon, task, targetColumns };
+  const shape = { width, window, horizon, task, targetColumns, inputColumns };
   return {
     train: windowBatch(z, 0, trainRows, shape),
     validation: held > 0 ? windowBatch(z, trainRows, rows, shape) : undefined,
@@ -160,26 +165,29 @@ interface WindowShape {
   horizon: number;
   task: 'many-to-one' | 'many-to-many';
   targetColumns: number[];
+  inputColumns: number[];
 }
 
 /** Every window lying wholly within rows [from, to) of z. */
 function windowBatch(z: Float32Array, from: number, to: number, shape: WindowShape): SequenceBatch {
-  const { width, window, horizon, task, targetColumns } = shape;
-  const o = targetColumns.length;
+  const { width, window, horizon, task, targetColumns, inputColumns } = shape;
+  const o = targetColumns.length, p = inputColumns.length;
+  const allInputs = p === width && inputColumns.every((c, k) => c === k);
   const size = to - from - window - horizon + 1;
-  const inputs = new Float32Array(size * window * width);
+  const inputs = new Float32Array(size * window * p);
   const manyToMany = task === 'many-to-many';
   const targets = new Float32Array(manyToMany ? size * window * o : size * o);
   for (let b = 0; b < size; b++) {
     const t = from + b;
-    inputs.set(z.subarray(t * width, (t + window) * width), b * window * width);
+    if (allInputs) inputs.set(z.subarray(t * width, (t + window) * width), b * window * width);
+    else for (let i = 0; i < window; i++) copyColumns(z, t + i, width, inputColumns, inputs, (b * window + i) * p);
     if (manyToMany) {
       for (let i = 0; i < window; i++) copyColumns(z, t + i + horizon, width, targetColumns, targets, (b * window + i) * o);
     } else {
       copyColumns(z, t + window - 1 + horizon, width, targetColumns, targets, b * o);
     }
   }
-  return createSequenceBatch({ size, steps: window, inputSize: width, inputs, targets, targetSize: o, task });
+  return createSequenceBatch({ size, steps: window, inputSize: p, inputs, targets, targetSize: o, task });
 }
 
 function copyColumns(z: Float32Array, row: number, width: number, columns: number[], out: Float32Array, at: number): void {
@@ -217,13 +225,13 @@ function checkValue(argument: string, value: unknown): number {
   return value;
 }
 
-function checkColumns(columns: unknown, width: number): number[] {
+function checkColumns(argument: string, columns: unknown, width: number): number[] {
   if (columns === undefined) return Array.from({ length: width }, (_, j) => j);
-  if (!Array.isArray(columns) || columns.length === 0) fail('targetColumns', 'a non-empty array of column indices', columns);
+  if (!Array.isArray(columns) || columns.length === 0) fail(argument, 'a non-empty array of column indices', columns);
   const seen = new Set<number>();
   return columns.map((c, k) => {
-    checkInteger(`targetColumns[${k}]`, c, 0, width - 1);
-    if (seen.has(c)) fail(`targetColumns[${k}]`, 'distinct columns', c);
+    checkInteger(`${argument}[${k}]`, c, 0, width - 1);
+    if (seen.has(c)) fail(`${argument}[${k}]`, 'distinct columns', c);
     seen.add(c);
     return c as number;
   });
