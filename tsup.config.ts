@@ -66,6 +66,8 @@ export default defineConfig([
   // error class from 'rnnkit', left to the app's resolver, so they work on
   // the models of whichever entry (default, js, workerd…) the app imports.
   { ...library, entry: { analysis: 'src/analysis/index.ts' }, dts: true, external: ['rnnkit'] },
+  // rnnkit/csv: the CSV reader, self-contained.
+  { ...library, entry: { csv: 'src/data/csv-entry.ts' }, dts: true },
   // rnnkit/js: no wasm bytes in the bundle; the js backend unless useWasmModule() is given a module.
   { ...library, entry: { js: 'src/index.ts' }, esbuildPlugins: [kernelSource('src/entries/no-kernels.ts'), oneThread()] },
   // The workerd and edge-light export conditions: ESM only, the kernels imported as a .wasm module.

@@ -19,7 +19,7 @@ const entries = [
   ['rnnkit (workerd/edge-light)', 'dist/workerd.js', 48, 30],
 ];
 // rnnkit/analysis on its own ('rnnkit' itself left external: the app has it already).
-const extras = [['rnnkit/analysis', 'dist/analysis.js', 12]];
+const extras = [['rnnkit/analysis', 'dist/analysis.js', 12], ['rnnkit/csv', 'dist/csv.js', 5]];
 
 async function minGzip(stdin) {
   const result = await build({

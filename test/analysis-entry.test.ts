@@ -35,3 +35,18 @@ describe('rnnkit/analysis on the models of rnnkit', () => {
       "const { ElmanRNN, sequenceBatch, RnnkitError } = require('rnnkit');\nconst { analyzeGradientFlow, gradientMonitor, spectralRadius } = require('rnnkit/analysis');")]));
   });
 });
+
+describe('rnnkit/csv', () => {
+  it('reads a quoted, semicolon-separated file; its errors are RnnkitErrors of rnnkit and name the file line', () => {
+    const out = run(['--input-type=module', '-e', `import { RnnkitError } from 'rnnkit';
+import { parseCsv, numericColumns } from 'rnnkit/csv';
+const table = parseCsv('"time";"temp, °C"\\n1;20.5\\n2;21\\n');
+let error;
+try { numericColumns(parseCsv('a,b\\n1,2\\n3,\\n')); } catch (e) { error = e; }
+console.log(JSON.stringify({ header: table.header, values: numericColumns(table, { columns: 'temp, °C' }).inputs, isRnnkitError: error instanceof RnnkitError, message: error.message }));`]);
+    expect(out.header).toEqual(['time', 'temp, °C']);
+    expect(out.values).toEqual([[20.5], [21]]);
+    expect(out.isRnnkitError).toBe(true);
+    expect(out.message).toMatch(/^line 3, column "b" \(1\): .*empty cell/);
+  });
+});
