@@ -234,3 +234,25 @@ describe('fromJSON takes the parsed object too', () => {
     expect(() => fromJSON(42 as never)).toThrow(/fromJSON: json: expected a string from toJSON, or the object it parses to, got 42/);
   });
 });
+
+describe('sample: greedy decoding, and the model fromJSON returns', () => {
+  it('temperature 0 takes the most probable symbol at every step (checked with a stepper here); fromJSON\'s result is accepted', async () => {
+    const { sample } = await import('../src/model/sample.js');
+    const { RnnStepper } = await import('../src/model/stepper.js');
+    const model = new RecurrentNetwork({ cell: 'gru', inputSize: 4, hiddenSize: 6, outputSize: 4, output: 'softmax', loss: 'cross-entropy', seed: 12 });
+    const greedy = sample(fromJSON(toJSON(model)), { length: 12, prime: [2], temperature: 0 });
+    const stepper = new RnnStepper(model);
+    const oneHot = (c: number) => Float32Array.from({ length: 4 }, (_, k) => (k === c ? 1 : 0));
+    let y = stepper.step(oneHot(2));
+    const expected: number[] = [];
+    for (let n = 0; n < 12; n++) {
+      let c = 0;
+      for (let k = 1; k < 4; k++) if (y[k]! > y[c]!) c = k;
+      expected.push(c);
+      y = stepper.step(oneHot(c));
+    }
+    expect(greedy).toEqual(expected);
+    expect(sample(model, { length: 12, prime: [2], temperature: 0, seed: 99 })).toEqual(expected);
+    expect(() => sample(model, { length: 3, temperature: -1 })).toThrow(/temperature: expected a finite number in \[0, Infinity\], got -1/);
+  });
+});

@@ -2,6 +2,7 @@ import { checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../erro
 import { isArrayLike } from '../data/arrays.js';
 import { Random } from './random.js';
 import { checkRecurrentModel, type RecurrentModel } from './recurrent/model.js';
+import type { SavedModel } from './codecs.js';
 import { RnnStepper } from './stepper.js';
 
 export interface SampleOptions {
@@ -9,7 +10,7 @@ export interface SampleOptions {
   length: number;
   /** Symbols fed first (class indices, e.g. vocabulary.encode(prompt)); generation continues from the last. Default [0]. */
   prime?: ArrayLike<number>;
-  /** Softmax temperature τ: p ∝ y^{1/τ}. Below 1 sharper, above 1 more random. Default 1. */
+  /** Softmax temperature τ: p ∝ y^{1/τ}. Below 1 sharper, above 1 more random; 0 is greedy (always the most probable symbol). Default 1. */
   temperature?: number;
   seed?: number;
 }
@@ -23,7 +24,7 @@ export interface SampleOptions {
 /** Most symbols one call generates (10⁷: about 40 MB of results, minutes of stepping). */
 export const MAX_SAMPLE_LENGTH = 10_000_000;
 
-export function sample(model: RecurrentModel, options: SampleOptions): number[] {
+export function sample(model: RecurrentModel | SavedModel, options: SampleOptions): number[] {
   checkRecurrentModel('model', model);
   if (options === null || typeof options !== 'object') fail('sample options', 'an object with length', options);
   checkKeys('sample options', options, ['length', 'prime', 'temperature', 'seed']);
@@ -33,7 +34,7 @@ export function sample(model: RecurrentModel, options: SampleOptions): number[] 
   if (V === 0 && p !== o) throw new RnnkitError(`sample: expected inputSize = outputSize (one-hot feedback), got ${p} and ${o}`);
   // Bounded before any work: each symbol is a step of the model and an entry of the returned array.
   const length = checkInteger('length', options.length, 0, MAX_SAMPLE_LENGTH);
-  const temperature = checkNumber('temperature', options.temperature ?? 1, 1e-6);
+  const temperature = checkNumber('temperature', options.temperature ?? 1, 0);
   const prime = options.prime ?? [0];
   if (!isArrayLike(prime) || prime.length === 0) fail('prime', 'a non-empty array of class indices', prime);
   for (let i = 0; i < prime.length; i++) checkInteger(`prime[${i}]`, prime[i], 0, o - 1);
@@ -53,11 +54,11 @@ export function sample(model: RecurrentModel, options: SampleOptions): number[] 
     let total = 0;
     for (let k = 0; k < o; k++) total += weights[k] = Math.pow(y[k]!, 1 / temperature);
     let c = 0;
-    if (total > 0 && Number.isFinite(total)) {
+    if (temperature > 0 && total > 0 && Number.isFinite(total)) {
       let u = rng.next() * total;
       while (c < o - 1 && (u -= weights[c]!) >= 0) c++;
     } else {
-      for (let k = 1; k < o; k++) if (y[k]! > y[c]!) c = k; // τ so small every weight underflowed: argmax
+      for (let k = 1; k < o; k++) if (y[k]! > y[c]!) c = k; // greedy (τ = 0), or τ so small every weight underflowed: argmax
     }
     out.push(c);
     y = feed(c);
