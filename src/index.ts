@@ -10,7 +10,7 @@ export type { Activation, OutputFunction, LossName } from './model/functions.js'
 export type { Floats, OptimizerState } from './model/network.js';
 export { Network } from './model/network.js';
 export { RnnStepper } from './model/stepper.js';
-export { sample, type SampleOptions } from './model/sample.js';
+export { sample, type SampleOptions, type TextSampleOptions } from './model/sample.js';
 export { Random } from './model/random.js';
 
 export {

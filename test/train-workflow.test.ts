@@ -256,3 +256,28 @@ describe('sample: greedy decoding, and the model fromJSON returns', () => {
     expect(() => sample(model, { length: 3, temperature: -1 })).toThrow(/temperature: expected a finite number in \[0, Infinity\], got -1/);
   });
 });
+
+describe('sample: text in, text out, with a stop symbol', () => {
+  it('a string prime is encoded with the model\'s vocabulary and the result decoded; stop ends after its symbol', async () => {
+    const { sample } = await import('../src/model/sample.js');
+    const { Vocabulary } = await import('../src/data/vocabulary.js');
+    const vocabulary = new Vocabulary(['a', 'b', 'c', '.', ' ']);
+    const model = new RecurrentNetwork({ cell: 'lstm', inputSize: 5, hiddenSize: 7, outputSize: 5, output: 'softmax', loss: 'cross-entropy', seed: 4 });
+    model.metadata = { vocabulary: vocabulary.toJSON() };
+    const ids = sample(model, { length: 200, prime: vocabulary.encode('ab '), temperature: 1.5, seed: 3 });
+    const text = sample(fromJSON(toJSON(model)), { length: 200, prime: 'ab ', temperature: 1.5, seed: 3 });
+    expect(text).toBe(vocabulary.decode(ids));
+    expect(text).toHaveLength(200);
+    // The same draws, cut after the first '.': by symbol in text mode, by class index otherwise.
+    const cut = ids.indexOf(3);
+    expect(cut).toBeGreaterThanOrEqual(0);
+    expect(sample(model, { length: 200, prime: 'ab ', temperature: 1.5, seed: 3, stop: '.' })).toBe(vocabulary.decode(ids.slice(0, cut + 1)));
+    expect(sample(model, { length: 200, prime: [0, 1, 4], temperature: 1.5, seed: 3, stop: 3 })).toEqual(ids.slice(0, cut + 1));
+    expect(() => sample(model, { length: 5, prime: 'abx' })).toThrow(/text\[2\]: unknown symbol 'x'/);
+    expect(() => sample(model, { length: 5, prime: 'a', stop: '!' })).toThrow(/stop: '!' is not a symbol of the model's vocabulary/);
+    expect(() => sample(model, { length: 5, prime: '' })).toThrow(/prime: expected a non-empty array/);
+    expect(() => sample(model, { length: 5, stop: 9 })).toThrow(/stop: expected an integer in \[0, 4\], got 9/);
+    model.metadata = undefined;
+    expect(() => sample(model, { length: 5, prime: 'ab' })).toThrow(/needs a model that carries its vocabulary/);
+  });
+});
