@@ -48,7 +48,8 @@ export { backendInfo, useWasmModule, type BackendInfo, type WasmVariant } from '
 export { Vocabulary } from './data/vocabulary.js';
 export { textDataset, textStreams, type TextDatasetOptions, type TextStreamsOptions, type TextData } from './data/text.js';
 export { splitSequences, miniBatches, type SplitOptions, type MiniBatchOptions } from './data/split.js';
-export { Standardizer, forecastWindows, type Series, type ForecastOptions, type ForecastData } from './data/time-series.js';
+export { Standardizer, forecastWindows, type Series, type ForecastOptions, type ForecastData, type ForecastSpec } from './data/time-series.js';
+export { forecast, forecastScores, type ForecastScores } from './data/forecast.js';
 export {
   learnFromStream,
   type StreamStep, type StreamStepInfo, type LearnFromStreamOptions, type LearnFromStreamResult,

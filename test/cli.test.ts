@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { weatherCsv, type WeatherColumn } from './helpers/weather.js';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,27 +179,7 @@ describe('rnnkit (the CLI)', () => {
 });
 
 describe('rnnkit train --csv and rnnkit predict (a forecaster from a CSV file)', () => {
-  /**
-   * An hourly series: a timestamp, temperature (a daily sine, 15–25 °C) and
-   * humidity, with noise from a fixed-seed generator; hours [from, to).
-   * Quoted header names, one of them with a comma; CRLF line ends.
-   */
-  function weather(from: number, to: number, order: ('time' | 'temp' | 'hum')[] = ['time', 'temp', 'hum']): string {
-    let seed = 12345;
-    const uniform = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
-    const noise = () => uniform() + uniform() + uniform() - 1.5; // roughly normal, sd 0.5
-    const header = { time: '"time"', temp: '"temp, °C"', hum: '"humidity"' };
-    const lines = [order.map((c) => header[c]).join(',')];
-    for (let t = 0; t < to; t++) {
-      const cells = {
-        time: `2024-01-${String(1 + Math.floor(t / 24)).padStart(2, '0')}T${String(t % 24).padStart(2, '0')}:00`,
-        temp: (20 + 5 * Math.sin((2 * Math.PI * t) / 24) + 0.3 * noise()).toFixed(3),
-        hum: (60 + 10 * Math.cos((2 * Math.PI * t) / 24) + noise()).toFixed(2),
-      };
-      if (t >= from) lines.push(order.map((c) => cells[c]).join(','));
-    }
-    return `${lines.join('\r\n')}\r\n`;
-  }
+  const weather = (from: number, to: number, order?: WeatherColumn[]) => weatherCsv(from, to, order);
 
   it('trains on 400 rows, saves what predict needs, and forecasts 200 later rows (columns in another order) in °C, beating persistence', () => {
     writeFileSync(join(dir, 'weather.csv'), weather(0, 400));

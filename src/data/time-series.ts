@@ -100,11 +100,31 @@ export interface ForecastOptions {
   inputColumns?: number[];
 }
 
-export interface ForecastData {
+/** How windows are cut and scaled: what `forecast` needs to turn rows into forecasts in original units. */
+export interface ForecastSpec {
+  /** T: input rows per window. */
+  window: number;
+  /** Rows between a window's last input row and the row it forecasts. */
+  horizon: number;
+  /** The series' columns fed as inputs (0-based). */
+  inputColumns: readonly number[];
+  /** The series' columns forecast (0-based), in the order of the model's outputs. */
+  targetColumns: readonly number[];
+  /** Every column's statistics; inputs are standardized with it and forecasts mapped back with it. */
+  standardizer: Standardizer;
+}
+
+export interface ForecastData extends ForecastSpec {
+  /** Windows over the training part of the series (the first rows). */
   train: SequenceBatch;
+  /** Windows over the held-out last part, or undefined without `validation`. */
   validation: SequenceBatch | undefined;
   /** Fitted on the training part of the series only; both batches are standardized with it. */
   standardizer: Standardizer;
+  /** The target columns' statistics alone: `measure(model, data.validation, { scale: data.targetScale })` gives RMSE in original units. */
+  targetScale: Standardizer;
+  /** The first row of the held-out part (the series' length without `validation`): `rows.slice(data.validationStart)`. */
+  validationStart: number;
 }
 
 /**
@@ -121,9 +141,9 @@ export interface ForecastData {
  * neither by its inputs nor its targets, and the standardizer sees the
  * training part only, so nothing from the held-out future leaks into training.
  *
- * Predictions come out standardized. For the original scale, invert with the
- * target columns' statistics:
- *   new Standardizer(cols.map((c) => s.mean[c]), cols.map((c) => s.std[c])).inverse(y)
+ * Predictions come out standardized: `data.targetScale.inverse(y)` maps them
+ * back, and `forecast(model, data, rows)` forecasts from new rows in the
+ * original units.
  */
 export function forecastWindows(series: Series, options: ForecastOptions): ForecastData {
   if (options === undefined || options === null) fail('forecastWindows options', 'an options object { window, horizon?, task?, validation?, targetColumns?, inputColumns? }', options);
@@ -152,10 +172,11 @@ export function forecastWindows(series: Series, options: ForecastOptions): Forec
   const standardizer = Standardizer.fit(values.subarray(0, trainRows * width), width);
   const z = standardizer.transform(values);
   const shape = { width, window, horizon, task, targetColumns, inputColumns };
+  const targetScale = new Standardizer(targetColumns.map((c) => standardizer.mean[c]!), targetColumns.map((c) => standardizer.std[c]!));
   return {
     train: windowBatch(z, 0, trainRows, shape),
     validation: held > 0 ? windowBatch(z, trainRows, rows, shape) : undefined,
-    standardizer,
+    standardizer, targetScale, validationStart: trainRows, window, horizon, inputColumns, targetColumns,
   };
 }
 
@@ -195,7 +216,7 @@ function copyColumns(z: Float32Array, row: number, width: number, columns: numbe
 }
 
 /** The series as float64 rows, with every row the same width and every value finite. */
-function seriesRows(series: unknown): { values: Float64Array; rows: number; width: number } {
+export function seriesRows(series: unknown): { values: Float64Array; rows: number; width: number } {
   if (series instanceof Float32Array || series instanceof Float64Array) {
     if (series.length === 0) fail('series', 'a non-empty series', series);
     checkFinite('series', series);

@@ -19,9 +19,13 @@ export function readmeSection(heading: string): { section: string; blocks: strin
   return { section, blocks: [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!) };
 }
 
-/** Runs a block; `expose` is appended as the body's return statement to hand its locals to the test. */
-export function runBlock(block: string, expose: string): Record<string, unknown> {
+/**
+ * Runs a block; `expose` is appended as the body's return statement to hand its locals to the test.
+ * `modules` stands in for modules the block imports (e.g. a node:fs that reads a test's files).
+ */
+export function runBlock(block: string, expose: string, modules: Record<string, unknown> = {}): Record<string, unknown> {
   const { code } = transformSync(block, { loader: 'ts', format: 'cjs' });
-  const load = (name: string) => (name === 'rnnkit' ? rnnkit : name.startsWith('rnnkit/') ? requireFromHere(`../../dist/${name.slice(7)}.cjs`) : requireFromHere(name));
+  const load = (name: string) => (name in modules ? modules[name]
+    : name === 'rnnkit' ? rnnkit : name.startsWith('rnnkit/') ? requireFromHere(`../../dist/${name.slice(7)}.cjs`) : requireFromHere(name));
   return new Function('require', `${code}\nreturn ${expose};`)(load);
 }
