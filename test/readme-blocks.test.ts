@@ -201,3 +201,41 @@ describe('README: every ts block runs', () => {
     }, 60_000);
   }
 });
+
+describe('README: every ts block type-checks against the published types', () => {
+  it('compiles every block with strict TypeScript against dist/*.d.ts, as a user\'s project would', async () => {
+    const ts = (await import('typescript')).default;
+    const blocks = readmeBlocks();
+    const root = fs.mkdtempSync(join(tmpdir(), 'rnnkit-readme-types-'));
+    const dist = new URL('../dist/', import.meta.url).pathname;
+    // What earlier blocks made, declared once for all blocks; a block's own declarations shadow these.
+    fs.writeFileSync(join(root, 'earlier-blocks.d.ts'), `
+      declare const ElmanRNN: typeof import('rnnkit').ElmanRNN;
+      declare const sequenceBatch: typeof import('rnnkit').sequenceBatch;
+      declare const train: typeof import('rnnkit').train;
+      declare const model: import('rnnkit').ElmanRNN;
+      declare const data: import('rnnkit').SequenceBatch, batch: import('rnnkit').SequenceBatch, validationBatch: import('rnnkit').SequenceBatch;
+      declare const abortController: AbortController;
+      declare const sensor: AsyncIterable<{ x: number[]; target: number[] }>;
+      declare const x: number[];
+      declare module '*.wasm' { const module: WebAssembly.Module; export default module; }
+    `);
+    const names = blocks.map((b, i) => {
+      const name = join(root, `block-${i}.ts`);
+      fs.writeFileSync(name, `${b.code}\nexport {};\n`);
+      return name;
+    });
+    const program = ts.createProgram([...names, join(root, 'earlier-blocks.d.ts')], {
+      target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: ['node'], typeRoots: [new URL('../node_modules/@types', import.meta.url).pathname],
+      strict: true, noEmit: true, skipLibCheck: true, baseUrl: root,
+      paths: { 'rnnkit': [`${dist}index.d.ts`], 'rnnkit/analysis': [`${dist}analysis.d.ts`], 'rnnkit/csv': [`${dist}csv.d.ts`] },
+    });
+    const errors = ts.getPreEmitDiagnostics(program).map((d) => {
+      const i = d.file ? names.indexOf(d.file.fileName) : -1;
+      const where = i >= 0 ? `README line ${blocks[i]!.line + d.file!.getLineAndCharacterOfPosition(d.start!).line + 1}` : d.file?.fileName ?? '';
+      return `${where}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+    });
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
