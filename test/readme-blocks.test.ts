@@ -239,3 +239,26 @@ describe('README: every ts block type-checks against the published types', () =>
     expect(errors).toEqual([]);
   }, 60_000);
 });
+
+describe('README: every name it mentions exists', () => {
+  it('each `Name` and `name(…)` of its prose is exported by an entry, or is a method, callback or global named here', () => {
+    const readme = fs.readFileSync(new URL('../README.md', import.meta.url), 'utf8').replace(/```[\s\S]*?```/g, '');
+    const mentioned = new Set<string>();
+    for (const [, code] of readme.matchAll(/`([^`]+)`/g)) {
+      const m = /^(?:new )?([A-Za-z_]\w*)(\(|$)/.exec(code!);
+      // Calls, and CamelCase names (classes): the names a user would import.
+      if (m && (m[2] === '(' || /^[A-Z][a-z]+[A-Z]/.test(m[1]!))) mentioned.add(m[1]!);
+    }
+    const load = createRequire(import.meta.url);
+    const exported = new Set(['index', 'analysis', 'csv'].flatMap((entry) => Object.keys(load(`../dist/${entry}.cjs`))));
+    const notExports: Record<string, string> = {
+      NaN: 'a value', SharedArrayBuffer: 'a global', Worker: 'a global',
+      beforeStep: 'a callback method', onStart: 'a callback method', onEpoch: 'a callback method', onEnd: 'a callback method',
+      stop: 'a method of the training control', saveWeights: 'a method of the training control', restoreWeights: 'a method of the training control',
+      dispose: 'a method of models, learners and pools',
+    };
+    const missing = [...mentioned].filter((name) => !exported.has(name) && !(name in notExports));
+    expect(missing).toEqual([]);
+    expect(mentioned.size).toBeGreaterThan(30);
+  });
+});
