@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fromJSON, sample } from '../src/index.js';
 import { axis, inverse, panel, parseSvg, series, texts } from './helpers/svg.js';
 
 /* The command-line tool, end to end: the built program, spawned as a user would run it. */
@@ -115,6 +116,47 @@ describe('rnnkit (the CLI)', () => {
     const accuracy = Number(/after training: accuracy ([\d.]+)/.exec(r.stdout)![1]);
     expect(accuracy).toBeGreaterThan(0.9); // a coin flip gets 0.5
     expect(readFileSync(join(dir, 'echo.rnnk')).subarray(0, 4).toString()).toBe('RNNK');
+  });
+
+  it('sample: --temperature 0 is greedy (the library\'s sample at τ = 0), --stop ends after the first stop symbol (\\n for a newline), --length is the cap', () => {
+    const text = 'the cat sat on the mat.\nthe dog ran to the cat.\n'.repeat(30);
+    writeFileSync(join(dir, 'lines.txt'), text);
+    const trained = rnnkit('train', '--text', 'lines.txt', '--steps', '16', '--epochs', '3', '--hidden', '24', '--out', 'lines.json');
+    expect(trained.status, trained.stderr).toBe(0);
+    const model = fromJSON(readFileSync(join(dir, 'lines.json'), 'utf8'));
+    const printed = (r: ReturnType<typeof rnnkit>) => {
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.endsWith('\n') ? r.stdout.slice(0, -1) : r.stdout;
+    };
+    // Greedy: no randomness, so every seed gives the library's argmax chain.
+    const greedy = printed(rnnkit('sample', 'lines.json', '--temperature', '0', '--length', '50', '--prime', 'the ', '--seed', '1'));
+    expect(greedy).toBe(`the ${sample(model, { prime: 'the ', length: 50, temperature: 0 })}`);
+    expect(printed(rnnkit('sample', 'lines.json', '--temperature', '0', '--length', '50', '--prime', 'the ', '--seed', '9'))).toBe(greedy);
+    expect(greedy).toHaveLength(54);
+    // A stop symbol cuts the same draws after its first occurrence (the symbol included); --length stays the cap.
+    const free = printed(rnnkit('sample', 'lines.json', '--temperature', '1.5', '--length', '300', '--prime', 'the ', '--seed', '2')).slice(4);
+    expect(free).toHaveLength(300);
+    const newline = free.indexOf('\n');
+    expect(newline).toBeGreaterThan(0);
+    const stopped = rnnkit('sample', 'lines.json', '--temperature', '1.5', '--length', '300', '--prime', 'the ', '--seed', '2', '--stop', '\\n');
+    expect(stopped.status, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toBe(`the ${free.slice(0, newline + 1)}`);
+    const symbol = free[newline + 3]!;
+    const at = free.indexOf(symbol);
+    expect(printed(rnnkit('sample', 'lines.json', '--temperature', '1.5', '--length', '300', '--prime', 'the ', '--seed', '2', '--stop', symbol)))
+      .toBe(`the ${free.slice(0, at + 1)}`);
+    expect(printed(rnnkit('sample', 'lines.json', '--temperature', '1.5', '--length', String(at), '--prime', 'the ', '--seed', '2', '--stop', symbol)))
+      .toBe(`the ${free.slice(0, at)}`);
+    // An unknown stop symbol, or more than one symbol: a usage error, its first line the reason.
+    for (const [stop, shown] of [['x', '"x"'], ['at', '"at"'], ['\\q', '"\\\\q"']]) {
+      const r = rnnkit('sample', 'lines.json', '--stop', stop!);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')[0]).toBe(`rnnkit sample: --stop: ${shown} is not a symbol of the model's vocabulary (15 symbols: "\\n .acdeghmnorst")`);
+    }
+    const negative = rnnkit('sample', 'lines.json', '--temperature=-0.5');
+    expect(negative.status).toBe(2);
+    expect(negative.stderr.split('\n')[0]).toBe('rnnkit sample: --temperature: expected a number ≥ 0, got "-0.5"');
   });
 
   it('bench times a gated, stacked cell and reports nominal GFLOP/s', () => {
