@@ -301,7 +301,7 @@ describe('rnnkit (the CLI)', () => {
   });
 
   it('--help for every command', () => {
-    for (const command of ['train', 'sample', 'predict', 'bench', 'info']) {
+    for (const command of ['train', 'sample', 'predict', 'bench', 'info', 'demo']) {
       const r = rnnkit(command, '--help');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^usage: rnnkit ${command}`));
