@@ -308,6 +308,31 @@ describe('rnnkit (the CLI)', () => {
     }
   });
 
+  it("the README's Command line section names only commands and flags that exist, each flag in its command's --help", () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Command line'), readme.indexOf('\n## ', readme.indexOf('## Command line') + 1));
+    const names = ['train', 'sample', 'predict', 'bench', 'info', 'demo', 'diagnose'];
+    const help = Object.fromEntries(names.map((name) => {
+      const r = rnnkit(name, '--help');
+      expect(r.status, r.stderr).toBe(0);
+      return [name, r.stdout];
+    }));
+    const flags = (text: string) => (text.match(/--[a-z][a-z-]*/g) ?? []).filter((flag) => flag !== '--help');
+    const has = (name: string, flag: string) => new RegExp(`${flag}(?![a-z-])`).test(help[name]!);
+    // The examples: each command's flags in its own help.
+    const examples = /```sh\n([\s\S]*?)```/.exec(section)![1]!.split('\n').filter(Boolean);
+    for (const line of examples) {
+      const [, name, rest] = /^rnnkit (\w+)(.*?)(?:#.*)?$/.exec(line)!;
+      expect(names, line).toContain(name);
+      for (const flag of flags(rest!)) expect(has(name!, flag), `${flag} in rnnkit ${name} --help`).toBe(true);
+    }
+    // The prose: `rnnkit NAME` names a command; each flag is some command's.
+    for (const [, name] of section.matchAll(/`rnnkit (\w+)/g)) expect(names).toContain(name);
+    const named = flags(section);
+    expect(named).toEqual(expect.arrayContaining(['--resume', '--stop', '--temperature', '--length', '--curve']));
+    for (const flag of named) expect(names.some((name) => has(name, flag)), flag).toBe(true);
+  });
+
   it('Ctrl-C stops cleanly and keeps the last checkpoint', async () => {
     const child = spawn(process.execPath, [CLI, 'train', '--task', 'adding', '--epochs', '200', '--out', 'stopped.json'], { cwd: dir });
     let stdout = '', sent = false;
