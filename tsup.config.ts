@@ -81,7 +81,7 @@ export default defineConfig([
   },
   {
     // The command-line programs: ESM only, not part of the typed public API.
-    entry: { 'cli/main': 'src/cli/main.ts', 'cli/demo': 'src/cli/demo.ts' },
+    entry: { 'cli/main': 'src/cli/main.ts' },
     format: ['esm'],
     dts: false,
     sourcemap: false,

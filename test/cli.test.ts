@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { delayedEchoTask, ElmanRNN, forecastWindows, fromJSON, measure, RecurrentModel, sample, splitSequences, textDataset, train } from '../src/index.js';
 import { axis, inverse, panel, parseSvg, series, texts } from './helpers/svg.js';
 
 /* The command-line tool, end to end: the built program, spawned as a user would run it. */
@@ -21,7 +22,7 @@ describe('rnnkit (the CLI)', () => {
     const trained = rnnkit('train', '--text', 'text.txt', '--steps', '16', '--epochs', '3', '--hidden', '24', '--out', 'chars.json');
     expect(trained.status, trained.stderr).toBe(0);
     expect(trained.stdout).toMatch(/backend wasm-simd/);
-    expect(trained.stdout).toMatch(/epoch 3\/3 {2}train [\d.]+ {2}validation [\d.]+/);
+    expect(trained.stdout).toMatch(/epoch 3\/3 {2}loss per step: train [\d.]+, validation [\d.]+ {2}validation bits\/char [\d.]+ {2}[\d.]+ s/);
     const saved = JSON.parse(readFileSync(join(dir, 'chars.json'), 'utf8'));
     expect(saved.metadata.vocabulary).toEqual([' ', '.', 'a', 'c', 'e', 'h', 'm', 'n', 'o', 's', 't']);
     expect(readFileSync(join(dir, 'chars.loss.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<path[\s\S]*<\/svg>\n$/);
@@ -118,6 +119,154 @@ describe('rnnkit (the CLI)', () => {
     expect(readFileSync(join(dir, 'echo.rnnk')).subarray(0, 4).toString()).toBe('RNNK');
   });
 
+  it('sample: --temperature 0 is greedy (the library\'s sample at τ = 0), --stop ends after the first stop symbol (\\n for a newline), --length is the cap', () => {
+    const text = 'the cat sat on the mat.\nthe dog ran to the cat.\n'.repeat(30);
+    writeFileSync(join(dir, 'lines.txt'), text);
+    const trained = rnnkit('train', '--text', 'lines.txt', '--steps', '16', '--epochs', '3', '--hidden', '24', '--out', 'lines.json');
+    expect(trained.status, trained.stderr).toBe(0);
+    const model = fromJSON(readFileSync(join(dir, 'lines.json'), 'utf8'));
+    const printed = (r: ReturnType<typeof rnnkit>) => {
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout.endsWith('\n') ? r.stdout.slice(0, -1) : r.stdout;
+    };
+    // Greedy: no randomness, so every seed gives the library's argmax chain.
+    const greedy = printed(rnnkit('sample', 'lines.json', '--temperature', '0', '--length', '50', '--prime', 'the ', '--seed', '1'));
+    expect(greedy).toBe(`the ${sample(model, { prime: 'the ', length: 50, temperature: 0 })}`);
+    expect(printed(rnnkit('sample', 'lines.json', '--temperature', '0', '--length', '50', '--prime', 'the ', '--seed', '9'))).toBe(greedy);
+    expect(greedy).toHaveLength(54);
+    // A stop symbol cuts the same draws after its first occurrence (the symbol included); --length stays the cap.
+    const free = printed(rnnkit('sample', 'lines.json', '--temperature', '1.5', '--length', '300', '--prime', 'the ', '--seed', '2')).slice(4);
+    expect(free).toHaveLength(300);
+    const newline = free.indexOf('\n');
+    expect(newline).toBeGreaterThan(0);
+    const stopped = rnnkit('sample', 'lines.json', '--temperature', '1.5', '--length', '300', '--prime', 'the ', '--seed', '2', '--stop', '\\n');
+    expect(stopped.status, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toBe(`the ${free.slice(0, newline + 1)}`);
+    const symbol = free[newline + 3]!;
+    const at = free.indexOf(symbol);
+    expect(printed(rnnkit('sample', 'lines.json', '--temperature', '1.5', '--length', '300', '--prime', 'the ', '--seed', '2', '--stop', symbol)))
+      .toBe(`the ${free.slice(0, at + 1)}`);
+    expect(printed(rnnkit('sample', 'lines.json', '--temperature', '1.5', '--length', String(at), '--prime', 'the ', '--seed', '2', '--stop', symbol)))
+      .toBe(`the ${free.slice(0, at)}`);
+    // An unknown stop symbol, or more than one symbol: a usage error, its first line the reason.
+    for (const [stop, shown] of [['x', '"x"'], ['at', '"at"'], ['\\q', '"\\\\q"']]) {
+      const r = rnnkit('sample', 'lines.json', '--stop', stop!);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')[0]).toBe(`rnnkit sample: --stop: ${shown} is not a symbol of the model's vocabulary (15 symbols: "\\n .acdeghmnorst")`);
+    }
+    const negative = rnnkit('sample', 'lines.json', '--temperature=-0.5');
+    expect(negative.status).toBe(2);
+    expect(negative.stderr.split('\n')[0]).toBe('rnnkit sample: --temperature: expected a number ≥ 0, got "-0.5"');
+  });
+
+  it('train --resume: 2 epochs, then 3 resumed from the checkpoint, are the 5-epoch run bit for bit, epochs counting on', () => {
+    writeFileSync(join(dir, 'resume.txt'), 'a rose is a rose is a rose. '.repeat(40));
+    const flags = ['--text', 'resume.txt', '--steps', '16', '--batch', '8', '--seed', '4'];
+    const structure = ['--cell', 'gru', '--embedding', '5', '--hidden', '12'];
+    const whole = rnnkit('train', ...flags, ...structure, '--epochs', '5', '--out', 'whole.json');
+    expect(whole.status, whole.stderr).toBe(0);
+    const first = rnnkit('train', ...flags, ...structure, '--epochs', '2', '--out', 'part.json');
+    expect(first.status, first.stderr).toBe(0);
+    const checkpoint = JSON.parse(readFileSync(join(dir, 'part.json'), 'utf8'));
+    expect(checkpoint.optimizer).toMatchObject({ spec: { type: 'adam', learningRate: 0.003 }, epochs: 2 });
+    const resumed = rnnkit('train', ...flags, '--resume', 'part.json', '--epochs', '3');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toMatch(/^model: GRU embedding 8×5→12→8, softmax\/cross-entropy, \d+ parameters/m);
+    expect(resumed.stdout).toMatch(new RegExp(`^resuming part.json after epoch 2 \\(${checkpoint.optimizer.steps} steps\\): 3 more epochs`, 'm'));
+    expect(resumed.stdout.match(/^epoch \d+\/\d+/gm)).toEqual(['epoch 3/5', 'epoch 4/5', 'epoch 5/5']);
+    // The epoch lines are the unbroken run's too.
+    expect(resumed.stdout.match(/^epoch .*?(?= {2}[\d.]+ s$)/gm)).toEqual(whole.stdout.match(/^epoch .*?(?= {2}[\d.]+ s$)/gm)!.slice(2));
+    // Saved in place: weights and optimizer state equal the 5-epoch run's.
+    const a = JSON.parse(readFileSync(join(dir, 'part.json'), 'utf8')), b = JSON.parse(readFileSync(join(dir, 'whole.json'), 'utf8'));
+    expect(a.optimizer.epochs).toBe(5);
+    expect(a).toEqual(b);
+    // Binary checkpoints, momentum's moments, truncated BPTT and a task, the same.
+    const echo = ['--task', 'echo', '--algorithm', 'tbptt:5', '--optimizer', 'momentum', '--lr', '0.1', '--seed', '2'];
+    expect(rnnkit('train', ...echo, '--epochs', '3', '--out', 'echo-whole.rnnk').status).toBe(0);
+    expect(rnnkit('train', ...echo, '--epochs', '1', '--out', 'echo-part.rnnk').status).toBe(0);
+    const more = rnnkit('train', '--task', 'echo', '--algorithm', 'tbptt:5', '--seed', '2', '--resume', 'echo-part.rnnk', '--epochs', '2', '--out', 'echo-more.rnnk');
+    expect(more.status, more.stderr).toBe(0);
+    expect(more.stdout).toMatch(/model: .*; tbptt k=5, momentum lr 0\.1$/m);
+    expect(readFileSync(join(dir, 'echo-more.rnnk')).equals(readFileSync(join(dir, 'echo-whole.rnnk')))).toBe(true);
+  });
+
+  it('train --resume refuses structure flags, another optimizer and other data; a file without optimizer state trains on with a fresh one', () => {
+    writeFileSync(join(dir, 'resume2.txt'), 'to be or not to be. '.repeat(40));
+    const flags = ['--text', 'resume2.txt', '--steps', '16'];
+    expect(rnnkit('train', ...flags, '--hidden', '8', '--epochs', '1', '--out', 'r2.json').status).toBe(0);
+    const usage = (r: ReturnType<typeof rnnkit>, line: string) => {
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')[0]).toBe(line);
+    };
+    for (const [flag, value] of [['--hidden', '8'], ['--cell', 'lstm'], ['--layers', '2'], ['--embedding', '4'], ['--activation', 'relu'], ['--dropout', '0.1']]) {
+      usage(rnnkit('train', ...flags, '--resume', 'r2.json', flag!, value!), `rnnkit train: ${flag}: a resumed model keeps the structure saved in r2.json; leave ${flag} out`);
+    }
+    usage(rnnkit('train', ...flags, '--resume', 'r2.json', '--optimizer', 'sgd'),
+      "rnnkit train: --optimizer: r2.json continues its adam optimizer (its moments are adam's); leave --optimizer out");
+    writeFileSync(join(dir, 'other.txt'), 'to bx or not to bx. '.repeat(40)); // the same size of vocabulary, other symbols
+    usage(rnnkit('train', '--text', 'other.txt', '--steps', '16', '--resume', 'r2.json'),
+      "rnnkit train: --resume: r2.json was trained on other data (its vocabulary is not this data's): give the data flags and --seed it was trained with");
+    usage(rnnkit('train', '--task', 'echo', '--resume', 'r2.json'),
+      'rnnkit train: --resume: r2.json is a model of 8 inputs and 8 softmax outputs; this data has 1 input and 2 softmax outputs');
+    usage(rnnkit('train', ...flags, '--resume', 'missing.json'), `rnnkit train: cannot read the model file "missing.json": ENOENT: no such file or directory, open 'missing.json'`);
+    // Weights only (saved by an older rnnkit, or by toJSON without { optimizer: true }): trains on, and says so.
+    const file = JSON.parse(readFileSync(join(dir, 'r2.json'), 'utf8'));
+    delete file.optimizer;
+    writeFileSync(join(dir, 'weights.json'), JSON.stringify(file));
+    const fresh = rnnkit('train', ...flags, '--resume', 'weights.json', '--epochs', '1');
+    expect(fresh.status, fresh.stderr).toBe(0);
+    expect(fresh.stderr).toBe('rnnkit train: --resume: weights.json carries no optimizer state (saved without it): the adam optimizer starts afresh and epochs count from 1\n');
+    expect(fresh.stdout).toMatch(/^epoch 1\/1 /m);
+    const saved = JSON.parse(readFileSync(join(dir, 'weights.json'), 'utf8'));
+    expect(saved.optimizer).toMatchObject({ epochs: 1 });
+    expect(saved.parameters).not.toEqual(file.parameters);
+  });
+
+  it('epoch lines: loss per step, the validation metric (bits/char, accuracy) and each epoch\'s own time, as measure() finds them', () => {
+    // Long enough for epochs of a tenth of a second or more: times that add up would show.
+    const text = 'she sells sea shells by the sea shore. '.repeat(6000);
+    writeFileSync(join(dir, 'shells.txt'), text);
+    const r = rnnkit('train', '--text', 'shells.txt', '--steps', '16', '--hidden', '20', '--epochs', '3', '--out', 'shells.json', '--curve', 'shells.svg');
+    expect(r.status, r.stderr).toBe(0);
+    const lines = [...r.stdout.matchAll(/^epoch (\d)\/3 {2}loss per step: train ([\d.]+), validation ([\d.]+) {2}validation bits\/char ([\d.]+) {2}([\d.]+) s$/gm)];
+    expect(lines.map((m) => m[1])).toEqual(['1', '2', '3']);
+    // The same run in this process: the same data split, model and options as the CLI's defaults.
+    const { batch, vocabulary } = textDataset(text, { steps: 16 });
+    const data = splitSequences(batch, { validation: 0.1, seed: 1 });
+    const V = vocabulary.size;
+    const model = new ElmanRNN({ inputSize: V, outputSize: V, output: 'softmax', loss: 'cross-entropy', hiddenSize: 20, seed: 1 });
+    const history = train(model, data.train, { epochs: 3, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.003 }, seed: 1, validation: data.validation, clipNorm: 1 }).history;
+    expect(lines.map((m) => m[2])).toEqual(history.map((h) => h.lossPerStep.toFixed(4)));
+    expect(lines.map((m) => m[3])).toEqual(history.map((h) => h.validation!.lossPerStep.toFixed(4)));
+    // The last epoch's validation metrics, measured on the saved model.
+    const saved = fromJSON(readFileSync(join(dir, 'shells.json'), 'utf8')) as RecurrentModel;
+    const metrics = measure(saved, data.validation);
+    expect(lines[2]![3]).toBe(metrics.lossPerStep.toFixed(4));
+    expect(lines[2]![4]).toBe(metrics.bitsPerSymbol!.toFixed(3));
+    expect(lines.map((m) => m[4])).toEqual(history.map((h) => (h.validation!.lossPerStep / Math.LN2).toFixed(3)));
+    // Each epoch's own time: together at most the whole run's (cumulative times would add up to about twice it).
+    const total = Number(/\(\d+ steps, ([\d.]+) s\)$/m.exec(r.stdout)![1]);
+    const sum = lines.reduce((t, m) => t + Number(m[5]), 0);
+    expect(sum).toBeLessThanOrEqual(total + 0.05 + 0.015);
+    // The chart's metric panel: the bits per character after each epoch.
+    const svg = parseSvg(readFileSync(join(dir, 'shells.svg'), 'utf8'));
+    const metric = panel(svg, 'metric');
+    expect(axis(metric, 'y').title).toBe('bits per character (bits)');
+    const y = inverse(axis(metric, 'y'));
+    series(metric, 'metric')!.points.forEach(([, py], e) => expect(y(py)).toBeCloseTo(Number(lines[e]![4]), 2));
+
+    // A classification task: the accuracy on its test set.
+    const echo = rnnkit('train', '--task', 'echo', '--epochs', '2', '--out', 'echo-metric.json');
+    expect(echo.status, echo.stderr).toBe(0);
+    const accuracy = [...echo.stdout.matchAll(/^epoch \d\/2 {2}loss per step: .* {2}validation accuracy ([\d.]+)% {2}[\d.]+ s$/gm)].map((m) => m[1]);
+    expect(accuracy).toHaveLength(2);
+    const echoModel = fromJSON(readFileSync(join(dir, 'echo-metric.json'), 'utf8')) as RecurrentModel;
+    expect(accuracy[1]).toBe((100 * measure(echoModel, delayedEchoTask({ seed: 1 }).test).accuracy!).toFixed(1));
+  });
+
   it('bench times a gated, stacked cell and reports nominal GFLOP/s', () => {
     const r = rnnkit('bench', '--size', 'S', '--cell', 'gru', '--layers', '2', '--backend', 'js', '--seconds', '0.2');
     expect(r.status, r.stderr).toBe(0);
@@ -153,11 +302,36 @@ describe('rnnkit (the CLI)', () => {
   });
 
   it('--help for every command', () => {
-    for (const command of ['train', 'sample', 'predict', 'bench', 'info']) {
+    for (const command of ['train', 'sample', 'predict', 'bench', 'info', 'demo']) {
       const r = rnnkit(command, '--help');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^usage: rnnkit ${command}`));
     }
+  });
+
+  it("the README's Command line section names only commands and flags that exist, each flag in its command's --help", () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Command line'), readme.indexOf('\n## ', readme.indexOf('## Command line') + 1));
+    const names = ['train', 'sample', 'predict', 'bench', 'info', 'demo', 'diagnose'];
+    const help = Object.fromEntries(names.map((name) => {
+      const r = rnnkit(name, '--help');
+      expect(r.status, r.stderr).toBe(0);
+      return [name, r.stdout];
+    }));
+    const flags = (text: string) => (text.match(/--[a-z][a-z-]*/g) ?? []).filter((flag) => flag !== '--help');
+    const has = (name: string, flag: string) => new RegExp(`${flag}(?![a-z-])`).test(help[name]!);
+    // The examples: each command's flags in its own help.
+    const examples = /```sh\n([\s\S]*?)```/.exec(section)![1]!.split('\n').filter(Boolean);
+    for (const line of examples) {
+      const [, name, rest] = /^rnnkit (\w+)(.*?)(?:#.*)?$/.exec(line)!;
+      expect(names, line).toContain(name);
+      for (const flag of flags(rest!)) expect(has(name!, flag), `${flag} in rnnkit ${name} --help`).toBe(true);
+    }
+    // The prose: `rnnkit NAME` names a command; each flag is some command's.
+    for (const [, name] of section.matchAll(/`rnnkit (\w+)/g)) expect(names).toContain(name);
+    const named = flags(section);
+    expect(named).toEqual(expect.arrayContaining(['--resume', '--stop', '--temperature', '--length', '--curve']));
+    for (const flag of named) expect(names.some((name) => has(name, flag)), flag).toBe(true);
   });
 
   it('Ctrl-C stops cleanly and keeps the last checkpoint', async () => {
@@ -224,6 +398,24 @@ describe('rnnkit train --csv and rnnkit predict (a forecaster from a CSV file)',
     const toStdout = rnnkit('predict', 'weather.json', '--csv', 'later.csv');
     expect(toStdout.status, toStdout.stderr).toBe(0);
     expect(toStdout.stdout).toBe(readFileSync(join(dir, 'forecast.csv'), 'utf8'));
+  });
+
+  it('epoch lines show the validation RMSE in the target\'s units (°C), as measure() with the training statistics finds it', () => {
+    writeFileSync(join(dir, 'rmse.csv'), weather(0, 200));
+    const r = rnnkit('train', '--csv', 'rmse.csv', '--skip', 'time', '--target', 'temp, °C', '--window', '8', '--horizon', '2', '--hidden', '8', '--epochs', '2', '--out', 'rmse.json', '--curve', 'rmse.svg');
+    expect(r.status, r.stderr).toBe(0);
+    const printed = [...r.stdout.matchAll(/^epoch \d\/2 {2}loss per step: train [\d.]+, validation ([\d.]+) {2}validation RMSE ([\d.]+) {2}[\d.]+ s$/gm)];
+    expect(printed).toHaveLength(2);
+    const rows = weather(0, 200).split('\r\n').slice(1, -1).map((line) => line.split(',').slice(1).map(Number));
+    const { validation, standardizer } = forecastWindows(rows, { window: 8, horizon: 2, validation: 0.2, inputColumns: [0, 1], targetColumns: [0] });
+    const model = fromJSON(readFileSync(join(dir, 'rmse.json'), 'utf8')) as RecurrentModel;
+    const metrics = measure(model, validation!, { scale: [standardizer.std[0]!] });
+    expect(printed[1]![1]).toBe(metrics.lossPerStep.toFixed(4));
+    expect(printed[1]![2]).toBe(String(Number(metrics.rmse!.toPrecision(4))));
+    // In °C, not in standard deviations.
+    expect(metrics.rmse! / measure(model, validation!).rmse!).toBeCloseTo(standardizer.std[0]!, 6);
+    const metric = panel(parseSvg(readFileSync(join(dir, 'rmse.svg'), 'utf8')), 'metric');
+    expect(axis(metric, 'y').title).toBe('RMSE (original units)');
   });
 
   it('an empty cell: a one-line error with the file line and column, exit code 1, from train and from predict', () => {

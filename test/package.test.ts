@@ -1,5 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /* What the published package carries: the license its package.json names, beside the README. */
@@ -13,4 +15,31 @@ describe('the npm package', () => {
     expect(files).toContain('LICENSE');
     expect(files).toContain('README.md');
   });
+
+  it('installed from its tarball, `npx rnnkit demo` runs the demo: real training with progress, exit code 0, the loss curves written', () => {
+    if (!existsSync('dist/cli/main.js')) throw new Error('dist/cli/main.js is missing: run `npm run build` (npm test does)');
+    const dir = mkdtempSync(join(tmpdir(), 'rnnkit-installed-'));
+    try {
+      const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { encoding: 'utf8' })) as { filename: string }[];
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'rnnkit-user', private: true }));
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--offline', join(dir, packed[0]!.filename)], { cwd: dir, encoding: 'utf8' });
+      const npx = (...args: string[]) => spawnSync('npx', ['--no', 'rnnkit', ...args], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+      const help = npx('demo', '--help');
+      expect(help.status, help.stderr).toBe(0);
+      expect(help.stdout).toMatch(/^usage: rnnkit demo\n/);
+      const wrong = npx('demo', '--fast');
+      expect(wrong.status).toBe(2);
+      expect(wrong.stderr.split('\n')[0]).toBe("rnnkit demo: Unknown option '--fast'");
+      const demo = npx('demo');
+      expect(demo.status, demo.stderr).toBe(0);
+      expect(demo.stdout).toMatch(/^backend: wasm-simd$/m);
+      // Progress (plain lines in a pipe): epochs with their loss per step and their own time.
+      expect(demo.stdout.match(/^ {2}epoch +\d+\/10 {2}loss per step [\d.]+ {2}[\d.]+ s {2}MSE [\d.]+$/gm)).toHaveLength(3 * 5);
+      expect(demo.stdout.match(/^ {2}after \d+ steps \([\d.]+ s\): /gm)).toHaveLength(4); // the Elman RNN, LSTM and GRU, then the Reber model
+      expect(demo.stdout).toMatch(/LSTM and GRU learned the adding problem at lag 100 and the Reber model beat its baseline\.\n$/);
+      expect(readFileSync(join(dir, 'rnnkit-demo-loss.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

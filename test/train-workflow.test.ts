@@ -209,6 +209,22 @@ describe('resuming: the optimizer state carries on, in memory and through a chec
     }
   });
 
+  it('a checkpoint saved in onEpoch carries the epochs done so far, and resumes as the unbroken run', () => {
+    const whole = fresh();
+    train(whole, data, { ...options, epochs: 5 });
+    // Before, the state was set when train() returned: a checkpoint saved in epoch 1's onEpoch had none, later ones the last call's.
+    const current = fresh(), checkpoints: string[] = [], states: unknown[] = [];
+    train(current, data, {
+      ...options, epochs: 3,
+      onEpoch: () => { states.push(current.optimizerState); checkpoints.push(toJSON(current, { optimizer: true })); },
+    });
+    expect(states).toEqual([1, 2, 3].map((epochs) => ({ spec: expect.objectContaining({ type: 'adam' }), steps: 3 * epochs, epochs })));
+    const loaded = fromJSON(checkpoints[1]!);
+    const rest = train(loaded, data, { epochs: 3, batchSize: 3, resume: true });
+    expect(rest.history.map((h) => h.epoch)).toEqual([3, 4, 5]);
+    expect(loaded.parameters()).toEqual(whole.parameters());
+  });
+
   it('refuses what cannot be resumed or saved, with a clear error', () => {
     const model = fresh();
     expect(() => toJSON(model, { optimizer: true })).toThrow(/toJSON: optimizer: this model carries no optimizer state to save/);

@@ -1,5 +1,6 @@
 import { RnnkitError } from '../errors.js';
 import { benchCommand } from './bench.js';
+import { demoCommand } from './demo.js';
 import { diagnoseCommand } from './diagnose.js';
 import { infoCommand } from './info.js';
 import { UsageError, type IO } from './io.js';
@@ -19,6 +20,7 @@ export const commands: Record<string, Command> = {
   predict: predictCommand,
   bench: benchCommand,
   info: infoCommand,
+  demo: demoCommand,
   diagnose: {
     summary: 'how gradients flow through a saved model: temporal Jacobians, bounds, gradient by lag',
     usage: 'usage: rnnkit diagnose MODEL [options]   (rnnkit diagnose --help for them all)',

@@ -1,5 +1,5 @@
 /**
- * `rnnkit <command>`: train, sample, predict, bench, info, diagnose. Node built-ins
+ * `rnnkit <command>`: train, sample, predict, bench, info, demo, diagnose. Node built-ins
  * only, so the package keeps zero runtime dependencies.
  */
 import { commands, run } from './commands.js';

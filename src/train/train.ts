@@ -260,8 +260,8 @@ function* epochsOf<Data>(
   };
   if (resumed) optimizer.steps = resumed.steps;
   else optimizer.reset(model);
-  const keepState = () => {
-    model.optimizerState = { spec: { ...optimizer.spec, learningRate: control.baseLearningRate }, steps: optimizer.steps, epochs: epoch - 1 };
+  const keepState = (epochsDone: number) => {
+    model.optimizerState = { spec: { ...optimizer.spec, learningRate: control.baseLearningRate }, steps: optimizer.steps, epochs: epochsDone };
   };
   for (const c of callbacks) c.onStart?.(control);
 
@@ -327,6 +327,8 @@ function* epochsOf<Data>(
       info.epochMs = now() - epochStart;
       info.elapsedMs = now() - start;
       history.push(info);
+      // Current in onEpoch, so a checkpoint saved there ({ optimizer: true }) resumes as the unbroken run.
+      keepState(epoch);
       options.onEpoch?.(info);
       for (const c of callbacks) c.onEpoch?.(info, control);
     }
@@ -335,7 +337,7 @@ function* epochsOf<Data>(
     for (const c of callbacks) c.onEnd?.(result, control);
     return result;
   } finally {
-    keepState();
+    keepState(epoch - 1);
   }
 }
 
