@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { formatCsvRow, numericColumns, type ColumnRef } from '../data/csv.js';
-import { createSequenceBatch } from '../data/sequence-batch.js';
-import { Standardizer } from '../data/time-series.js';
+import { forecast, forecastScores } from '../data/forecast.js';
+import { Standardizer, type ForecastSpec } from '../data/time-series.js';
 import { RnnkitError } from '../errors.js';
 import { RecurrentModel } from '../model/recurrent/model.js';
 import type { Command } from './commands.js';
@@ -26,9 +26,6 @@ Where the actual values are in the file, it prints each target's RMSE (in
 the original units) to standard error, beside persistence's: the last observed
 value as the forecast.`;
 
-/** Windows run through the model at a time (bounds the batch's memory on long files). */
-const CHUNK = 1024;
-
 export const predictCommand: Command = {
   summary: 'forecast a CSV series with a model trained by train --csv, and its RMSE against persistence',
   usage,
@@ -52,7 +49,7 @@ export const predictCommand: Command = {
     if (series.length < meta.window) {
       throw new RnnkitError(`${path}: expected at least window = ${meta.window} rows to forecast from, got ${series.length}`);
     }
-    const forecasts = forecast(model as RecurrentModel, meta, series);
+    const forecasts = forecast(model as RecurrentModel, forecastSpec(meta), series);
     const names = meta.targets.map((t) => `${t}_forecast_${meta.horizon}`);
     const csv = [formatCsvRow(['line', ...names])];
     const o = meta.targets.length;
@@ -89,54 +86,20 @@ function forecastMetadata(model: unknown): ForecastMetadata {
   return meta;
 }
 
-/**
- * Forecasts, in original units, for every window of `window` rows: [windows][targets],
- * window w ending at row w + window − 1. Windows are run from the model's
- * initial state, as in training.
- */
-function forecast(model: RecurrentModel, meta: ForecastMetadata, series: number[][]): Float64Array {
-  const standardizer = new Standardizer(meta.mean, meta.std);
-  const z = standardizer.transform(series.flat());
-  const width = meta.columns.length, T = meta.window;
-  const inputs = meta.inputs.map((c) => meta.columns.indexOf(c));
-  const targets = meta.targets.map((c) => meta.columns.indexOf(c));
-  const p = inputs.length, o = targets.length;
-  const windows = series.length - T + 1;
-  const out = new Float64Array(windows * o);
-  for (let start = 0; start < windows; start += CHUNK) {
-    const size = Math.min(CHUNK, windows - start);
-    const x = new Float32Array(size * T * p);
-    for (let b = 0; b < size; b++) {
-      for (let t = 0; t < T; t++) {
-        for (let k = 0; k < p; k++) x[(b * T + t) * p + k] = z[(start + b + t) * width + inputs[k]!]!;
-      }
-    }
-    const y = model.predict(createSequenceBatch({ size, steps: T, inputSize: p, inputs: x, task: 'many-to-one' }));
-    for (let b = 0; b < size; b++) {
-      for (let k = 0; k < o; k++) {
-        const c = targets[k]!;
-        out[(start + b) * o + k] = y[(b * T + T - 1) * o + k]! * standardizer.std[c]! + standardizer.mean[c]!;
-      }
-    }
-  }
-  return out;
+/** The library's description of the windows, from the model's metadata: column names become indices into the columns read. */
+function forecastSpec(meta: ForecastMetadata): ForecastSpec {
+  return {
+    window: meta.window, horizon: meta.horizon, standardizer: new Standardizer(meta.mean, meta.std),
+    inputColumns: meta.inputs.map((c) => meta.columns.indexOf(c)), targetColumns: meta.targets.map((c) => meta.columns.indexOf(c)),
+  };
 }
 
 /** Per target: the RMSE of the forecasts whose actual value is in the file, beside persistence's. */
 function scores(meta: ForecastMetadata, series: number[][], forecasts: Float64Array): string[] {
   const { window: T, horizon: h } = meta;
-  const o = meta.targets.length;
-  const known = series.length - T + 1 - h;
-  if (known <= 0) return [`no RMSE: every forecast lies beyond the end of the file (${series.length} rows, window ${T}, horizon ${h})`];
-  return meta.targets.map((target, k) => {
-    const c = meta.columns.indexOf(target);
-    let model = 0, persistence = 0;
-    for (let w = 0; w < known; w++) {
-      const last = w + T - 1, actual = series[last + h]![c]!;
-      model += (forecasts[w * o + k]! - actual) ** 2;
-      persistence += (series[last]![c]! - actual) ** 2;
-    }
-    const rmse = (sum: number) => Number(Math.sqrt(sum / known).toPrecision(4));
-    return `${target}: RMSE ${rmse(model)} (persistence ${rmse(persistence)}) over ${known} forecasts ${h} row${h === 1 ? '' : 's'} ahead whose actual values are in the file`;
-  });
+  if (series.length - T + 1 - h <= 0) return [`no RMSE: every forecast lies beyond the end of the file (${series.length} rows, window ${T}, horizon ${h})`];
+  const { model, persistence, count } = forecastScores(forecastSpec(meta), series, forecasts);
+  const rmse = (value: number) => Number(value.toPrecision(4));
+  return meta.targets.map((target, k) =>
+    `${target}: RMSE ${rmse(model[k]!)} (persistence ${rmse(persistence[k]!)}) over ${count} forecasts ${h} row${h === 1 ? '' : 's'} ahead whose actual values are in the file`);
 }
