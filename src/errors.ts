@@ -4,6 +4,7 @@ const RNNKIT_ERROR = Symbol.for('rnnkit.error');
 /** Every error rnnkit throws on purpose is an RnnkitError naming the argument at fault. */
 export class RnnkitError extends Error {
   override name = 'RnnkitError';
+  /** @internal */
   declare readonly [RNNKIT_ERROR]: true;
 
   /** `e instanceof RnnkitError` holds for an error thrown by any rnnkit entry (subclasses check as usual). */

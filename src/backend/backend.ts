@@ -37,10 +37,11 @@ export interface Arena {
 
 export interface Backend {
   readonly name: BackendName;
+  /** @internal */
   readonly kernels: Kernels;
   /** Which element types this backend's arenas may hold (wasm kernels are float32 only). */
   readonly dtypes: readonly DType[];
-  /** A zeroed arena of `length` elements. */
+  /** @internal A zeroed arena of `length` elements. */
   allocate(length: number, dtype: DType): Arena;
   /** Bytes of memory the backend holds (the wasm linear memory's size; 0 for js). */
   readonly memoryBytes: number;

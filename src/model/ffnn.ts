@@ -156,14 +156,17 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     // Biases start at zero (the arena is zeroed).
   }
 
+  /** @internal */
   exampleCount(data: RowBatch): number {
     return data.size;
   }
 
+  /** @internal */
   selectExamples(data: RowBatch, indices: ArrayLike<number>): RowBatch {
     return selectRows(data, indices);
   }
 
+  /** @internal */
   checkData(data: RowBatch, needTargets: boolean): void {
     const p = this.inputSize, o = this.outputSize, loss = this.config.loss;
     if (!data || typeof data !== 'object' || !(data.inputs instanceof Float32Array || data.inputs instanceof Float64Array)) {
@@ -195,6 +198,7 @@ export class FeedForwardNetwork extends Network<RowBatch> {
   /**
    * A frame for N rows laid out from `base`, computed by the model itself or
    * by `owner` (a thread's share: src/threads/share-frames.ts).
+   * @internal
    */
   frameAt(base: number, rows: number, owner?: { kernels: Kernels; grads: number; lossRows: number }): RowFrame {
     const p = this.config.layerSizes, U = this.layers.length, o = this.outputSize;
@@ -212,7 +216,7 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     };
   }
 
-  /** Hands the batch block, up to `end`, to other frames (a thread pool's shares): the loaded rows are gone. */
+  /** @internal Hands the batch block, up to `end`, to other frames (a thread pool's shares): the loaded rows are gone. */
   claimBatchBlock(end: number): void {
     this.workspace.reserve(end);
     this.frame = undefined;
@@ -228,12 +232,12 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     return (this.frame = frame);
   }
 
-  /** Copies the chosen rows' inputs and targets (or class indices) into the arena. */
+  /** @internal Copies the chosen rows' inputs and targets (or class indices) into the arena. */
   loadExamples(data: RowBatch, indices: ArrayLike<number>): void {
     this.loadRows(this.bind(indices.length), data, indices);
   }
 
-  /** Copies the chosen rows into a frame of as many rows. */
+  /** @internal Copies the chosen rows into a frame of as many rows. */
   loadRows(f: RowFrame, data: RowBatch, indices: ArrayLike<number>): void {
     const N = indices.length, p = this.inputSize, o = this.outputSize, mem = this.mem;
     for (let i = 0; i < N; i++) {
@@ -262,12 +266,14 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     return f.kernels.lossForwardBackward(this.mem, f.z, f.y, f.target, NONE, dz, f.rows, this.outputSize, f.lossKind, this.outputAct, 1 / f.lossRows);
   }
 
+  /** @internal */
   loss(): number {
     const f = this.requireLoaded();
     this.forward(f);
     return this.lossOf(f, NONE);
   }
 
+  /** @internal */
   lossAndGradients(): number {
     return this.lossAndGradientsOf(this.requireLoaded());
   }
@@ -277,6 +283,7 @@ export class FeedForwardNetwork extends Network<RowBatch> {
    *   Δ^U     = ∂L/∂a^U (the loss kernel applies F's Jacobian)
    *   Δ^{k−1} = (Δ^k·W^k) ∘ σ'(a^{k−1})   (eq. 1.23 corrected as in the notes' errata: σ' of the lower layer, after W)
    *   ∂L/∂W^k = Σ_rows Δ^kᵀ φ^{k−1},  ∂L/∂b^k = Σ_rows Δ^k
+   * @internal
    */
   lossAndGradientsOf(f: RowFrame): number {
     const mem = this.mem, kernels = f.kernels, N = f.rows, shift = f.grads - this.block.grads;
@@ -317,11 +324,13 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     return out;
   }
 
+  /** @internal */
   targetsOf(data: RowBatch): TargetView {
     const { output, loss } = this.config;
     return { positions: data.size, targets: data.targets, classes: data.classes, weights: undefined, output, loss };
   }
 
+  /** @internal */
   protected sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this {
     return new FeedForwardNetwork({ ...this.config, dtype, backend }) as this;
   }

@@ -53,14 +53,18 @@ export interface OptimizerState {
  * state after that. Subclasses place their batch activations above the block.
  */
 export abstract class Network<Data> {
+  /** @internal */
   readonly layout: ParameterLayout;
+  /** @internal */
   readonly workspace: Workspace;
+  /** @internal */
   readonly block: FixedBlock;
   /** Your own plain-JSON data saved with the model (e.g. a character model's vocabulary). */
   metadata: Record<string, unknown> | undefined = undefined;
   /** The optimizer state train() left, for train({ resume: true }); saved with toJSON/toBinary(model, { optimizer: true }). */
   optimizerState: OptimizerState | undefined = undefined;
 
+  /** @internal */
   constructor(specs: ParameterSpec[], dtype: DType, backend: Backend | BackendName | 'auto') {
     checkOneOf('dtype', dtype, ['float32', 'float64']);
     const chosen = backendFor(backend, dtype);
@@ -141,28 +145,28 @@ export abstract class Network<Data> {
     return out;
   }
 
-  /** Number of examples (sequences, rows) in a dataset. */
+  /** @internal Number of examples (sequences, rows) in a dataset. */
   abstract exampleCount(data: Data): number;
-  /** Throws a clear error unless the data fits this network (sizes, targets, classes). */
+  /** @internal Throws a clear error unless the data fits this network (sizes, targets, classes). */
   abstract checkData(data: Data, needTargets: boolean): void;
-  /** Copies the chosen examples into the arena, once per batch. */
+  /** @internal Copies the chosen examples into the arena, once per batch. */
   abstract loadExamples(data: Data, indices: ArrayLike<number>): void;
-  /** Loss of the loaded examples and its gradient (written into the gradient block, weights unchanged). */
+  /** @internal Loss of the loaded examples and its gradient (written into the gradient block, weights unchanged). */
   abstract lossAndGradients(): number;
-  /** Loss of the loaded examples only; `training` applies what only training applies (dropout), with the current masks. */
+  /** @internal Loss of the loaded examples only; `training` applies what only training applies (dropout), with the current masks. */
   abstract loss(training?: boolean): number;
-  /** Takes new dropout masks for the next mini-batch (train() calls it); a model without dropout ignores it. */
+  /** @internal Takes new dropout masks for the next mini-batch (train() calls it); a model without dropout ignores it. */
   nextDropoutDraw(): void {}
-  /** A new dataset of the chosen examples (for validation splits). */
+  /** @internal A new dataset of the chosen examples (for validation splits). */
   abstract selectExamples(data: Data, indices: ArrayLike<number>): Data;
   /** Outputs for every position of a dataset, [positions][o]. */
   abstract predict(data: Data): Floats;
   /** The outputs' size o. */
   abstract get outputSize(): number;
-  /** A dataset's targets, position by position, for metrics. */
+  /** @internal A dataset's targets, position by position, for metrics. */
   abstract targetsOf(data: Data): TargetView;
 
-  /** A new model of this one's config, freshly initialised, in the given dtype and on the given backend. */
+  /** @internal A new model of this one's config, freshly initialised, in the given dtype and on the given backend. */
   protected abstract sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this;
 
   /**
@@ -200,17 +204,19 @@ export abstract class Network<Data> {
     return total / n;
   }
 
+  /** @internal */
   protected place(name: string) {
     const p = this.layout.find(name);
     if (!p) throw new RnnkitError(`parameter: unknown name "${name}" (this model has ${this.layout.names.join(', ')})`);
     return p;
   }
 
+  /** @internal */
   protected get mem(): Mem {
     return this.workspace.mem;
   }
 
-  /** Arena offset of a parameter's values (or, with grads = true, of its gradient). */
+  /** @internal Arena offset of a parameter's values (or, with grads = true, of its gradient). */
   protected offsetOf(name: string, grads = false): number {
     return (grads ? this.block.grads : this.block.params) + this.place(name).offset;
   }

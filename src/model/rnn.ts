@@ -85,6 +85,7 @@ export class ElmanRNN extends RecurrentModel {
     this.config = c;
   }
 
+  /** @internal */
   protected sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this {
     // The dropout seed goes along: a clone draws the same masks.
     return new ElmanRNN({ ...this.config, dtype, backend, init: { recurrent: 'zeros' }, seed: this.dropoutSeed }) as this;

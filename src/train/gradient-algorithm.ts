@@ -4,6 +4,7 @@ import { RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceBatch } from '../data/sequence-batch.js';
 import { rtrlGradient, RTRL_DEFAULT_MAX_BYTES } from './rtrl.js';
 import { tbpttPasses } from './tbptt.js';
+import type { ThreadPool } from '../threads/pool.js';
 
 /**
  * How an RNN's gradient is computed (note 002 §3.2):
@@ -57,6 +58,7 @@ export function resolveGradientAlgorithm(spec: unknown): GradientAlgorithm {
  * memory); `passes` is gradientPasses split over the threads, and yields,
  * besides each pass's loss, a promise to await before going on when it must
  * not block (`blocking` false).
+ * @internal
  */
 export interface GradientThreads {
   prepare(model: Network<unknown>): void;
@@ -92,7 +94,7 @@ export function* gradientPasses<Data>(
  * algorithm (truncated BPTT sums its chunks' gradients).
  */
 export function computeGradients<Data>(
-  model: Network<Data>, data: Data, options: { algorithm?: GradientSpec; threads?: GradientThreads } = {},
+  model: Network<Data>, data: Data, options: { algorithm?: GradientSpec; threads?: ThreadPool } = {},
 ): { loss: number; gradients: ReturnType<Network<Data>['gradients']> } {
   checkModel('model', model);
   checkKeys('computeGradients options', options, ['algorithm', 'threads']);
@@ -108,8 +110,8 @@ export function computeGradients<Data>(
   return { loss, gradients: model.gradients() };
 }
 
-/** `threads` must be what createThreadPool() returns. */
-export function checkThreads(threads: unknown): GradientThreads | undefined {
+/** `threads` must be what createThreadPool() returns (typed so that a ThreadPool is checked to be GradientThreads). */
+export function checkThreads(threads: GradientThreads | undefined): GradientThreads | undefined {
   if (threads === undefined) return undefined;
   const t = threads as Partial<GradientThreads> | null;
   if (t === null || typeof t !== 'object' || typeof t.passes !== 'function' || typeof t.prepare !== 'function') {

@@ -29,10 +29,16 @@ const KEYS = {
 } as const;
 
 /**
- * `state` places the optimizer's moments elsewhere than the model's own
+ * An optimizer of this spec, for updates of your own: after computeGradients,
+ * `step(model)` takes one update from the gradients the model holds.
+ */
+export function createOptimizer(spec: OptimizerSpec): Optimizer;
+/**
+ * @internal `state` places the optimizer's moments elsewhere than the model's own
  * regions: an OnlineLearner keeps its own (pinned), so that train() or
  * another learner on the same model does not reset or mix them.
  */
+export function createOptimizer(spec: OptimizerSpec, state: { readonly moment1: number; readonly moment2: number }): Optimizer;
 export function createOptimizer(spec: OptimizerSpec, state?: { readonly moment1: number; readonly moment2: number }): Optimizer {
   if (spec === null || typeof spec !== 'object') fail('optimizer', "an object like { type: 'adam', learningRate: 0.001 }", spec);
   const type = checkOneOf('optimizer.type', spec.type, ['sgd', 'momentum', 'adam']);

@@ -5,6 +5,7 @@ import { clipGradients, gradientNorm, resolveClip, type ClipOptions } from './cl
 import type { TrainCallback, TrainControl } from './callbacks.js';
 import { measure, type Metrics } from './metrics.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer.js';
+import type { ThreadPool } from '../threads/pool.js';
 import { checkThreads, gradientPasses, resolveGradientAlgorithm, type GradientAlgorithm, type GradientSpec, type GradientThreads } from './gradient-algorithm.js';
 
 export interface StepInfo {
@@ -88,7 +89,7 @@ export interface TrainOptions<Data> {
    * threads, their gradients summed in a fixed order, one update taken.
    * The model moves into the pool's memory. Default: this thread only.
    */
-  threads?: GradientThreads;
+  threads?: ThreadPool;
 }
 
 export interface TrainResult {

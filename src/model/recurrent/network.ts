@@ -36,6 +36,7 @@ export class RecurrentNetwork extends RecurrentModel {
     this.config = structure;
   }
 
+  /** @internal */
   protected sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this {
     // The dropout seed goes along: a clone draws the same masks.
     return new RecurrentNetwork({ ...this.config, dtype, backend, init: { recurrent: 'zeros' }, seed: this.dropoutSeed }) as this;
