@@ -9,34 +9,50 @@ import type { ParameterSpec } from './parameters.js';
 import { Random } from './random.js';
 import { MAX_LAYER_SIZE } from './parameters.js';
 
+/** How a FeedForwardNetwork's weights start. Biases start at zero. */
 export interface FfnnInitOptions {
-  /** Hidden layers' weights W^1..W^{U−1}. Default: 'he' for relu, 'glorot' otherwise. */
+  /**
+   * The hidden layers' weights W¹…W^{U−1}: 'glorot' U(±√(6/(fanIn + fanOut))) or 'he' N(0, 2/fanIn);
+   * the output layer's are always Glorot. Default: 'he' for relu, 'glorot' otherwise.
+   */
   weights?: 'glorot' | 'he';
 }
 
+/** The options of `new FeedForwardNetwork(config)`. */
 export interface FfnnConfig {
-  /** p(0), …, p(U): the input size, any hidden layer sizes, the output size (note 001, definition 1). */
+  /**
+   * p(0), …, p(U): the input size, any hidden layer sizes, the output size (note 001,
+   * definition 1); 2 to 1025 integers, each in [1, 65536].
+   */
   layerSizes: number[];
-  /** σ of the hidden layers, default 'tanh'. */
+  /** σ, the hidden layers' activation. Default 'tanh'. */
   activation?: Activation;
-  /** F, default 'identity'. */
+  /** F, the output function: 'identity', 'softmax' or 'sigmoid'. Default 'identity'. */
   output?: OutputFunction;
-  /** Default: mse for identity, cross-entropy for softmax, binary-cross-entropy for sigmoid. */
+  /**
+   * The per-example loss. Default: 'mse' for identity, 'cross-entropy' for softmax,
+   * 'binary-cross-entropy' for sigmoid (cross-entropy needs softmax, binary cross-entropy sigmoid).
+   */
   loss?: LossName;
+  /** How the weights start. Default: Glorot (He for relu) hidden weights, Glorot output weights, zero biases. */
   init?: FfnnInitOptions;
-  /** Seed of the initialisation: same seed, identical model. Default 1. */
+  /** Seed of the initialisation, an integer in [0, 2³² − 1]: same seed, identical model. Default 1. */
   seed?: number;
-  /** 'float32' (default) or 'float64' (the JS kernels only; used for gradient checks). */
+  /** Element type: 'float32' or 'float64' (the JS kernels only; used for gradient checks). Default 'float32'. */
   dtype?: DType;
-  /** 'auto' (default) or a backend name. */
+  /** Where the model computes: 'auto', a backend name or a Backend. Default 'auto' (wasm-simd where it works, else js; js for float64). */
   backend?: BackendName | 'auto' | Backend;
 }
 
-/** The configuration as saved with a model: every choice made explicit. */
+/** A FeedForwardNetwork's `config`, as saved with the model: every choice made explicit. */
 export interface ResolvedFfnnConfig {
+  /** p(0), …, p(U): the input size, the hidden layer sizes, the output size. */
   layerSizes: number[];
+  /** σ, the hidden layers' activation. */
   activation: Activation;
+  /** F, the output function. */
   output: OutputFunction;
+  /** The per-example loss training minimises. */
   loss: LossName;
 }
 
@@ -105,6 +121,7 @@ export interface RowFrame {
  * A batch of N rows is processed at once, each layer as one N-row product.
  */
 export class FeedForwardNetwork extends Network<RowBatch> {
+  /** The configuration, every choice made explicit (as saved with the model). */
   readonly config: ResolvedFfnnConfig;
   /** layers[k − 1] is layer k of the note, k = 1..U. */
   private readonly layers: readonly Layer[];
@@ -135,9 +152,9 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     this.initialize(config.init, config.seed ?? 1);
   }
 
-  /** p(0) */
+  /** Input size p(0): values per row. */
   get inputSize(): number { return this.config.layerSizes[0]!; }
-  /** p(U) */
+  /** Output size p(U): values per row out of the output layer. */
   get outputSize(): number { return this.config.layerSizes[this.config.layerSizes.length - 1]!; }
 
   private initialize(init: FfnnInitOptions | undefined, seed: number): void {

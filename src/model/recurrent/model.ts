@@ -11,19 +11,23 @@ import { stateSize, type RecurrentStructure } from './config.js';
 import { planFrame, slideFrame, type FrameOwner, type SequenceFrame } from './frame.js';
 import { parameterSpecs, type ParameterNames, type ParameterRole } from './layout.js';
 
+/** How a recurrent model's weights start. Biases start at zero (an LSTM's forget gate at 1), an embedding N(0, 1). */
 export interface RecurrentInitOptions {
-  /** W_in (each gate block) and W_out. Default: 'he' for relu, 'glorot' otherwise. */
+  /**
+   * W_in (each gate block): 'glorot' U(±√(6/(fanIn + fanOut))) or 'he' N(0, 2/fanIn); W_out is
+   * always Glorot. Default: 'he' for relu, 'glorot' otherwise.
+   */
   weights?: 'glorot' | 'he';
-  /** W_rec (each gate block). Default 'orthogonal'. */
+  /** W_rec (each gate block): 'glorot', 'he', 'orthogonal', 'identity' (IRNN) or 'zeros'. Default 'orthogonal'. */
   recurrent?: WeightInit;
-  /** Multiplies W_rec after initialisation (e.g. 0.9 for a contracting start). Default 1. */
+  /** A finite factor multiplying W_rec after initialisation (e.g. 0.9 for a contracting start). Default 1. */
   recurrentGain?: number;
 }
 
 /**
  * What every recurrent model shares — Elman, LSTM and GRU cells, stacked,
- * with an optional embedding and dropout — and what the trainers call: frames
- * in the arena, loading, forward and backward over slots of a window, loss.
+ * with an optional embedding and dropout: ElmanRNN and RecurrentNetwork are
+ * recurrent models, and RnnStepper, OnlineLearner and sample() take either.
  *
  * Forward, per layer: one product W_in·X + b over all steps of the window
  * (the input term does not depend on the previous step), then the cell's
@@ -33,6 +37,7 @@ export interface RecurrentInitOptions {
  * then single products.
  */
 export abstract class RecurrentModel extends Network<SequenceBatch> {
+  /** Everything that fixes the model's shape and equations: cell, sizes, layers, functions. */
   readonly structure: RecurrentStructure;
   private readonly names: ParameterNames;
   private readonly cell: Cell;
@@ -79,13 +84,16 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     this.initialize(init, seed);
   }
 
+  /** Input size p: values per step (1, the token id, with an embedding). */
   get inputSize(): number { return this.structure.inputSize; }
+  /** Hidden size r: units in every layer. */
   get hiddenSize(): number { return this.structure.hiddenSize; }
+  /** Output size o: values per step out of the output layer. */
   get outputSize(): number { return this.structure.outputSize; }
   /** Values per sequence in a state: h of every layer, then c of every layer (LSTM). */
   get stateSize(): number { return stateSize(this.structure); }
 
-  /** The name this model gives a parameter (e.g. W_rec or W_rec_l1). */
+  /** The name this model gives a parameter of a layer (0-based, default 0), e.g. W_rec, or W_rec_l1 in a RecurrentNetwork. */
   parameterName(role: ParameterRole, layer = 0): string {
     return this.names(role, layer);
   }
