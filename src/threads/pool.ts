@@ -8,15 +8,16 @@ import { createRecorder, type Recorder } from './recorder.js';
 import { sharedMemoryModuleBytes } from './shared-module.js';
 import { THREAD_SOURCE } from './thread-source.js';
 
+/** The options of createThreadPool() and `new ThreadPool()`. */
 export interface ThreadPoolOptions {
   /**
-   * Threads that compute, the calling one included: an integer ≥ 1, or 'auto'
+   * Threads that compute, the calling one included: an integer in [1, 256], or 'auto'
    * (the cores this machine reports, at most 16). Default 'auto'.
    */
   threads?: number | 'auto';
   /**
-   * Nominal FLOPs (as the benchmarks count a training step) each thread's
-   * share of a pass must reach for the pass to be split; below, fewer
+   * Nominal FLOPs (floating-point operations, as the benchmarks count a training step, ≥ 0) each
+   * thread's share of a pass must reach for the pass to be split; below, fewer
    * threads take part, down to the calling one alone. Default 12e6: handing
    * a share over costs tens of microseconds (bench/threads.mjs measured Elman
    * S, 18.9 MFLOP a step, slower on two threads; LSTM S, 66 MFLOP, faster).
@@ -64,6 +65,7 @@ export class ThreadPool {
   readonly reason: string | undefined;
   /** Resolves when every worker is ready (immediately when there are none). */
   readonly ready: Promise<void>;
+  /** The FLOPs a thread's share of a pass must reach for the pass to be split (the option, default 12e6). */
   readonly minShareFlops: number;
 
   private failure: string | undefined;

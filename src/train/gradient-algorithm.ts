@@ -17,15 +17,51 @@ import type { ThreadPool } from '../threads/pool.js';
  */
 export type GradientSpec =
   | 'bptt' | 'rtrl'
-  | { type: 'bptt' }
-  | { type: 'tbptt'; k: number }
-  | { type: 'tbptt'; k1: number; k2?: number }
-  | { type: 'rtrl'; maxBytes?: number };
+  | {
+    /** Full backpropagation through time. */
+    type: 'bptt';
+  }
+  | {
+    /** Truncated BPTT with k1 = k2 = k. */
+    type: 'tbptt';
+    /** Steps per chunk, and how far back each chunk back-propagates: an integer ≥ 1. */
+    k: number;
+  }
+  | {
+    /** Truncated BPTT (Williams & Peng's BPTT(k2; k1)). */
+    type: 'tbptt';
+    /** Steps per chunk (in training, steps between updates), an integer ≥ 1. */
+    k1: number;
+    /** Steps back-propagated at the end of each chunk, an integer ≥ k1. Default k1. */
+    k2?: number;
+  }
+  | {
+    /** Real-time recurrent learning: exact forward-mode sensitivities. */
+    type: 'rtrl';
+    /** Ceiling on the sensitivities' memory, in bytes (≥ 1); past it the model is refused. Default 268435456 (256 MiB). */
+    maxBytes?: number;
+  };
 
+/** A GradientSpec with every choice explicit (k2, maxBytes filled in). */
 export type GradientAlgorithm =
-  | { type: 'bptt' }
-  | { type: 'tbptt'; k1: number; k2: number }
-  | { type: 'rtrl'; maxBytes: number };
+  | {
+    /** Full backpropagation through time. */
+    type: 'bptt';
+  }
+  | {
+    /** Truncated BPTT with both window sizes. */
+    type: 'tbptt';
+    /** Steps per chunk, an integer ≥ 1. */
+    k1: number;
+    /** Steps back-propagated at the end of each chunk, an integer ≥ k1. */
+    k2: number;
+  }
+  | {
+    /** Real-time recurrent learning. */
+    type: 'rtrl';
+    /** Ceiling on the sensitivities' memory, in bytes. */
+    maxBytes: number;
+  };
 
 export function resolveGradientAlgorithm(spec: unknown): GradientAlgorithm {
   if (spec === undefined) return { type: 'bptt' };
@@ -94,8 +130,18 @@ export function* gradientPasses<Data>(
  * algorithm (truncated BPTT sums its chunks' gradients).
  */
 export function computeGradients<Data>(
-  model: Network<Data>, data: Data, options: { algorithm?: GradientSpec; threads?: ThreadPool } = {},
-): { loss: number; gradients: ReturnType<Network<Data>['gradients']> } {
+  model: Network<Data>, data: Data, options: {
+    /** How the gradient is computed (RNNs): 'bptt', { type: 'tbptt', k } or 'rtrl'. Default 'bptt'. */
+    algorithm?: GradientSpec;
+    /** A thread pool (createThreadPool()) to split the batch over. Default: this thread only. */
+    threads?: ThreadPool;
+  } = {},
+): {
+  /** The batch's loss: the mean over examples of each example's summed loss (truncated BPTT sums its chunks'). */
+  loss: number;
+  /** ∂loss/∂parameter, by parameter name, each shaped as the parameter. */
+  gradients: ReturnType<Network<Data>['gradients']>;
+} {
   checkModel('model', model);
   checkKeys('computeGradients options', options, ['algorithm', 'threads']);
   const algorithm = resolveGradientAlgorithm(options.algorithm);
