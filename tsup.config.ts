@@ -53,21 +53,28 @@ const wasmBesideEntry: Plugin = {
 };
 
 const library: Options = { format: ['esm', 'cjs'], dts: false, sourcemap: false, target: 'es2022', treeshake: true };
+/**
+ * The published type declarations: members marked @internal (what rnnkit's
+ * own modules call: trainers, kernels, threads, codecs, rnnkit/analysis) are
+ * left out, so a model's autocomplete shows its public API only. The sources
+ * keep them typed; test/public-types.test.ts checks the emitted files.
+ */
+const declarations: Options['dts'] = { compilerOptions: { stripInternal: true } };
 
 export default defineConfig([
   // The default entry: the SIMD kernel build embedded (deflated, base64); needs no file system or fetch.
   // Its type declarations serve every entry, which all export the same API. The scalar build ships
   // beside it as rnnkit-scalar.wasm, for useWasmModule (no entry embeds it).
   {
-    ...library, entry: { index: 'src/index.ts' }, dts: true,
+    ...library, entry: { index: 'src/index.ts' }, dts: declarations,
     onSuccess: async () => { copyFileSync('build/rnnkit-scalar.wasm', 'dist/rnnkit-scalar.wasm'); },
   },
   // rnnkit/analysis: the gradient-flow tools. They import the models and the
   // error class from 'rnnkit', left to the app's resolver, so they work on
   // the models of whichever entry (default, js, workerd…) the app imports.
-  { ...library, entry: { analysis: 'src/analysis/index.ts' }, dts: true, external: ['rnnkit'] },
+  { ...library, entry: { analysis: 'src/analysis/index.ts' }, dts: declarations, external: ['rnnkit'] },
   // rnnkit/csv: the CSV reader, self-contained.
-  { ...library, entry: { csv: 'src/data/csv-entry.ts' }, dts: true },
+  { ...library, entry: { csv: 'src/data/csv-entry.ts' }, dts: declarations },
   // rnnkit/js: no wasm bytes in the bundle; the js backend unless useWasmModule() is given a module.
   { ...library, entry: { js: 'src/index.ts' }, esbuildPlugins: [kernelSource('src/entries/no-kernels.ts'), oneThread()] },
   // The workerd and edge-light export conditions: ESM only, the kernels imported as a .wasm module.

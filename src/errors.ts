@@ -3,7 +3,9 @@ const RNNKIT_ERROR = Symbol.for('rnnkit.error');
 
 /** Every error rnnkit throws on purpose is an RnnkitError naming the argument at fault. */
 export class RnnkitError extends Error {
+  /** 'RnnkitError' (a subclass's own name for its errors, e.g. 'DivergenceError'). */
   override name = 'RnnkitError';
+  /** @internal */
   declare readonly [RNNKIT_ERROR]: true;
 
   /** `e instanceof RnnkitError` holds for an error thrown by any rnnkit entry (subclasses check as usual). */
@@ -16,12 +18,15 @@ Object.defineProperty(RnnkitError.prototype, RNNKIT_ERROR, { value: true });
 
 /** Training stopped because the loss or a gradient stopped being finite. */
 export class DivergenceError extends RnnkitError {
+  /** The error's name: always 'DivergenceError'. */
   override name = 'DivergenceError';
   constructor(
     message: string,
-    /** The optimizer step (1-based, counted over the whole run) that produced the non-finite value. */
+    /** The step that produced the non-finite value: train()'s optimizer step (1-based, over the whole run), or an OnlineLearner's. */
     readonly step: number,
+    /** That step's epoch (1-based, over the whole run); 0 from an OnlineLearner. */
     readonly epoch: number,
+    /** That step's loss: non-finite when the loss itself diverged; NaN from an OnlineLearner. */
     readonly loss: number,
   ) {
     super(message);

@@ -39,7 +39,7 @@ export { FeedForwardNetwork, type FfnnConfig, type ResolvedFfnnConfig } from './
 export { rowBatch, createRowBatch, selectRows, type RowBatch } from './data/row-batch.js';
 export { toJSON, fromJSON, toBinary, fromBinary, type SavedModel, type LoadOptions, type SaveOptions } from './model/serialize.js';
 
-export { computeGradients, type GradientSpec, type GradientAlgorithm, type GradientThreads } from './train/gradient-algorithm.js';
+export { computeGradients, type GradientSpec, type GradientAlgorithm } from './train/gradient-algorithm.js';
 export { ThreadPool, createThreadPool, type ThreadPoolOptions } from './threads/pool.js';
 export { rtrlBytes, RTRL_DEFAULT_MAX_BYTES } from './train/rtrl.js';
 export { OnlineLearner, type OnlineLearnerOptions, type OnlineAlgorithm, type OnlineStepInfo } from './train/online.js';

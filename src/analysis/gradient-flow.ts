@@ -20,36 +20,52 @@ import { reluPathsOf, type ReluPaths } from './relu-paths.js';
 import { trajectory } from './trajectory.js';
 import type { Activation, ElmanRNN, SequenceBatch } from 'rnnkit';
 
+/** The options of analyzeGradientFlow. */
 export interface GradientFlowOptions {
-  /** Largest lag t − k whose Jacobians are computed (default: all, T − 1). */
+  /** Largest lag t − k whose Jacobians are computed, an integer ≥ 1 (capped at T − 1). Default: all, T − 1. */
   maxLag?: number;
-  /** Norm below which a temporal contribution counts as vanished, for `crossings` (default 0.01). */
+  /** Norm (> 0) below which a temporal contribution counts as vanished, for `crossings`. Default 0.01. */
   threshold?: number;
-  /** Lags ≥ longFrom are long-term in `longShortRatio` (default max(2, ⌈T/4⌉)). */
+  /** Lags ≥ longFrom (an integer ≥ 1) are long-term in `longShortRatio`. Default max(2, ⌈T/4⌉). */
   longFrom?: number;
-  /** Split the W_rec gradient by lag (default: when the batch has targets). */
+  /** Split the W_rec gradient by lag (needs targets). Default: when the batch has targets. */
   contributions?: boolean;
 }
 
+/** What analyzeGradientFlow finds: how gradients flow back through time in this model on this batch. */
 export interface GradientFlowReport {
+  /** σ, the model's hidden activation. */
   readonly activation: Activation;
+  /** r: the model's hidden units. */
   readonly hiddenSize: number;
-  /** T */
+  /** T: steps per sequence of the batch. */
   readonly steps: number;
-  /** B */
+  /** B: sequences in the batch. */
   readonly sequences: number;
   /** ρ(W_rec), ‖W_rec‖₁, σ'max, τ, and τ^lag. */
   readonly bound: HochreiterBound;
+  /** The temporal Jacobians' norms ‖∂a^t/∂a^k‖₁, by (t, lag) and by lag. */
   readonly jacobians: JacobianNorms;
+  /** Where the norms and the bound fall below `threshold`, and the measured rate per step. */
   readonly crossings: Crossings;
-  /** The W_rec gradient by lag, and its long/short-term ratio. */
-  readonly contributions: (LagContributions & { readonly longFrom: number; readonly longShortRatio: number }) | undefined;
+  /** The W_rec gradient by lag, and its long/short-term ratio; undefined without `contributions`. */
+  readonly contributions: (LagContributions & {
+    /** Lags ≥ longFrom counted as long-term. */
+    readonly longFrom: number;
+    /** ‖long-term part‖_F / ‖short-term part‖_F of the W_rec gradient (see longShortRatio). */
+    readonly longShortRatio: number;
+  }) | undefined;
   /** ReLU models only. */
   readonly relu: ReluPaths | undefined;
 }
 
 const OPTION_KEYS = ['maxLag', 'threshold', 'longFrom', 'contributions'];
 
+/**
+ * The whole gradient-flow analysis of an ElmanRNN on a batch, in float64 on a
+ * copy: Jacobian norms, Hochreiter's bound, the crossings, the W_rec gradient
+ * by lag (with targets) and, for ReLU, the enabled paths.
+ */
 export function analyzeGradientFlow(model: ElmanRNN, batch: SequenceBatch, options: GradientFlowOptions = {}): GradientFlowReport {
   checkKeys('analyzeGradientFlow options', options, OPTION_KEYS);
   const threshold = checkNumber('threshold', options.threshold ?? 0.01, Number.MIN_VALUE);
@@ -74,7 +90,14 @@ export function analyzeGradientFlow(model: ElmanRNN, batch: SequenceBatch, optio
 }
 
 /** ∂a^t/∂a^k (r×r, row-major, float64) for one sequence of the batch; 1 ≤ k ≤ t ≤ its length. */
-export function temporalJacobian(model: ElmanRNN, batch: SequenceBatch, at: { t: number; k: number; sequence?: number }): Float64Array {
+export function temporalJacobian(model: ElmanRNN, batch: SequenceBatch, at: {
+  /** The later step t, an integer in [1, the sequence's length]. */
+  t: number;
+  /** The earlier step k, an integer in [1, t]. */
+  k: number;
+  /** Which sequence of the batch, a 0-based index. Default 0. */
+  sequence?: number;
+}): Float64Array {
   checkKeys('temporalJacobian', at, ['t', 'k', 'sequence']);
   return jacobianOf(trajectory(model, batch, false), at.sequence ?? 0, at.t, at.k);
 }
@@ -85,7 +108,10 @@ export function lagContributions(model: ElmanRNN, batch: SequenceBatch): LagCont
 }
 
 /** Active units and enabled paths of a ReLU RNN, and the elementwise bound |∂a^t/∂a^k| ≤ |W_rec|^{t−k}. */
-export function reluPaths(model: ElmanRNN, batch: SequenceBatch, options: { maxLag?: number } = {}): ReluPaths {
+export function reluPaths(model: ElmanRNN, batch: SequenceBatch, options: {
+  /** Largest lag computed, an integer ≥ 1 (capped at T − 1). Default: all, T − 1. */
+  maxLag?: number;
+} = {}): ReluPaths {
   checkKeys('reluPaths options', options, ['maxLag']);
   const tr = trajectory(model, batch, false);
   return reluPathsOf(tr, resolveMaxLag(tr, options.maxLag));
@@ -108,7 +134,10 @@ function plain(value: unknown): unknown {
  * The report as plain JSON data. The per-lag gradient matrices (T·r² numbers)
  * are left out unless `full`; their norms, the total and the ratio stay.
  */
-export function gradientFlowToJSON(report: GradientFlowReport, options: { full?: boolean } = {}): Record<string, unknown> {
+export function gradientFlowToJSON(report: GradientFlowReport, options: {
+  /** Keep the per-lag gradient matrices (T·r² numbers). Default false. */
+  full?: boolean;
+} = {}): Record<string, unknown> {
   checkKeys('gradientFlowToJSON options', options, ['full']);
   const { contributions, ...rest } = report;
   const c = contributions && !options.full ? (({ byLag: _omit, ...kept }) => kept)(contributions) : contributions;

@@ -88,8 +88,9 @@ export function forEachJacobian(
   }
 }
 
+/** The temporal Jacobians' induced 1-norms ‖∂a^t/∂a^{t−lag}‖₁, by (t, lag) and by lag. */
 export interface JacobianNorms {
-  /** T */
+  /** T: steps per sequence of the batch. */
   readonly steps: number;
   /** Largest lag computed. */
   readonly maxLag: number;

@@ -12,12 +12,13 @@ import type { Trajectory } from './trajectory.js';
  * step at a time, e_{lag+1} = D_{t−lag−1}·W_recᵀ·e_lag: O(B·T²·r²) in all.
  */
 
+/** The BPTT gradient of W_rec split by lag: C_lag, what the errors `lag` steps back contribute. */
 export interface LagContributions {
-  /** r */
+  /** r: the model's hidden units (each C_lag is r×r). */
   readonly hiddenSize: number;
   /** [T][r·r]: C_lag at lag·r², row-major r×r. */
   readonly byLag: Float64Array;
-  /** [T]: ‖C_lag‖_F. */
+  /** [T]: the Frobenius norm ‖C_lag‖_F of each lag's contribution. */
   readonly normByLag: Float64Array;
   /** Σ_lag C_lag, r×r: rnnkit's BPTT gradient of W_rec. */
   readonly total: Float64Array;

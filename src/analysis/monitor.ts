@@ -13,23 +13,33 @@ import { trajectory } from './trajectory.js';
  * computed only every `every` steps (cost O(B·T²·r²) each time).
  */
 
+/** What the monitor recorded at one training step. */
 export interface MonitorRecord {
+  /** The optimizer step (StepInfo.step). */
   step: number;
+  /** The epoch of that step. */
   epoch: number;
+  /** The mini-batch's loss before the update. */
   loss: number;
+  /** The global L2 norm of the gradient before clipping. */
   gradientNorm: number;
   /** ‖long-term part‖_F / ‖short-term part‖_F of the W_rec gradient on the probe; only on probe steps. */
   longShortRatio?: number;
 }
 
+/** A warning the monitor raised. */
 export interface MonitorWarning {
+  /** The optimizer step at which it was raised. */
   step: number;
+  /** Which failure: the gradient norm exploding, or the long-term gradient vanishing. */
   kind: 'exploding' | 'vanishing';
+  /** What was seen and what to try (e.g. a clipNorm to set). */
   message: string;
 }
 
+/** The options of gradientMonitor. */
 export interface GradientMonitorOptions {
-  /** A batch with targets on which the long/short-term ratio is measured (without it, only explosions are watched). */
+  /** A batch with targets on which the long/short-term ratio is measured. Default: none (only explosions are watched). */
   probe?: SequenceBatch;
   /** Measure the ratio every n steps (default 10; step 1 always). */
   every?: number;
@@ -49,10 +59,13 @@ export interface GradientMonitorOptions {
   onWarning?: ((warning: MonitorWarning) => void) | null;
 }
 
+/** A training monitor: pass `onStep` to train(), then read what it recorded. */
 export interface GradientMonitor {
   /** Give this to train() as onStep. */
   readonly onStep: (info: StepInfo) => void;
+  /** One record per training step seen, in order. */
   readonly records: MonitorRecord[];
+  /** Every warning raised, in order (also passed to onWarning). */
   readonly warnings: MonitorWarning[];
 }
 
@@ -69,6 +82,11 @@ function round2(x: number): number {
   return Number(x.toPrecision(2));
 }
 
+/**
+ * Watches an ElmanRNN's training for exploding gradients (the norm far above
+ * its recent median) and vanishing ones (with a probe batch: the long-term
+ * part of the W_rec gradient negligible next to the short-term part).
+ */
 export function gradientMonitor(model: ElmanRNN, options: GradientMonitorOptions = {}): GradientMonitor {
   checkKeys('gradientMonitor options', options, KEYS);
   if (!(model instanceof ElmanRNN)) fail('model', 'an ElmanRNN', model);

@@ -138,7 +138,10 @@ function reportSubtitle(report: GradientFlowReport): string {
 }
 
 /** Heatmap of the mean ‖∂a^t/∂a^{t−lag}‖₁: time t across, lag up, colour on a log scale with white at 1. */
-export function jacobianHeatmapSvg(report: GradientFlowReport, options: { title?: string } = {}): string {
+export function jacobianHeatmapSvg(report: GradientFlowReport, options: {
+  /** The chart's title. Default: what is drawn, with the model's activation and size. */
+  title?: string;
+} = {}): string {
   const { steps: T, maxLag, byTime } = report.jacobians;
   const title = options.title ?? `Temporal Jacobian norms ‖∂a^t/∂a^k‖₁ (${report.activation}, r = ${report.hiddenSize})`;
   const right = WIDTH - MARGIN.right - 90;
@@ -199,7 +202,10 @@ export function jacobianHeatmapSvg(report: GradientFlowReport, options: { title?
 }
 
 /** Mean and largest ‖∂a^t/∂a^{t−lag}‖₁ by lag, with the bound τ^lag and the vanishing threshold. */
-export function normBoundSvg(report: GradientFlowReport, options: { title?: string } = {}): string {
+export function normBoundSvg(report: GradientFlowReport, options: {
+  /** The chart's title. Default: what is drawn, with the model's activation and size. */
+  title?: string;
+} = {}): string {
   const { meanByLag, maxByLag, maxLag } = report.jacobians;
   const { bound, crossings } = report;
   const title = options.title ?? `Jacobian norm by lag vs Hochreiter's bound τ^(t−k) (${report.activation}, r = ${report.hiddenSize})`;
@@ -228,7 +234,10 @@ export function normBoundSvg(report: GradientFlowReport, options: { title?: stri
 }
 
 /** ‖C_lag‖_F: how much of the W_rec gradient each lag contributes (short-term and long-term coloured apart). */
-export function lagContributionsSvg(report: GradientFlowReport, options: { title?: string } = {}): string {
+export function lagContributionsSvg(report: GradientFlowReport, options: {
+  /** The chart's title. Default: what is drawn, with the model's activation and size. */
+  title?: string;
+} = {}): string {
   const c = report.contributions;
   if (!c) throw new Error('lagContributionsSvg: the report has no lag contributions (analyse a batch with targets)');
   const norms = c.normByLag;
@@ -254,7 +263,10 @@ export function lagContributionsSvg(report: GradientFlowReport, options: { title
 }
 
 /** A gradient monitor's history: the gradient norm per step and the long/short-term ratio where measured. */
-export function monitorSvg(records: readonly MonitorRecord[], options: { title?: string } = {}): string {
+export function monitorSvg(records: readonly MonitorRecord[], options: {
+  /** The chart's title. Default 'Training: gradient norm and long/short-term ratio'. */
+  title?: string;
+} = {}): string {
   const title = options.title ?? 'Training: gradient norm and long/short-term ratio';
   const norms: [number, number][] = records.map((r) => [r.step, r.gradientNorm]);
   const ratios: [number, number][] = records.filter((r) => r.longShortRatio !== undefined).map((r) => [r.step, r.longShortRatio!]);

@@ -1,6 +1,7 @@
 import * as js from '../kernels/js/index.js';
 import type { Mem } from '../kernels/js/types.js';
 
+/** The element type of a model's parameters and arena: 32- or 64-bit floats. */
 export type DType = 'float32' | 'float64';
 
 /**
@@ -20,6 +21,7 @@ export type Kernels = Pick<
   | 'sumSquares' | 'scaleInPlace' | 'clampInPlace' | 'copy' | 'fill' | 'sumRowsInto' | 'broadcastRows' | 'addInPlace'
 >;
 
+/** The backends by name: the JS kernels, or the WebAssembly kernels with or without SIMD. */
 export type BackendName = 'js' | 'wasm-simd' | 'wasm-scalar';
 
 /** A block of a backend's memory holding one model's arena. */
@@ -35,12 +37,15 @@ export interface Arena {
   release(): void;
 }
 
+/** Where a model's kernels run and its memory lives: from getBackend() or useWasmModule(), or a model's `backend`. */
 export interface Backend {
+  /** Which backend this is: 'js', 'wasm-simd' or 'wasm-scalar'. */
   readonly name: BackendName;
+  /** @internal */
   readonly kernels: Kernels;
   /** Which element types this backend's arenas may hold (wasm kernels are float32 only). */
   readonly dtypes: readonly DType[];
-  /** A zeroed arena of `length` elements. */
+  /** @internal A zeroed arena of `length` elements. */
   allocate(length: number, dtype: DType): Arena;
   /** Bytes of memory the backend holds (the wasm linear memory's size; 0 for js). */
   readonly memoryBytes: number;

@@ -71,11 +71,17 @@ export function backendFor(spec: BackendName | 'auto' | Backend, dtype: DType): 
   return backend;
 }
 
+/** Which backend 'auto' chose, and why it passed over the ones before it. */
 export interface BackendInfo {
-  /** What 'auto' uses. */
+  /** The backend 'auto' uses in this process: 'wasm-simd', or 'js' after a fallback. */
   backend: BackendName;
-  /** The backends tried before it and why each failed. */
-  fallbacks: { backend: BackendName; reason: string }[];
+  /** The backends tried before it and why each failed; empty when the first choice worked. */
+  fallbacks: {
+    /** The backend that could not be used. */
+    backend: BackendName;
+    /** The runtime's error, e.g. "CompileError: WebAssembly.Module(): Wasm code generation disallowed by embedder". */
+    reason: string;
+  }[];
 }
 
 /** Which backend 'auto' chose and, after a fallback, why. */
@@ -102,7 +108,10 @@ export function simdKernelBytes(): Uint8Array<ArrayBuffer> {
  * SIMD module becomes what 'auto' returns, a scalar one (rnnkit-scalar.wasm)
  * the 'wasm-scalar' backend, which 'auto' never picks.
  */
-export function useWasmModule(module: WebAssembly.Module, options: { variant?: WasmVariant } = {}): Backend {
+export function useWasmModule(module: WebAssembly.Module, options: {
+  /** Which build the module is: 'simd' (rnnkit-simd.wasm) or 'scalar' (rnnkit-scalar.wasm). Default 'simd'. */
+  variant?: WasmVariant;
+} = {}): Backend {
   checkKeys('useWasmModule options', options, ['variant']);
   if (typeof WebAssembly !== 'object' || !(module instanceof WebAssembly.Module)) fail('module', 'a WebAssembly.Module', module);
   const variant = checkOneOf('variant', options.variant ?? 'simd', ['simd', 'scalar']);

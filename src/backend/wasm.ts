@@ -3,6 +3,7 @@ import { LinearAllocator } from './allocator.js';
 import type { Arena, Backend } from './backend.js';
 import { wasmKernels } from './wasm-kernels.js';
 
+/** Which WebAssembly build of the kernels: with SIMD (rnnkit-simd.wasm) or without (rnnkit-scalar.wasm). */
 export type WasmVariant = 'simd' | 'scalar';
 
 /** The module's own static data lives in the first page; arenas start above it. */

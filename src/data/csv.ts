@@ -3,25 +3,33 @@
 // imports), so it runs wherever the library does.
 import { checkInteger, checkKeys, checkOneOf, describe, fail, RnnkitError } from '../errors.js';
 
+/** A field separator: comma, semicolon or tab. */
 export type CsvDelimiter = ',' | ';' | '\t';
 
+/** The options of parseCsv. */
 export interface CsvOptions {
-  /** 'auto' (default): the one of comma, semicolon and tab that splits the first rows into a constant number (> 1) of columns. */
+  /**
+   * The field separator, or 'auto': the one of comma, semicolon and tab that splits the first rows
+   * into a constant number (> 1) of columns. Default 'auto'.
+   */
   delimiter?: CsvDelimiter | 'auto';
-  /** 'auto' (default): the first row is a header if any of its cells is neither empty nor a number. */
+  /** Whether the first row is a header; 'auto': it is if any of its cells is neither empty nor a number. Default 'auto'. */
   header?: boolean | 'auto';
-  /** Refuse a text of more cells than this (default CSV_LIMITS.maxCells). */
+  /** Refuse a text of more cells than this, an integer ≥ 1. Default CSV_LIMITS.maxCells (10⁷). */
   maxCells?: number;
-  /** Refuse a field longer than this many characters (default CSV_LIMITS.maxFieldLength). */
+  /** Refuse a field longer than this many characters, an integer ≥ 1. Default CSV_LIMITS.maxFieldLength (10⁶). */
   maxFieldLength?: number;
 }
 
+/** A parsed CSV text: its header, its rows of raw cells, and where each row starts. */
 export interface CsvTable {
+  /** The header row's cells, raw; undefined when the text has no header row. */
   header: string[] | undefined;
   /** The data rows' cells, raw: quotes removed and `""` undone, nothing trimmed or converted. */
   rows: string[][];
   /** The 1-based file line on which each row starts (a quoted field may span several lines). */
   lines: number[];
+  /** The field separator used (given, or detected). */
   delimiter: CsvDelimiter;
 }
 
@@ -30,7 +38,12 @@ export interface CsvTable {
  * with a clear error before the reader has built arrays for all of it.
  * 10⁷ cells of short strings already take a few hundred MB in a JS engine.
  */
-export const CSV_LIMITS = { maxCells: 10_000_000, maxFieldLength: 1_000_000 } as const;
+export const CSV_LIMITS: {
+  /** The most cells a text may hold by default: 10⁷. */
+  readonly maxCells: 10_000_000;
+  /** The longest field by default, in characters: 10⁶. */
+  readonly maxFieldLength: 1_000_000;
+} = { maxCells: 10_000_000, maxFieldLength: 1_000_000 };
 
 /** Delimiter detection reads this many rows (with each candidate delimiter). */
 const DETECTION_ROWS = 20;
@@ -263,27 +276,32 @@ function looksLikeHeader(row: string[]): boolean {
 // ---- numeric columns ----
 
 /** A column by its header name, or by its 0-based index. */
+/** A column by its header name, or by its 0-based index. */
 export type ColumnRef = string | number;
 
+/** The options of numericColumns. */
 export interface NumericColumnsOptions {
-  /** The input columns (default: every column not in `skip`). */
+  /** The input columns. Default: every column not in `skip`. */
   columns?: ColumnRef | readonly ColumnRef[];
-  /** The target columns (default: none); they may be among `columns` or not. */
+  /** The target columns; they may be among `columns` or not. Default: none. */
   target?: ColumnRef | readonly ColumnRef[];
-  /** Columns left out of the default `columns`, e.g. a timestamp. */
+  /** Columns left out of the default `columns`, e.g. a timestamp. Default: none. */
   skip?: ColumnRef | readonly ColumnRef[];
-  /** The decimal mark: '.' (default) or ',' (e.g. "1,5" in a semicolon-delimited file; not in a comma-delimited one). */
+  /** The decimal mark: '.' or ',' (e.g. "1,5" in a semicolon-delimited file; not in a comma-delimited one). Default '.'. */
   decimal?: '.' | ',';
 }
 
+/** Selected columns of a table as numbers, row by row. */
 export interface NumericColumns {
   /** The input columns' names: header cells (trimmed), or without a header their indices as text. */
   names: string[];
   /** The input columns' 0-based indices in the table. */
   indices: number[];
-  /** [row][input] */
+  /** The input values, [row][input]: one array per data row. */
   inputs: number[][];
+  /** The target columns' names (as `names`); undefined without `target`. */
   targetNames: string[] | undefined;
+  /** The target columns' 0-based indices; undefined without `target`. */
   targetIndices: number[] | undefined;
   /** [row][target], or undefined without `target`. */
   targets: number[][] | undefined;

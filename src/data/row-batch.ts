@@ -8,33 +8,37 @@ import { checkLength, isArrayLike, toFloats, vectorLength, type Floats } from '.
  *   targets [N][o]  — or classes [N] (class indices, for cross-entropy)
  */
 export interface RowBatch {
-  /** N: number of rows (examples). */
+  /** N: the number of rows (examples). */
   readonly size: number;
-  /** p: input vector size. */
+  /** p: values per input row. */
   readonly inputSize: number;
+  /** The inputs, [N][p] row-major: float64 unless given as a Float32Array. */
   readonly inputs: Floats;
+  /** Target vectors, [N][o] row-major; undefined with class targets or no targets. */
   readonly targets?: Floats | undefined;
-  /** o, present with `targets`. */
+  /** o: values per target vector; present with `targets`. */
   readonly targetSize?: number | undefined;
+  /** Target class indices, [N]; undefined with target vectors or no targets. */
   readonly classes?: Int32Array | undefined;
 }
 
+/** The options of createRowBatch: the rows as flat row-major arrays (copied and checked). */
 export interface RowBatchOptions {
-  /** N: number of rows. */
+  /** N: the number of rows, an integer ≥ 1. */
   size: number;
-  /** p: input vector size. */
+  /** p: values per input row, an integer ≥ 1. */
   inputSize: number;
-  /** [N][p] */
+  /** The inputs, [N][p] row-major: N·p numbers finite in float32. */
   inputs: ArrayLike<number>;
-  /** [N][o] */
+  /** Target vectors, [N][o] row-major. Give targets or classes, not both. Default: none (rows to predict on). */
   targets?: ArrayLike<number>;
-  /** o, required with `targets`. */
+  /** o: values per target vector, an integer ≥ 1; required with `targets` and only with them. Default: none. */
   targetSize?: number;
-  /** Class indices [N], each ≥ 0 (the network checks they are below its output size). */
+  /** Class indices [N], integers ≥ 0 (the network checks they are below its output size). Default: none. */
   classes?: ArrayLike<number>;
 }
 
-/** A batch from flat row-major arrays (copied; Float64Array stays float64, anything else becomes float32). */
+/** A batch from flat row-major arrays (copied; a Float32Array stays float32, anything else is kept in float64). */
 export function createRowBatch(options: RowBatchOptions): RowBatch {
   if (options === null || typeof options !== 'object') fail('createRowBatch options', 'an object with size, inputSize and inputs', options);
   checkKeys('createRowBatch options', options, ['size', 'inputSize', 'inputs', 'targets', 'targetSize', 'classes']);
@@ -62,10 +66,11 @@ export function createRowBatch(options: RowBatchOptions): RowBatch {
   return { size, inputSize, inputs, targets, targetSize, classes };
 }
 
+/** The options of rowBatch: rows as nested arrays (copied and checked). */
 export interface NestedRowOptions {
-  /** [N][p] */
+  /** The input rows, [N][p]: N ≥ 1 rows of p numbers each. */
   inputs: ArrayLike<ArrayLike<number>>;
-  /** [N][o] target vectors, or [N] class indices (for softmax + cross-entropy). */
+  /** [N][o] target vectors, or [N] class indices (for softmax + cross-entropy). Default: none (rows to predict on). */
   targets?: ArrayLike<ArrayLike<number>> | ArrayLike<number>;
 }
 

@@ -1,6 +1,10 @@
 import { checkFinite, checkInteger, checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
 import { checkedNumber, checkLength, isArrayLike, toFloats, vectorLength, type Floats } from './arrays.js';
 
+/**
+ * Which steps carry a target: every step (many-to-many), the last valid step
+ * of each sequence (many-to-one), or every step after one input vector (one-to-many).
+ */
 export type Task = 'many-to-many' | 'many-to-one' | 'one-to-many';
 export const TASKS: readonly Task[] = ['many-to-many', 'many-to-one', 'one-to-many'];
 
@@ -12,43 +16,61 @@ export const TASKS: readonly Task[] = ['many-to-many', 'many-to-one', 'one-to-ma
  *   lengths [B]        — valid steps per sequence (ragged sequences are padded)
  */
 export interface SequenceBatch {
+  /** B: the number of sequences. */
   readonly size: number;
+  /** T: steps per sequence (the longest; shorter sequences are padded with zeros). */
   readonly steps: number;
+  /** p: values per input step (1 for token ids). */
   readonly inputSize: number;
+  /** The inputs, [B][T][p] row-major: float64 unless given as a Float32Array. */
   readonly inputs: Floats;
+  /** Target vectors, [B][T][o] row-major; undefined with class targets or no targets. */
   readonly targets: Floats | undefined;
+  /** o: values per target vector; undefined without target vectors. */
   readonly targetSize: number | undefined;
+  /** Target class indices, [B][T]; undefined with target vectors or no targets. */
   readonly classes: Int32Array | undefined;
+  /** [B][T]: 1 where a step's loss counts, 0 elsewhere (padding, masked steps, the task's unlabelled steps). */
   readonly mask: Float32Array;
+  /** [B]: valid steps of each sequence, each in [1, T]. */
   readonly lengths: Int32Array;
-  /** Per-sequence initial state φ_0, [B][r]; when absent the model's own (zeros or learned h0). */
+  /** Per-sequence initial state φ_0, [B][stateSize]; when absent the model's own (zeros or learned h0). */
   readonly initialState: Floats | undefined;
+  /** Which steps carry a target: 'many-to-many', 'many-to-one' or 'one-to-many'. */
   readonly task: Task;
 }
 
+/** The options of createSequenceBatch: the batch as flat row-major arrays (copied and checked). */
 export interface SequenceBatchOptions {
-  /** B: number of sequences. */
+  /** B: the number of sequences, an integer ≥ 1. */
   size: number;
-  /** T: steps per sequence (the longest, for ragged data). */
+  /** T: steps per sequence (the longest, for ragged data), an integer ≥ 1. */
   steps: number;
-  /** p: input vector size. */
+  /** p: values per input step, an integer ≥ 1. */
   inputSize: number;
-  /** [B][T][p] */
+  /** The inputs, [B][T][p] row-major: B·T·p numbers finite in float32. */
   inputs: ArrayLike<number>;
-  /** [B][T][o], or [B][o] for many-to-one (placed at each sequence's last valid step). */
+  /**
+   * Target vectors, [B][T][o] row-major, or [B][o] for many-to-one (placed at each sequence's
+   * last valid step). Give targets or classes, not both. Default: none (a batch to predict on).
+   */
   targets?: ArrayLike<number>;
-  /** o, required with `targets`. */
+  /** o: values per target vector, an integer ≥ 1; required with `targets` and only with them. Default: none. */
   targetSize?: number;
-  /** Class indices [B][T], or [B] for many-to-one. */
+  /** Target class indices (integers ≥ 0), [B][T], or [B] for many-to-one. Default: none. */
   classes?: ArrayLike<number>;
-  /** 0/1 per step, [B][T]. */
+  /**
+   * 0 or 1 per step, [B][T]: 0 switches a step's loss off (it can only switch off: padding past
+   * `lengths` stays off). Default: from `task` and `lengths`.
+   */
   mask?: ArrayLike<number>;
-  /** Valid steps per sequence, [B], each in [1, T]. */
+  /** Valid steps of each sequence, [B], each an integer in [1, T]. Default: T for every sequence. */
   lengths?: ArrayLike<number>;
-  /** Which steps carry a loss when no mask is given (default 'many-to-many'). */
+  /** Which steps carry a loss when no mask is given. Default 'many-to-many'. */
   task?: Task;
-  /** φ_0 per sequence, [B][stateSize]. */
+  /** φ_0 per sequence, [B][stateSize] row-major, with `stateSize`. Default: none (the model's own initial state). */
   initialState?: ArrayLike<number>;
+  /** Values per sequence in `initialState` (the model's stateSize), an integer ≥ 1; required with it. Default: none. */
   stateSize?: number;
 }
 
@@ -128,20 +150,25 @@ export function createSequenceBatch(options: SequenceBatchOptions): SequenceBatc
   return { size, steps, inputSize, inputs, targets, targetSize, classes, mask, lengths, initialState, task };
 }
 
+/** The options of sequenceBatch: sequences as nested arrays (copied and checked). */
 export interface NestedBatchOptions {
-  /** many-to-many / many-to-one: [B][T_b][p] (ragged allowed); one-to-many: [B][p], one vector per sequence. */
+  /**
+   * The input vectors: many-to-many and many-to-one [B][T_b][p] (ragged allowed); one-to-many [B][p],
+   * one vector per sequence, fed at its first step. Give inputs or tokens. Default: none.
+   */
   inputs?: ArrayLike<ArrayLike<number>> | ArrayLike<ArrayLike<ArrayLike<number>>>;
-  /** Instead of inputs, for a model with an embedding: token ids [B][T_b] (ragged allowed), non-negative integers. */
+  /** Instead of inputs, for a model with an embedding: token ids [B][T_b] (ragged allowed), integers ≥ 0. Default: none. */
   tokens?: ArrayLike<ArrayLike<number>>;
   /**
    * many-to-many / one-to-many: [B][T_b][o] vectors or [B][T_b] class indices;
-   * many-to-one: [B][o] vectors or [B] class indices.
+   * many-to-one: [B][o] vectors or [B] class indices. Default: none (a batch to predict on).
    */
   targets?: ArrayLike<number | ArrayLike<number>> | ArrayLike<ArrayLike<ArrayLike<number>>>;
+  /** Which steps carry a target: 'many-to-many', 'many-to-one' or 'one-to-many'. Default 'many-to-many'. */
   task?: Task;
-  /** [B][T] 0/1, to switch steps off. */
+  /** [B][T] of 0 or 1, T the longest sequence: 0 switches a step's loss off. Default: every valid step of the task counts. */
   mask?: ArrayLike<ArrayLike<number>>;
-  /** [B][r] */
+  /** φ_0 per sequence, [B][stateSize] (r for one Elman layer). Default: none (the model's own initial state). */
   initialState?: ArrayLike<ArrayLike<number>>;
 }
 

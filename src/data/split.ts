@@ -2,21 +2,23 @@ import { checkInteger, checkKeys, checkNumber, fail, checkSeed } from '../errors
 import { Random } from '../model/random.js';
 import { selectSequences, type SequenceBatch } from './sequence-batch.js';
 
+/** The options of splitSequences. */
 export interface SplitOptions {
-  /** The fraction of sequences held out, in (0, 1); rounded to whole sequences. */
+  /** The fraction of sequences held out, in (0, 1); rounded to whole sequences, at least one on each side. */
   validation: number;
-  /** Seed of the shuffle (default 1). */
+  /** Seed of the shuffle, an integer in [0, 2³² − 1]. Default 1. */
   seed?: number;
-  /** Default true. false keeps the order and holds out the last sequences (for data ordered in time). */
+  /** Whether the held-out sequences are chosen at random; false holds out the last ones (for data ordered in time). Default true. */
   shuffle?: boolean;
 }
 
+/** The options of miniBatches. */
 export interface MiniBatchOptions {
-  /** Sequences per mini-batch; the last one may be smaller. */
+  /** Sequences per mini-batch, an integer ≥ 1; the last mini-batch may be smaller. */
   batchSize: number;
-  /** Default true: a seeded permutation, each sequence once. false: in order. */
+  /** Whether the order is a seeded permutation (each sequence once); false keeps the batch's order. Default true. */
   shuffle?: boolean;
-  /** Seed of the permutation (default 1). Use a new seed each epoch for a new order. */
+  /** Seed of the permutation, an integer in [0, 2³² − 1]; use a new seed each epoch for a new order. Default 1. */
   seed?: number;
 }
 
@@ -24,7 +26,12 @@ export interface MiniBatchOptions {
  * Splits a batch into training and validation sequences, each side at least
  * one sequence. Both keep the batch's original order within themselves.
  */
-export function splitSequences(batch: SequenceBatch, options: SplitOptions): { train: SequenceBatch; validation: SequenceBatch } {
+export function splitSequences(batch: SequenceBatch, options: SplitOptions): {
+  /** The sequences kept for training, in the batch's order. */
+  train: SequenceBatch;
+  /** The held-out sequences, in the batch's order. */
+  validation: SequenceBatch;
+} {
   checkBatch(batch);
   if (options === undefined || options === null) fail('splitSequences options', 'an options object { validation, seed?, shuffle? }', options);
   checkKeys('splitSequences options', options, ['validation', 'seed', 'shuffle']);

@@ -5,10 +5,13 @@ import type { OnlineLearner } from '../train/online.js';
 
 /** One step of a stream: x_t ([streams][p]) and, when known, its target ([streams][o] or class indices). */
 export interface StreamStep {
+  /** x_t, [streams][p]: the step's input for every stream. */
   x: ArrayLike<number>;
+  /** The step's target, [streams][o] values or [streams] class indices (a number for one stream); absent: predict only. */
   target?: ArrayLike<number> | number;
 }
 
+/** What learnFromStream's onStep callback receives after each step. */
 export interface StreamStepInfo {
   /** Steps consumed by this call so far (1-based). */
   step: number;
@@ -20,21 +23,25 @@ export interface StreamStepInfo {
   learned: boolean;
 }
 
+/** The options of learnFromStream. */
 export interface LearnFromStreamOptions {
-  /** Stops between steps, also while waiting for the next step of an async stream. */
+  /** Stops between steps, also while waiting for the next step of an async stream. Default: none. */
   signal?: AbortSignal;
+  /** Called after every step with its loss and output. Default: none. */
   onStep?: (info: StreamStepInfo) => void;
-  /** Consume at most this many steps (the stream is not asked for more). */
+  /** Consume at most this many steps, an integer ≥ 1 (the stream is not asked for more). Default: no limit. */
   limit?: number;
 }
 
+/** What learnFromStream resolves to. */
 export interface LearnFromStreamResult {
-  /** Steps consumed. */
+  /** Steps consumed by this call. */
   steps: number;
   /** Of those, the steps with a target. */
   learned: number;
   /** Mean loss over the learned steps; NaN when none had a target. */
   meanLoss: number;
+  /** Whether `signal` ended the call (else the stream ended or `limit` was reached). */
   aborted: boolean;
 }
 

@@ -2,28 +2,33 @@ import { checkInteger, checkKeys, checkOneOf, fail, RnnkitError } from '../error
 import type { SequenceBatch } from './sequence-batch.js';
 import { checkOneHotSize, Vocabulary } from './vocabulary.js';
 
+/** The options of textDataset. */
 export interface TextDatasetOptions {
-  /** T: input characters per window. */
+  /** T: input characters per window, an integer ≥ 1. */
   steps: number;
-  /** Characters between the starts of consecutive windows (default `steps`: windows side by side). */
+  /** Characters between the starts of consecutive windows, an integer ≥ 1. Default `steps`: windows side by side. */
   stride?: number;
-  /** Default: `Vocabulary.fromText(text)`. A given vocabulary must hold every character of the text. */
+  /** The symbols; a given vocabulary must hold every character of the text. Default: `Vocabulary.fromText(text)`. */
   vocabulary?: Vocabulary;
-  /** 'one-hot' (default): inputs [B][T][V]; 'tokens': inputs are character ids [B][T][1], for a model with an embedding. */
+  /** 'one-hot': inputs [B][T][V]; 'tokens': inputs are character ids [B][T][1], for a model with an embedding. Default 'one-hot'. */
   inputs?: 'one-hot' | 'tokens';
 }
 
+/** The options of textStreams. */
 export interface TextStreamsOptions {
-  /** B: the number of contiguous pieces the text is cut into. */
+  /** B: the number of contiguous pieces the text is cut into, an integer in [1, n − 1] for n characters. */
   streams: number;
+  /** The symbols; a given vocabulary must hold every character of the text. Default: `Vocabulary.fromText(text)`. */
   vocabulary?: Vocabulary;
-  /** 'one-hot' (default) or 'tokens' (character ids, for a model with an embedding). */
+  /** 'one-hot': inputs [B][T][V]; 'tokens': character ids [B][T][1], for a model with an embedding. Default 'one-hot'. */
   inputs?: 'one-hot' | 'tokens';
 }
 
+/** A text as a next-character batch, with its vocabulary. */
 export interface TextData {
   /** One-hot inputs [B][T][V] (or ids [B][T][1]), class targets [B][T] (many-to-many). */
   batch: SequenceBatch;
+  /** The symbols: one-hot column and class index i is symbol i. */
   vocabulary: Vocabulary;
 }
 

@@ -8,7 +8,9 @@ import { isArrayLike } from './arrays.js';
  * column gets std 1, so it maps to zeros instead of dividing by zero.
  */
 export class Standardizer {
+  /** Each column's mean, [width]. */
   readonly mean: Float64Array;
+  /** Each column's population standard deviation, [width], each > 0 (1 for a constant column). */
   readonly std: Float64Array;
 
   /** From known statistics, e.g. a saved `toJSON()`; each std must be > 0. */
@@ -77,7 +79,12 @@ export class Standardizer {
   }
 
   /** `new Standardizer(json.mean, json.std)` restores it. */
-  toJSON(): { mean: number[]; std: number[] } {
+  toJSON(): {
+    /** Each column's mean. */
+    mean: number[];
+    /** Each column's standard deviation. */
+    std: number[];
+  } {
     return { mean: Array.from(this.mean), std: Array.from(this.std) };
   }
 }
@@ -85,18 +92,22 @@ export class Standardizer {
 /** A univariate series, or rows of `width` values (one row per time step). */
 export type Series = readonly number[] | readonly (readonly number[])[] | Float32Array | Float64Array;
 
+/** The options of forecastWindows. */
 export interface ForecastOptions {
-  /** T: input steps per window. */
+  /** T: input steps per window, an integer ≥ 1. */
   window: number;
-  /** How many steps after the window's last input the target lies (default 1: the next value). */
+  /** How many steps after the window's last input the target lies, an integer ≥ 1. Default 1: the next value. */
   horizon?: number;
-  /** 'many-to-one' (default): one target per window. 'many-to-many': a target at every step. */
+  /** 'many-to-one': one target per window. 'many-to-many': a target at every step. Default 'many-to-one'. */
   task?: 'many-to-one' | 'many-to-many';
-  /** The last fraction of the series, held out for validation (default 0: none). */
+  /**
+   * The last fraction of the series, in [0, 1), held out for validation (rounded to whole steps;
+   * each side needs window + horizon steps). Default 0: none.
+   */
   validation?: number;
-  /** The columns to predict (default all). */
+  /** The columns to predict: distinct 0-based column indices. Default: all columns. */
   targetColumns?: number[];
-  /** The columns fed as inputs (default all), e.g. to forecast a column from others only. */
+  /** The columns fed as inputs, e.g. to forecast a column from others only: distinct 0-based indices. Default: all columns. */
   inputColumns?: number[];
 }
 
@@ -114,6 +125,7 @@ export interface ForecastSpec {
   standardizer: Standardizer;
 }
 
+/** What forecastWindows returns: standardized windows, and how they were cut and scaled. */
 export interface ForecastData extends ForecastSpec {
   /** Windows over the training part of the series (the first rows). */
   train: SequenceBatch;

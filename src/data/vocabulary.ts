@@ -20,6 +20,7 @@ const MAX_ONE_HOT_ENTRIES = 2 ** 30;
  * vectors get large and sparse with big vocabularies: they take n·size floats.
  */
 export class Vocabulary {
+  /** The symbols in index order: symbol i has index i. */
   readonly symbols: readonly string[];
   private readonly index = new Map<string, number>();
 
@@ -64,10 +65,12 @@ export class Vocabulary {
     return this.symbols.length;
   }
 
+  /** Whether the symbol is in the vocabulary. */
   has(symbol: string): boolean {
     return this.index.has(symbol);
   }
 
+  /** The symbol's index; throws an RnnkitError for a symbol not in the vocabulary. */
   indexOf(symbol: string): number {
     const i = this.index.get(symbol);
     if (i === undefined) throw new RnnkitError(unknownSymbol(symbol, this.size));

@@ -1,8 +1,6 @@
-/**
- * How each kind of model is saved and rebuilt: its config's keys and its
- * parameters' shapes, from the config alone. The recurrent kinds take their
- * shapes from the same layout the models use (recurrent/layout.ts).
- */
+// How each kind of model is saved and rebuilt: its config's keys and its
+// parameters' shapes, from the config alone. The recurrent kinds take their
+// shapes from the same layout the models use (recurrent/layout.ts).
 import type { Backend, BackendName, DType } from '../backend/index.js';
 import type { Network } from './network.js';
 import { FeedForwardNetwork, resolveFfnnConfig, type FfnnConfig, type ResolvedFfnnConfig } from './ffnn.js';
@@ -113,15 +111,19 @@ const recurrentNetworkCodec: ModelCodec<RecurrentNetwork, RecurrentStructure> = 
   },
 };
 
-/**
- * THE PLACE TO ADD A MODEL KIND: its class here and its codec (like the ones
- * above) in CODECS. serialize.ts knows nothing about particular kinds.
- */
+// THE PLACE TO ADD A MODEL KIND: its class in ModelKinds and its codec (like
+// the ones above) in CODECS. serialize.ts knows nothing about particular kinds.
+
+/** The kinds of model a file can hold, as its "kind" field names them, and the class each loads as. */
 export interface ModelKinds {
+  /** Loads as an ElmanRNN. */
   'elman-rnn': ElmanRNN;
+  /** Loads as a RecurrentNetwork (Elman, LSTM or GRU cells, stacked, with an optional embedding). */
   'recurrent-network': RecurrentNetwork;
+  /** Loads as a FeedForwardNetwork. */
   ffnn: FeedForwardNetwork;
 }
+/** A saved model's kind: 'elman-rnn', 'recurrent-network' or 'ffnn'. */
 export type ModelKind = keyof ModelKinds;
 /** Any model that can be saved and loaded. */
 export type SavedModel = ModelKinds[ModelKind];

@@ -9,34 +9,50 @@ import type { ParameterSpec } from './parameters.js';
 import { Random } from './random.js';
 import { MAX_LAYER_SIZE } from './parameters.js';
 
+/** How a FeedForwardNetwork's weights start. Biases start at zero. */
 export interface FfnnInitOptions {
-  /** Hidden layers' weights W^1..W^{U−1}. Default: 'he' for relu, 'glorot' otherwise. */
+  /**
+   * The hidden layers' weights W¹…W^{U−1}: 'glorot' U(±√(6/(fanIn + fanOut))) or 'he' N(0, 2/fanIn);
+   * the output layer's are always Glorot. Default: 'he' for relu, 'glorot' otherwise.
+   */
   weights?: 'glorot' | 'he';
 }
 
+/** The options of `new FeedForwardNetwork(config)`. */
 export interface FfnnConfig {
-  /** p(0), …, p(U): the input size, any hidden layer sizes, the output size (note 001, definition 1). */
+  /**
+   * p(0), …, p(U): the input size, any hidden layer sizes, the output size (note 001,
+   * definition 1); 2 to 1025 integers, each in [1, 65536].
+   */
   layerSizes: number[];
-  /** σ of the hidden layers, default 'tanh'. */
+  /** σ, the hidden layers' activation. Default 'tanh'. */
   activation?: Activation;
-  /** F, default 'identity'. */
+  /** F, the output function: 'identity', 'softmax' or 'sigmoid'. Default 'identity'. */
   output?: OutputFunction;
-  /** Default: mse for identity, cross-entropy for softmax, binary-cross-entropy for sigmoid. */
+  /**
+   * The per-example loss. Default: 'mse' for identity, 'cross-entropy' for softmax,
+   * 'binary-cross-entropy' for sigmoid (cross-entropy needs softmax, binary cross-entropy sigmoid).
+   */
   loss?: LossName;
+  /** How the weights start. Default: Glorot (He for relu) hidden weights, Glorot output weights, zero biases. */
   init?: FfnnInitOptions;
-  /** Seed of the initialisation: same seed, identical model. Default 1. */
+  /** Seed of the initialisation, an integer in [0, 2³² − 1]: same seed, identical model. Default 1. */
   seed?: number;
-  /** 'float32' (default) or 'float64' (the JS kernels only; used for gradient checks). */
+  /** Element type: 'float32' or 'float64' (the JS kernels only; used for gradient checks). Default 'float32'. */
   dtype?: DType;
-  /** 'auto' (default) or a backend name. */
+  /** Where the model computes: 'auto', a backend name or a Backend. Default 'auto' (wasm-simd where it works, else js; js for float64). */
   backend?: BackendName | 'auto' | Backend;
 }
 
-/** The configuration as saved with a model: every choice made explicit. */
+/** A FeedForwardNetwork's `config`, as saved with the model: every choice made explicit. */
 export interface ResolvedFfnnConfig {
+  /** p(0), …, p(U): the input size, the hidden layer sizes, the output size. */
   layerSizes: number[];
+  /** σ, the hidden layers' activation. */
   activation: Activation;
+  /** F, the output function. */
   output: OutputFunction;
+  /** The per-example loss training minimises. */
   loss: LossName;
 }
 
@@ -105,6 +121,7 @@ export interface RowFrame {
  * A batch of N rows is processed at once, each layer as one N-row product.
  */
 export class FeedForwardNetwork extends Network<RowBatch> {
+  /** The configuration, every choice made explicit (as saved with the model). */
   readonly config: ResolvedFfnnConfig;
   /** layers[k − 1] is layer k of the note, k = 1..U. */
   private readonly layers: readonly Layer[];
@@ -135,9 +152,9 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     this.initialize(config.init, config.seed ?? 1);
   }
 
-  /** p(0) */
+  /** Input size p(0): values per row. */
   get inputSize(): number { return this.config.layerSizes[0]!; }
-  /** p(U) */
+  /** Output size p(U): values per row out of the output layer. */
   get outputSize(): number { return this.config.layerSizes[this.config.layerSizes.length - 1]!; }
 
   private initialize(init: FfnnInitOptions | undefined, seed: number): void {
@@ -156,14 +173,17 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     // Biases start at zero (the arena is zeroed).
   }
 
+  /** @internal */
   exampleCount(data: RowBatch): number {
     return data.size;
   }
 
+  /** @internal */
   selectExamples(data: RowBatch, indices: ArrayLike<number>): RowBatch {
     return selectRows(data, indices);
   }
 
+  /** @internal */
   checkData(data: RowBatch, needTargets: boolean): void {
     const p = this.inputSize, o = this.outputSize, loss = this.config.loss;
     if (!data || typeof data !== 'object' || !(data.inputs instanceof Float32Array || data.inputs instanceof Float64Array)) {
@@ -195,6 +215,7 @@ export class FeedForwardNetwork extends Network<RowBatch> {
   /**
    * A frame for N rows laid out from `base`, computed by the model itself or
    * by `owner` (a thread's share: src/threads/share-frames.ts).
+   * @internal
    */
   frameAt(base: number, rows: number, owner?: { kernels: Kernels; grads: number; lossRows: number }): RowFrame {
     const p = this.config.layerSizes, U = this.layers.length, o = this.outputSize;
@@ -212,7 +233,7 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     };
   }
 
-  /** Hands the batch block, up to `end`, to other frames (a thread pool's shares): the loaded rows are gone. */
+  /** @internal Hands the batch block, up to `end`, to other frames (a thread pool's shares): the loaded rows are gone. */
   claimBatchBlock(end: number): void {
     this.workspace.reserve(end);
     this.frame = undefined;
@@ -228,12 +249,12 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     return (this.frame = frame);
   }
 
-  /** Copies the chosen rows' inputs and targets (or class indices) into the arena. */
+  /** @internal Copies the chosen rows' inputs and targets (or class indices) into the arena. */
   loadExamples(data: RowBatch, indices: ArrayLike<number>): void {
     this.loadRows(this.bind(indices.length), data, indices);
   }
 
-  /** Copies the chosen rows into a frame of as many rows. */
+  /** @internal Copies the chosen rows into a frame of as many rows. */
   loadRows(f: RowFrame, data: RowBatch, indices: ArrayLike<number>): void {
     const N = indices.length, p = this.inputSize, o = this.outputSize, mem = this.mem;
     for (let i = 0; i < N; i++) {
@@ -262,12 +283,14 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     return f.kernels.lossForwardBackward(this.mem, f.z, f.y, f.target, NONE, dz, f.rows, this.outputSize, f.lossKind, this.outputAct, 1 / f.lossRows);
   }
 
+  /** @internal */
   loss(): number {
     const f = this.requireLoaded();
     this.forward(f);
     return this.lossOf(f, NONE);
   }
 
+  /** @internal */
   lossAndGradients(): number {
     return this.lossAndGradientsOf(this.requireLoaded());
   }
@@ -277,6 +300,7 @@ export class FeedForwardNetwork extends Network<RowBatch> {
    *   Δ^U     = ∂L/∂a^U (the loss kernel applies F's Jacobian)
    *   Δ^{k−1} = (Δ^k·W^k) ∘ σ'(a^{k−1})   (eq. 1.23 corrected as in the notes' errata: σ' of the lower layer, after W)
    *   ∂L/∂W^k = Σ_rows Δ^kᵀ φ^{k−1},  ∂L/∂b^k = Σ_rows Δ^k
+   * @internal
    */
   lossAndGradientsOf(f: RowFrame): number {
     const mem = this.mem, kernels = f.kernels, N = f.rows, shift = f.grads - this.block.grads;
@@ -317,11 +341,13 @@ export class FeedForwardNetwork extends Network<RowBatch> {
     return out;
   }
 
+  /** @internal */
   targetsOf(data: RowBatch): TargetView {
     const { output, loss } = this.config;
     return { positions: data.size, targets: data.targets, classes: data.classes, weights: undefined, output, loss };
   }
 
+  /** @internal */
   protected sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this {
     return new FeedForwardNetwork({ ...this.config, dtype, backend }) as this;
   }

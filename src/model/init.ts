@@ -1,5 +1,6 @@
 import type { Random } from './random.js';
 
+/** How a weight matrix starts: Glorot, He, a random orthogonal matrix, the identity (IRNN) or zeros. */
 export type WeightInit = 'glorot' | 'he' | 'orthogonal' | 'identity' | 'zeros';
 
 /**

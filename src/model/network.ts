@@ -4,6 +4,7 @@ import type { Mem } from '../kernels/js/types.js';
 import type { LossName, OutputFunction } from './functions.js';
 import { ParameterLayout, type ParameterSpec } from './parameters.js';
 
+/** Values as the model holds them: Float32Array for float32 models, Float64Array for float64. */
 export type Floats = Float32Array | Float64Array;
 
 /**
@@ -42,25 +43,38 @@ export interface FixedBlock {
  * moments stay in the model's memory beside the parameters.
  */
 export interface OptimizerState {
-  readonly spec: { readonly type: 'sgd' | 'momentum' | 'adam'; readonly learningRate: number; readonly [setting: string]: string | number | boolean };
+  /** The optimizer's settings, every one explicit (as an OptimizerSpec with its defaults filled in). */
+  readonly spec: {
+    /** Which optimizer: 'sgd', 'momentum' or 'adam'. */
+    readonly type: 'sgd' | 'momentum' | 'adam';
+    /** The base step size when the run ended: the spec's, unless a callback lowered it for good (reduceOnPlateau). */
+    readonly learningRate: number;
+    readonly [setting: string]: string | number | boolean;
+  };
+  /** Optimizer steps taken so far (Adam's bias correction counts them). */
   readonly steps: number;
+  /** Epochs done so far; a resumed run counts on from here. */
   readonly epochs: number;
 }
 
 /**
- * What every trainable network shares: named parameters in one contiguous
- * block of a workspace arena, their gradients beside them, and the optimizer
- * state after that. Subclasses place their batch activations above the block.
+ * What every model shares — ElmanRNN, RecurrentNetwork, FeedForwardNetwork:
+ * named parameters, their gradients, prediction, evaluation and copying.
+ * `Data` is what the model reads: a SequenceBatch, or a RowBatch.
  */
 export abstract class Network<Data> {
+  /** @internal */
   readonly layout: ParameterLayout;
+  /** @internal */
   readonly workspace: Workspace;
+  /** @internal */
   readonly block: FixedBlock;
   /** Your own plain-JSON data saved with the model (e.g. a character model's vocabulary). */
   metadata: Record<string, unknown> | undefined = undefined;
   /** The optimizer state train() left, for train({ resume: true }); saved with toJSON/toBinary(model, { optimizer: true }). */
   optimizerState: OptimizerState | undefined = undefined;
 
+  /** @internal */
   constructor(specs: ParameterSpec[], dtype: DType, backend: Backend | BackendName | 'auto') {
     checkOneOf('dtype', dtype, ['float32', 'float64']);
     const chosen = backendFor(backend, dtype);
@@ -76,10 +90,12 @@ export abstract class Network<Data> {
     this.workspace = new Workspace(chosen, dtype, end);
   }
 
+  /** The element type of the parameters and of every computation: 'float32' or 'float64'. */
   get dtype(): DType {
     return this.workspace.dtype;
   }
 
+  /** The backend the model computes on (a thread pool's, once trained with one). */
   get backend(): Backend {
     return this.workspace.backend;
   }
@@ -94,6 +110,7 @@ export abstract class Network<Data> {
     return this.layout.count;
   }
 
+  /** The parameters' names, in the model's order (e.g. W_in, W_rec, b_rec, W_out, b_out). */
   get parameterNames(): string[] {
     return this.layout.names;
   }
@@ -141,35 +158,40 @@ export abstract class Network<Data> {
     return out;
   }
 
-  /** Number of examples (sequences, rows) in a dataset. */
+  /** @internal Number of examples (sequences, rows) in a dataset. */
   abstract exampleCount(data: Data): number;
-  /** Throws a clear error unless the data fits this network (sizes, targets, classes). */
+  /** @internal Throws a clear error unless the data fits this network (sizes, targets, classes). */
   abstract checkData(data: Data, needTargets: boolean): void;
-  /** Copies the chosen examples into the arena, once per batch. */
+  /** @internal Copies the chosen examples into the arena, once per batch. */
   abstract loadExamples(data: Data, indices: ArrayLike<number>): void;
-  /** Loss of the loaded examples and its gradient (written into the gradient block, weights unchanged). */
+  /** @internal Loss of the loaded examples and its gradient (written into the gradient block, weights unchanged). */
   abstract lossAndGradients(): number;
-  /** Loss of the loaded examples only; `training` applies what only training applies (dropout), with the current masks. */
+  /** @internal Loss of the loaded examples only; `training` applies what only training applies (dropout), with the current masks. */
   abstract loss(training?: boolean): number;
-  /** Takes new dropout masks for the next mini-batch (train() calls it); a model without dropout ignores it. */
+  /** @internal Takes new dropout masks for the next mini-batch (train() calls it); a model without dropout ignores it. */
   nextDropoutDraw(): void {}
-  /** A new dataset of the chosen examples (for validation splits). */
+  /** @internal A new dataset of the chosen examples (for validation splits). */
   abstract selectExamples(data: Data, indices: ArrayLike<number>): Data;
   /** Outputs for every position of a dataset, [positions][o]. */
   abstract predict(data: Data): Floats;
-  /** The outputs' size o. */
+  /** Output size o: values per position (step or row) that predict() returns. */
   abstract get outputSize(): number;
-  /** A dataset's targets, position by position, for metrics. */
+  /** @internal A dataset's targets, position by position, for metrics. */
   abstract targetsOf(data: Data): TargetView;
 
-  /** A new model of this one's config, freshly initialised, in the given dtype and on the given backend. */
+  /** @internal A new model of this one's config, freshly initialised, in the given dtype and on the given backend. */
   protected abstract sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this;
 
   /**
    * An independent copy: parameters and metadata. In another dtype it goes to
    * the 'auto' backend for that dtype unless a backend is given.
    */
-  clone(options: { dtype?: DType; backend?: BackendName | 'auto' | Backend } = {}): this {
+  clone(options: {
+    /** The copy's element type. Default: this model's. */
+    dtype?: DType;
+    /** The copy's backend. Default: this model's in the same dtype, else 'auto' for the new dtype. */
+    backend?: BackendName | 'auto' | Backend;
+  } = {}): this {
     checkKeys('clone options', options, ['dtype', 'backend']);
     const dtype = options.dtype ?? this.dtype;
     const copy = this.sibling(dtype, options.backend ?? (dtype === this.dtype ? this.backend : 'auto'));
@@ -179,14 +201,19 @@ export abstract class Network<Data> {
   }
 
   /** Loss and gradients of a whole batch, weights unchanged. */
-  computeGradients(data: Data): { loss: number; gradients: Record<string, Floats> } {
+  computeGradients(data: Data): {
+    /** The batch's loss: the mean over examples of each example's summed loss. */
+    loss: number;
+    /** ∂loss/∂parameter, by parameter name, each shaped as the parameter. */
+    gradients: Record<string, Floats>;
+  } {
     this.checkData(data, true);
     this.loadExamples(data, range(this.exampleCount(data)));
     const loss = this.lossAndGradients();
     return { loss, gradients: this.gradients() };
   }
 
-  /** Mean loss over a dataset, evaluated in chunks of `batchSize` examples. */
+  /** Mean loss over a dataset (per example: the sum over its steps), evaluated in chunks of `batchSize` examples (default 256). */
   evaluate(data: Data, batchSize = 256): number {
     checkInteger('batchSize', batchSize, 1);
     this.checkData(data, true);
@@ -200,17 +227,19 @@ export abstract class Network<Data> {
     return total / n;
   }
 
+  /** @internal */
   protected place(name: string) {
     const p = this.layout.find(name);
     if (!p) throw new RnnkitError(`parameter: unknown name "${name}" (this model has ${this.layout.names.join(', ')})`);
     return p;
   }
 
+  /** @internal */
   protected get mem(): Mem {
     return this.workspace.mem;
   }
 
-  /** Arena offset of a parameter's values (or, with grads = true, of its gradient). */
+  /** @internal Arena offset of a parameter's values (or, with grads = true, of its gradient). */
   protected offsetOf(name: string, grads = false): number {
     return (grads ? this.block.grads : this.block.params) + this.place(name).offset;
   }

@@ -6,40 +6,53 @@ import type { RecurrentStructure } from './recurrent/config.js';
 import type { ParameterNames } from './recurrent/layout.js';
 import { RecurrentModel, type RecurrentInitOptions } from './recurrent/model.js';
 
+/** How an ElmanRNN's weights start (the same options as RecurrentNetwork's). */
 export type RnnInitOptions = RecurrentInitOptions;
 
+/** The options of `new ElmanRNN(config)`. */
 export interface RnnConfig {
-  /** p */
+  /** Input size p: values per step, an integer in [1, 65536]. */
   inputSize: number;
-  /** r */
+  /** Hidden size r: recurrent units, an integer in [1, 65536]. */
   hiddenSize: number;
-  /** o */
+  /** Output size o: values per step out of the output layer, an integer in [1, 65536]. */
   outputSize: number;
-  /** σ, default 'tanh'. */
+  /** σ, the hidden units' activation. Default 'tanh'. */
   activation?: Activation;
-  /** F, default 'identity'. */
+  /** F, the output function: 'identity', 'softmax' or 'sigmoid'. Default 'identity'. */
   output?: OutputFunction;
-  /** Default: mse for identity, cross-entropy for softmax, binary-cross-entropy for sigmoid. */
+  /**
+   * The per-step loss. Default: 'mse' for identity, 'cross-entropy' for softmax,
+   * 'binary-cross-entropy' for sigmoid (cross-entropy needs softmax, binary cross-entropy sigmoid).
+   */
   loss?: LossName;
-  /** φ_0: 'zeros' (default) or a learned parameter h0. A batch may also give φ_0 per sequence. */
+  /** φ_0: 'zeros' or a learned parameter h0. A batch may also give φ_0 per sequence. Default 'zeros'. */
   initialState?: 'zeros' | 'learned';
+  /** How the weights start. Default: Glorot (He for relu) W_in, Glorot W_out, orthogonal W_rec, zero biases. */
   init?: RnnInitOptions;
-  /** Seed of the initialisation: same seed, identical model. Default 1. */
+  /** Seed of the initialisation, an integer in [0, 2³² − 1]: same seed, identical model. Default 1. */
   seed?: number;
-  /** 'float32' (default) or 'float64' (the JS kernels only; used for gradient checks). */
+  /** Element type: 'float32' or 'float64' (the JS kernels only; used for gradient checks). Default 'float32'. */
   dtype?: DType;
-  /** 'auto' (default) or a backend name. */
+  /** Where the model computes: 'auto', a backend name or a Backend. Default 'auto' (wasm-simd where it works, else js; js for float64). */
   backend?: BackendName | 'auto' | Backend;
 }
 
-/** The configuration as saved with a model: every choice made explicit. */
+/** An ElmanRNN's `config`, as saved with the model: every choice made explicit. */
 export interface ResolvedRnnConfig {
+  /** Input size p: values per step. */
   inputSize: number;
+  /** Hidden size r: recurrent units. */
   hiddenSize: number;
+  /** Output size o: values per step out of the output layer. */
   outputSize: number;
+  /** σ, the hidden units' activation. */
   activation: Activation;
+  /** F, the output function. */
   output: OutputFunction;
+  /** The per-step loss training minimises. */
   loss: LossName;
+  /** Where φ_0 comes from: zeros, or the learned parameter h0. */
   initialState: 'zeros' | 'learned';
 }
 
@@ -76,6 +89,7 @@ export function elmanStructure(c: ResolvedRnnConfig): RecurrentStructure {
  * It is the one-layer Elman case of RecurrentNetwork, with the notes' names.
  */
 export class ElmanRNN extends RecurrentModel {
+  /** The configuration, every choice made explicit (as saved with the model). */
   readonly config: ResolvedRnnConfig;
 
   constructor(config: RnnConfig) {
@@ -85,6 +99,7 @@ export class ElmanRNN extends RecurrentModel {
     this.config = c;
   }
 
+  /** @internal */
   protected sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this {
     // The dropout seed goes along: a clone draws the same masks.
     return new ElmanRNN({ ...this.config, dtype, backend, init: { recurrent: 'zeros' }, seed: this.dropoutSeed }) as this;

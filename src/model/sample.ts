@@ -6,6 +6,7 @@ import type { SavedModel } from './codecs.js';
 import { RnnStepper } from './stepper.js';
 import { Vocabulary } from '../data/vocabulary.js';
 
+/** The options of sample(). */
 export interface SampleOptions {
   /** The most symbols to generate (fewer when `stop` comes first); an integer in [0, 10⁷]. */
   length: number;
@@ -16,7 +17,7 @@ export interface SampleOptions {
    * Default [0], the first symbol.
    */
   prime?: ArrayLike<number> | string;
-  /** Softmax temperature τ: p ∝ y^{1/τ}. Below 1 sharper, above 1 more random; 0 is greedy (always the most probable symbol). Default 1. */
+  /** Softmax temperature τ ≥ 0: p ∝ y^{1/τ}. Below 1 sharper, above 1 more random; 0 is greedy (always the most probable symbol). Default 1. */
   temperature?: number;
   /** A symbol that ends generation (it is included in the result): a class index, or a string with a vocabulary. Default: none. */
   stop?: number | string;
@@ -25,7 +26,10 @@ export interface SampleOptions {
 }
 
 /** A text prompt: `sample` encodes it with the model's vocabulary and returns the generated text. */
-export type TextSampleOptions = SampleOptions & { prime: string };
+export type TextSampleOptions = SampleOptions & {
+  /** The text the model reads first, encoded with the model's vocabulary (`model.metadata.vocabulary`). */
+  prime: string;
+};
 
 /** Most symbols one call generates (10⁷: about 40 MB of results, minutes of stepping). */
 export const MAX_SAMPLE_LENGTH = 10_000_000;

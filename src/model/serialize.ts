@@ -58,6 +58,7 @@ function codecOf(kind: ModelKind): AnyCodec {
   return CODECS[kind];
 }
 
+/** The options of toJSON and toBinary. */
 export interface SaveOptions {
   /**
    * Also save the optimizer state train() left (settings, step count, epochs
@@ -67,12 +68,13 @@ export interface SaveOptions {
   optimizer?: boolean;
 }
 
+/** The options of fromJSON and fromBinary. */
 export interface LoadOptions<K extends ModelKind = ModelKind> {
   /** The loaded model's element type. Default: the saved one. */
   dtype?: DType;
-  /** 'auto' (default) or a backend name or object. */
+  /** Where the loaded model computes: 'auto', a backend name or a Backend. Default 'auto' (js for float64). */
   backend?: BackendName | 'auto' | Backend;
-  /** The kind the file must hold (a file of another kind is refused); also narrows the return type. */
+  /** The kind the file must hold (a file of another kind is refused); also narrows the return type. Default: any kind. */
   kind?: K;
 }
 
@@ -107,7 +109,10 @@ function writeJSON(model: SavedModel, optimizer: boolean): string {
  * A model from toJSON's text, or from that text already parsed (what
  * `import model from './model.json'` gives in a bundler or a Worker).
  */
-export function fromJSON<K extends ModelKind>(json: string | object, options: LoadOptions<K> & { kind: K }): ModelKinds[K];
+export function fromJSON<K extends ModelKind>(json: string | object, options: LoadOptions<K> & {
+  /** The kind the file must hold (a file of another kind is refused); narrows the return type. */
+  kind: K;
+}): ModelKinds[K];
 export function fromJSON(json: string | object, options?: LoadOptions): SavedModel;
 export function fromJSON(json: string | object, options: LoadOptions = {}): SavedModel {
   const target = checkLoadOptions('fromJSON', options);
@@ -170,7 +175,10 @@ function writeBinary(model: SavedModel, withState: boolean): Uint8Array {
   return bytes;
 }
 
-export function fromBinary<K extends ModelKind>(bytes: Uint8Array | ArrayBuffer, options: LoadOptions<K> & { kind: K }): ModelKinds[K];
+export function fromBinary<K extends ModelKind>(bytes: Uint8Array | ArrayBuffer, options: LoadOptions<K> & {
+  /** The kind the file must hold (a file of another kind is refused); narrows the return type. */
+  kind: K;
+}): ModelKinds[K];
 export function fromBinary(bytes: Uint8Array | ArrayBuffer, options?: LoadOptions): SavedModel;
 export function fromBinary(bytes: Uint8Array | ArrayBuffer, options: LoadOptions = {}): SavedModel {
   const target = checkLoadOptions('fromBinary', options);

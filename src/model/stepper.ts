@@ -10,11 +10,19 @@ import { initialStateVector, stepForward } from './recurrent/stepping.js';
  * once (default 1). Dropout is off.
  */
 export class RnnStepper {
+  /** B: the independent streams stepped together. */
   readonly streams: number;
   private readonly hidden: Floats;
   private readonly output: Floats;
 
-  constructor(readonly model: RecurrentModel, options: { streams?: number } = {}) {
+  constructor(
+    /** The model stepped (its current weights are used at each step). */
+    readonly model: RecurrentModel,
+    options: {
+      /** B: independent streams stepped together, an integer ≥ 1; x and y are then [streams][·]. Default 1. */
+      streams?: number;
+    } = {},
+  ) {
     checkRecurrentModel('model', model);
     checkKeys('stepper options', options, ['streams']);
     this.streams = checkInteger('streams', options.streams ?? 1, 1);

@@ -4,11 +4,13 @@ import type { RecurrentModel } from '../model/recurrent/model.js';
 import { Random } from '../model/random.js';
 import type { SequenceTask } from './task.js';
 
+/** The options of addingProblem. */
 export interface AddingProblemOptions {
-  /** Number of sequences. */
+  /** The number of sequences, an integer ≥ 1. */
   count: number;
-  /** T: the time lag the model must bridge. */
+  /** T: steps per sequence, an integer ≥ 2; the time lag the model must bridge. */
   steps: number;
+  /** Seed of the generated data, an integer in [0, 2³² − 1]. Default 1. */
   seed?: number;
 }
 
@@ -42,7 +44,16 @@ export function addingProblem(options: AddingProblemOptions): SequenceBatch {
 }
 
 /** The adding problem as a task: MSE of the sum against the best memoryless answer's 1/6. */
-export function addingTask(options: { steps?: number; train?: number; test?: number; seed?: number } = {}): SequenceTask {
+export function addingTask(options: {
+  /** T: steps per sequence, an integer ≥ 2. Default 50. */
+  steps?: number;
+  /** Training sequences, an integer ≥ 1. Default 5000. */
+  train?: number;
+  /** Test sequences, an integer ≥ 1. Default 1000. */
+  test?: number;
+  /** Seed of the generated data, an integer in [0, 2³² − 1] (the test set uses seed + 1000). Default 1. */
+  seed?: number;
+} = {}): SequenceTask {
   checkKeys('adding task options', options, ['steps', 'train', 'test', 'seed']);
   const steps = options.steps ?? 50, seed = checkSeed('seed', options.seed ?? 1);
   const train = addingProblem({ count: options.train ?? 5000, steps, seed });

@@ -12,7 +12,20 @@ import { argmax, type SequenceTask } from './task.js';
  * is blank everywhere except the recall steps. Metric: accuracy on the recall
  * steps, against 1/K for a model that cannot remember.
  */
-export function copyTask(options: { length?: number; lag?: number; symbols?: number; train?: number; test?: number; seed?: number } = {}): SequenceTask {
+export function copyTask(options: {
+  /** Symbols to remember, an integer ≥ 1. Default 5. */
+  length?: number;
+  /** Steps between the symbols and their recall (blanks, the last of them the delimiter), an integer ≥ 1. Default 10. */
+  lag?: number;
+  /** K: the number of distinct symbols, an integer ≥ 2. Default 4. */
+  symbols?: number;
+  /** Training sequences, an integer ≥ 1. Default 2000. */
+  train?: number;
+  /** Test sequences, an integer ≥ 1. Default 500. */
+  test?: number;
+  /** Seed of the generated data, an integer in [0, 2³² − 1] (the test set uses seed + 1000). Default 1. */
+  seed?: number;
+} = {}): SequenceTask {
   checkKeys('copy task options', options, ['length', 'lag', 'symbols', 'train', 'test', 'seed']);
   const length = checkInteger('length', options.length ?? 5, 1);
   const lag = checkInteger('lag', options.lag ?? 10, 1);

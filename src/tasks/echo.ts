@@ -10,7 +10,21 @@ import { argmax, type SequenceTask } from './task.js';
  * bit seen `delay` steps before. Without memory the best is a coin flip (50%).
  * As a stream for online learning (`stream()`), or as batches of sequences.
  */
-export function delayedEchoTask(options: { delay?: number; steps?: number; train?: number; test?: number; seed?: number } = {}): SequenceTask & { stream(seed?: number): Generator<StreamStep> } {
+export function delayedEchoTask(options: {
+  /** How many steps back the echoed bit lies, an integer ≥ 1. Default 3. */
+  delay?: number;
+  /** T: steps per sequence, an integer > delay. Default 20. */
+  steps?: number;
+  /** Training sequences, an integer ≥ 1. Default 1000. */
+  train?: number;
+  /** Test sequences, an integer ≥ 1. Default 200. */
+  test?: number;
+  /** Seed of the generated data, an integer in [0, 2³² − 1] (the test set uses seed + 1000). Default 1. */
+  seed?: number;
+} = {}): SequenceTask & {
+  /** An endless stream of steps for online learning (no target in the first `delay` steps); its seed defaults to the task's. */
+  stream(seed?: number): Generator<StreamStep>;
+} {
   checkKeys('echo task options', options, ['delay', 'steps', 'train', 'test', 'seed']);
   const delay = checkInteger('delay', options.delay ?? 3, 1);
   const T = checkInteger('steps', options.steps ?? 20, delay + 1);

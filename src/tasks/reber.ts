@@ -29,7 +29,12 @@ const REBER: Record<number, [string, number][]> = {
  * makes this a benchmark (Hochreiter & Schmidhuber 1997). Returns the string
  * and, for each position but the last, the set of symbols that may follow.
  */
-export function embeddedReberString(rng: Random): { text: string; next: string[][] } {
+export function embeddedReberString(rng: Random): {
+  /** The string, e.g. 'BTBTXSETE'. */
+  text: string;
+  /** For each position but the last, the symbols that may follow it. */
+  next: string[][];
+} {
   const branch = rng.next() < 0.5 ? 'T' : 'P';
   let inner = '';
   const innerNext: string[][] = [];
@@ -68,7 +73,17 @@ export function isEmbeddedReber(text: string): boolean {
  * and the accuracy on the second-to-last symbol, where a model without
  * long-term memory can only guess (50%).
  */
-export function reberTask(options: { train?: number; test?: number; seed?: number } = {}): SequenceTask & { sample(model: RecurrentModel, count: number, seed?: number): string[] } {
+export function reberTask(options: {
+  /** Training strings, an integer ≥ 1. Default 2000. */
+  train?: number;
+  /** Test strings, an integer ≥ 1. Default 500. */
+  test?: number;
+  /** Seed of the generated data, an integer in [0, 2³² − 1] (the test set uses seed + 1000). Default 1. */
+  seed?: number;
+} = {}): SequenceTask & {
+  /** Generates `count` strings from a model (one-hot, 7 symbols), each drawn from its softmax from B on, with a seed (default 1). */
+  sample(model: RecurrentModel, count: number, seed?: number): string[];
+} {
   checkKeys('reber task options', options, ['train', 'test', 'seed']);
   const seed = checkSeed('seed', options.seed ?? 1);
   const make = (count: number, s: number) => reberBatch(count, new Random(s));

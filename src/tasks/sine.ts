@@ -11,7 +11,18 @@ import type { SequenceTask } from './task.js';
  * part. Metric: MSE of the forecast against persistence (tomorrow = today),
  * the trivial forecast that uses no learned structure.
  */
-export function sineTask(options: { length?: number; window?: number; horizon?: number; noise?: number; seed?: number } = {}): SequenceTask {
+export function sineTask(options: {
+  /** Steps of the series, an integer ≥ 100; the last 20% is the test set. Default 4000. */
+  length?: number;
+  /** T: past values per window, an integer ≥ 2. Default 32. */
+  window?: number;
+  /** Steps ahead to forecast, an integer ≥ 1. Default 5. */
+  horizon?: number;
+  /** Standard deviation of the Gaussian noise added to each value, ≥ 0. Default 0.1. */
+  noise?: number;
+  /** Seed of the phases and the noise, an integer in [0, 2³² − 1]. Default 1. */
+  seed?: number;
+} = {}): SequenceTask {
   checkKeys('sine task options', options, ['length', 'window', 'horizon', 'noise', 'seed']);
   const length = checkInteger('length', options.length ?? 4000, 100);
   const window = checkInteger('window', options.window ?? 32, 2);

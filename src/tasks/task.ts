@@ -4,11 +4,15 @@ import type { RecurrentModel } from '../model/recurrent/model.js';
 
 /** How well a model does on a task, beside the score of a trivial model without memory. */
 export interface TaskReport {
+  /** What `value` measures, e.g. 'accuracy' or 'MSE (standardised)'. */
   metric: string;
+  /** The model's score on the data evaluated. */
   value: number;
-  /** What the trivial answer scores, and what it is. */
+  /** What the trivial answer scores on the same data. */
   baseline: number;
+  /** What the trivial answer is, e.g. 'a coin flip (no memory)'. */
   baselineName: string;
+  /** Whether a lower or a higher value is better. */
   better: 'lower' | 'higher';
   /** Other figures worth showing (e.g. bits per symbol). */
   extra: Record<string, number>;
@@ -16,12 +20,26 @@ export interface TaskReport {
 
 /** A generated sequence task: data, the model shape it needs, and its standard metric. */
 export interface SequenceTask {
+  /** A short name, e.g. 'adding' or 'reber'. */
   readonly name: string;
+  /** One sentence saying what the task asks, with its sizes. */
   readonly description: string;
+  /** The training sequences. */
   readonly train: SequenceBatch;
+  /** The held-out sequences, generated with another seed. */
   readonly test: SequenceBatch;
   /** What the model's ends must be: sizes, output function and loss. */
-  readonly model: { inputSize: number; outputSize: number; output: OutputFunction; loss: LossName };
+  readonly model: {
+    /** p: the input size the data has. */
+    inputSize: number;
+    /** o: the output size the targets need. */
+    outputSize: number;
+    /** The output function the task's loss expects. */
+    output: OutputFunction;
+    /** The loss the task is trained with. */
+    loss: LossName;
+  };
+  /** Scores a model on `data` (default: the test set) with the task's metric, beside the trivial baseline. */
   evaluate(model: RecurrentModel, data?: SequenceBatch): TaskReport;
 }
 

@@ -2,21 +2,22 @@ import { simdKernelBytes, type Arena, type Backend } from '../backend/index.js';
 import { wasmBackend } from '../backend/wasm.js';
 import { checkInteger, checkKeys, checkNumber, RnnkitError } from '../errors.js';
 import type { Network } from '../model/network.js';
-import type { GradientAlgorithm, GradientThreads } from '../train/gradient-algorithm.js';
+import type { GradientAlgorithm } from '../train/gradient-algorithm.js';
 import { dataParallelPasses } from './data-parallel.js';
 import { createRecorder, type Recorder } from './recorder.js';
 import { sharedMemoryModuleBytes } from './shared-module.js';
 import { THREAD_SOURCE } from './thread-source.js';
 
+/** The options of createThreadPool() and `new ThreadPool()`. */
 export interface ThreadPoolOptions {
   /**
-   * Threads that compute, the calling one included: an integer ≥ 1, or 'auto'
+   * Threads that compute, the calling one included: an integer in [1, 256], or 'auto'
    * (the cores this machine reports, at most 16). Default 'auto'.
    */
   threads?: number | 'auto';
   /**
-   * Nominal FLOPs (as the benchmarks count a training step) each thread's
-   * share of a pass must reach for the pass to be split; below, fewer
+   * Nominal FLOPs (floating-point operations, as the benchmarks count a training step, ≥ 0) each
+   * thread's share of a pass must reach for the pass to be split; below, fewer
    * threads take part, down to the calling one alone. Default 12e6: handing
    * a share over costs tens of microseconds (bench/threads.mjs measured Elman
    * S, 18.9 MFLOP a step, slower on two threads; LSTM S, 66 MFLOP, faster).
@@ -55,7 +56,7 @@ interface ThreadHandle {
  * the kernels' bytes — the pool has `threads` = 1 and `reason` says why;
  * training with it then runs on the calling thread. Never an error.
  */
-export class ThreadPool implements GradientThreads {
+export class ThreadPool {
   /** Threads that compute, the calling one included; 1 when no worker could start. */
   readonly threads: number;
   /** What was asked for. */
@@ -64,6 +65,7 @@ export class ThreadPool implements GradientThreads {
   readonly reason: string | undefined;
   /** Resolves when every worker is ready (immediately when there are none). */
   readonly ready: Promise<void>;
+  /** The FLOPs a thread's share of a pass must reach for the pass to be split (the option, default 12e6). */
   readonly minShareFlops: number;
 
   private failure: string | undefined;
@@ -124,12 +126,12 @@ export class ThreadPool implements GradientThreads {
     return this.unavailable ? 1 : this.threads;
   }
 
-  /** One recorder per worker; share s ≥ 1 of a batch is recorded by recorders[s − 1]. */
+  /** @internal One recorder per worker; share s ≥ 1 of a batch is recorded by recorders[s − 1]. */
   get recorders(): readonly Recorder[] {
     return this.shared?.recorders ?? [];
   }
 
-  /** Whether this thread may block (Atomics.wait): not on a browser page's main thread. */
+  /** @internal Whether this thread may block (Atomics.wait): not on a browser page's main thread. */
   get canBlock(): boolean {
     return canBlock();
   }
@@ -149,11 +151,12 @@ export class ThreadPool implements GradientThreads {
     return undefined;
   }
 
-  /** Moves a model that can use the threads into the pool's shared memory (once; its parameters are copied). */
+  /** @internal Moves a model that can use the threads into the pool's shared memory (once; its parameters are copied). */
   prepare(model: Network<unknown>): void {
     if (this.reasonFor(model) === undefined && model.backend !== this.backend) model.workspace.relayout(this.backend!, model.workspace.fixedLength);
   }
 
+  /** @internal */
   passes<Data>(
     model: Network<Data>, data: Data, indices: ArrayLike<number>, algorithm: GradientAlgorithm, accumulate: boolean, blocking: boolean,
   ): Generator<number | Promise<unknown>> {
@@ -185,6 +188,7 @@ export class ThreadPool implements GradientThreads {
    * Hands tape w to worker w (tapes.length ≤ workers) and returns at once: the
    * workers replay while the caller computes its own share. finish() or
    * finishAsync() must follow before the next start().
+   * @internal
    */
   start(tapes: readonly Float64Array[]): void {
     let s = this.requireShared();
@@ -214,7 +218,7 @@ export class ThreadPool implements GradientThreads {
     this.inRun = tapes.length;
   }
 
-  /** Blocks until the workers of the run have finished; their results (what their kernels returned, summed). */
+  /** @internal Blocks until the workers of the run have finished; their results (what their kernels returned, summed). */
   finish(): Float64Array {
     const s = this.shared!;
     for (let w = 0; w < this.inRun; w++) {
@@ -226,7 +230,7 @@ export class ThreadPool implements GradientThreads {
     return this.results();
   }
 
-  /** finish() without blocking the calling thread (a page's main thread, trainAsync). */
+  /** @internal finish() without blocking the calling thread (a page's main thread, trainAsync). */
   async finishAsync(): Promise<Float64Array> {
     const s = this.shared!;
     this.keepAlive(true);

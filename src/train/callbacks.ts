@@ -7,6 +7,7 @@ import type { EpochInfo, TrainResult } from './train.js';
  * learning rate (schedules), when to stop (early stopping), the weights.
  */
 export interface TrainControl {
+  /** The model being trained. */
   readonly model: Network<unknown>;
   /** The epoch under way, counting on from the epochs a resumed run had done (1-based). */
   readonly epoch: number;
@@ -49,6 +50,7 @@ export interface TrainCallback {
   onEnd?(result: TrainResult, control: TrainControl): void;
 }
 
+/** Which loss per step a callback watches: the validation data's (after each epoch) or the training epoch's. */
 export type Monitor = 'validation' | 'training';
 
 /** A callback watching the validation loss needs validation data: said before the first step, not after an epoch. */

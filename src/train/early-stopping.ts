@@ -2,14 +2,15 @@ import { checkInteger, checkKeys, checkNumber, checkOneOf, fail } from '../error
 import type { Floats } from '../model/network.js';
 import { checkMonitor, monitoredLoss, type Monitor, type TrainCallback } from './callbacks.js';
 
+/** The options of earlyStopping(). */
 export interface EarlyStoppingOptions {
-  /** Epochs without improvement before stopping. Default 5. */
+  /** Epochs without improvement before stopping, an integer ≥ 1. Default 5. */
   patience?: number;
-  /** An improvement is a drop of the loss per step by more than this. Default 0. */
+  /** An improvement is a drop of the watched loss per step by more than this, ≥ 0. Default 0. */
   minDelta?: number;
   /** Put back the weights of the best epoch when training ends (stopped early or not). Default true. */
   restoreBest?: boolean;
-  /** The loss watched: 'validation' (default; needs validation data) or 'training'. */
+  /** The loss watched: 'validation' (needs validation data) or 'training'. Default 'validation'. */
   monitor?: Monitor;
 }
 

@@ -4,6 +4,7 @@ import { RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceBatch } from '../data/sequence-batch.js';
 import { rtrlGradient, RTRL_DEFAULT_MAX_BYTES } from './rtrl.js';
 import { tbpttPasses } from './tbptt.js';
+import type { ThreadPool } from '../threads/pool.js';
 
 /**
  * How an RNN's gradient is computed (note 002 §3.2):
@@ -16,15 +17,51 @@ import { tbpttPasses } from './tbptt.js';
  */
 export type GradientSpec =
   | 'bptt' | 'rtrl'
-  | { type: 'bptt' }
-  | { type: 'tbptt'; k: number }
-  | { type: 'tbptt'; k1: number; k2?: number }
-  | { type: 'rtrl'; maxBytes?: number };
+  | {
+    /** Full backpropagation through time. */
+    type: 'bptt';
+  }
+  | {
+    /** Truncated BPTT with k1 = k2 = k. */
+    type: 'tbptt';
+    /** Steps per chunk, and how far back each chunk back-propagates: an integer ≥ 1. */
+    k: number;
+  }
+  | {
+    /** Truncated BPTT (Williams & Peng's BPTT(k2; k1)). */
+    type: 'tbptt';
+    /** Steps per chunk (in training, steps between updates), an integer ≥ 1. */
+    k1: number;
+    /** Steps back-propagated at the end of each chunk, an integer ≥ k1. Default k1. */
+    k2?: number;
+  }
+  | {
+    /** Real-time recurrent learning: exact forward-mode sensitivities. */
+    type: 'rtrl';
+    /** Ceiling on the sensitivities' memory, in bytes (≥ 1); past it the model is refused. Default 268435456 (256 MiB). */
+    maxBytes?: number;
+  };
 
+/** A GradientSpec with every choice explicit (k2, maxBytes filled in). */
 export type GradientAlgorithm =
-  | { type: 'bptt' }
-  | { type: 'tbptt'; k1: number; k2: number }
-  | { type: 'rtrl'; maxBytes: number };
+  | {
+    /** Full backpropagation through time. */
+    type: 'bptt';
+  }
+  | {
+    /** Truncated BPTT with both window sizes. */
+    type: 'tbptt';
+    /** Steps per chunk, an integer ≥ 1. */
+    k1: number;
+    /** Steps back-propagated at the end of each chunk, an integer ≥ k1. */
+    k2: number;
+  }
+  | {
+    /** Real-time recurrent learning. */
+    type: 'rtrl';
+    /** Ceiling on the sensitivities' memory, in bytes. */
+    maxBytes: number;
+  };
 
 export function resolveGradientAlgorithm(spec: unknown): GradientAlgorithm {
   if (spec === undefined) return { type: 'bptt' };
@@ -57,6 +94,7 @@ export function resolveGradientAlgorithm(spec: unknown): GradientAlgorithm {
  * memory); `passes` is gradientPasses split over the threads, and yields,
  * besides each pass's loss, a promise to await before going on when it must
  * not block (`blocking` false).
+ * @internal
  */
 export interface GradientThreads {
   prepare(model: Network<unknown>): void;
@@ -92,8 +130,18 @@ export function* gradientPasses<Data>(
  * algorithm (truncated BPTT sums its chunks' gradients).
  */
 export function computeGradients<Data>(
-  model: Network<Data>, data: Data, options: { algorithm?: GradientSpec; threads?: GradientThreads } = {},
-): { loss: number; gradients: ReturnType<Network<Data>['gradients']> } {
+  model: Network<Data>, data: Data, options: {
+    /** How the gradient is computed (RNNs): 'bptt', { type: 'tbptt', k } or 'rtrl'. Default 'bptt'. */
+    algorithm?: GradientSpec;
+    /** A thread pool (createThreadPool()) to split the batch over. Default: this thread only. */
+    threads?: ThreadPool;
+  } = {},
+): {
+  /** The batch's loss: the mean over examples of each example's summed loss (truncated BPTT sums its chunks'). */
+  loss: number;
+  /** ∂loss/∂parameter, by parameter name, each shaped as the parameter. */
+  gradients: ReturnType<Network<Data>['gradients']>;
+} {
   checkModel('model', model);
   checkKeys('computeGradients options', options, ['algorithm', 'threads']);
   const algorithm = resolveGradientAlgorithm(options.algorithm);
@@ -108,8 +156,8 @@ export function computeGradients<Data>(
   return { loss, gradients: model.gradients() };
 }
 
-/** `threads` must be what createThreadPool() returns. */
-export function checkThreads(threads: unknown): GradientThreads | undefined {
+/** `threads` must be what createThreadPool() returns (typed so that a ThreadPool is checked to be GradientThreads). */
+export function checkThreads(threads: GradientThreads | undefined): GradientThreads | undefined {
   if (threads === undefined) return undefined;
   const t = threads as Partial<GradientThreads> | null;
   if (t === null || typeof t !== 'object' || typeof t.passes !== 'function' || typeof t.prepare !== 'function') {

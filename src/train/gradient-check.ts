@@ -2,33 +2,43 @@ import { checkKeys, checkNumber, fail } from '../errors.js';
 import { range, type Network } from '../model/network.js';
 import { computeGradients, type GradientSpec } from './gradient-algorithm.js';
 
+/** The options of gradientCheck(). */
 export interface GradientCheckOptions {
-  /** Finite-difference step h. Default 1e-4. */
+  /** Finite-difference step h, in [1e-12, 1]. Default 1e-4. */
   epsilon?: number;
   /**
-   * Denominator floor of the relative error |a − n| / max(|a|, |n|, floor):
+   * Denominator floor of the relative error |a − n| / max(|a|, |n|, floor), ≥ 0:
    * entries smaller than this are compared absolutely (to floor × error). Default 1e-4.
    */
   floor?: number;
-  /** Check at most this many entries per parameter (spread evenly). Default: all. */
+  /**
+   * Check about this many entries per parameter, a number ≥ 1: every ⌊size / maxPerParameter⌋-th
+   * entry, spread evenly. Default: every entry.
+   */
   maxPerParameter?: number;
-  /** The algorithm whose analytic gradient is checked (RNNs): 'bptt' (default) or 'rtrl'. */
+  /** The algorithm whose analytic gradient is checked (RNNs): 'bptt', 'rtrl' or truncated BPTT. Default 'bptt'. */
   algorithm?: GradientSpec;
 }
 
+/** One parameter's check: its worst entry. */
 export interface ParameterCheck {
   /** Worst relative error over the checked entries. */
   relativeError: number;
   /** Index of that entry in the row-major parameter. */
   index: number;
+  /** The analytic gradient at that entry. */
   analytic: number;
+  /** The finite-difference gradient at that entry. */
   numeric: number;
+  /** How many entries of the parameter were checked. */
   checked: number;
 }
 
+/** What gradientCheck() returns. */
 export interface GradientCheckResult {
   /** Loss at the unperturbed parameters (float64). */
   loss: number;
+  /** Each parameter's check, by parameter name. */
   parameters: Record<string, ParameterCheck>;
   /** Worst relative error over all parameters. */
   maxRelativeError: number;

@@ -24,13 +24,17 @@ export interface Metrics {
   rmse?: number;
 }
 
+/** The options of measure(). */
 export interface MeasureOptions {
   /**
    * Per-output scale turning standardized values back into original units
-   * for `rmse`: a Standardizer (its `std` is used), or o numbers.
+   * for `rmse`: a Standardizer (its `std` is used), or o numbers. Default: none (rmse in the data's units).
    */
-  scale?: { readonly std: ArrayLike<number> } | ArrayLike<number>;
-  /** Examples evaluated at a time (default 256). */
+  scale?: {
+    /** o standard deviations, one per output (a Standardizer's). */
+    readonly std: ArrayLike<number>;
+  } | ArrayLike<number>;
+  /** Examples evaluated at a time, an integer ≥ 1 (memory, not results, depends on it). Default 256. */
   batchSize?: number;
 }
 

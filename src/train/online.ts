@@ -9,8 +9,20 @@ import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer
 import { carryState, fillState, initialStateVector } from '../model/recurrent/stepping.js';
 import { checkRtrlMemory, checkRtrlModel, planRtrl, rtrlAdvance, rtrlFlush, rtrlStart, RTRL_DEFAULT_MAX_BYTES, type RtrlRegions } from './rtrl.js';
 
-export type OnlineAlgorithm = 'rtrl' | { type: 'rtrl'; maxBytes?: number } | { type: 'tbptt'; k: number };
+/** How an OnlineLearner computes its gradient: exact RTRL, or truncated BPTT over a sliding window. */
+export type OnlineAlgorithm = 'rtrl' | {
+  /** Real-time recurrent learning: exact sensitivities carried forward. */
+  type: 'rtrl';
+  /** Ceiling on the sensitivities' memory, in bytes (> 0); a larger model is refused. Default 268435456 (256 MiB). */
+  maxBytes?: number;
+} | {
+  /** Truncated BPTT over a sliding window of the last k steps. */
+  type: 'tbptt';
+  /** The window k, in steps: an integer ≥ updateEvery. */
+  k: number;
+};
 
+/** The options of `new OnlineLearner(model, options)`. */
 export interface OnlineLearnerOptions {
   /**
    * 'rtrl' (default): exact sensitivities carried forward, O(r⁴) per step.
@@ -19,17 +31,21 @@ export interface OnlineLearnerOptions {
    * (Williams & Peng's BPTT(k; n) with n = updateEvery).
    */
   algorithm?: OnlineAlgorithm;
-  /** Default { type: 'sgd', learningRate: 0.01 }. */
+  /** The optimizer; its moments are the learner's own. Default { type: 'sgd', learningRate: 0.01 }. */
   optimizer?: OptimizerSpec;
-  /** Update the weights every n steps (default 1). */
+  /** n: update the weights every n steps, an integer ≥ 1. Default 1. */
   updateEvery?: number;
-  /** Independent streams learned together (default 1): x and targets are [streams][·]. */
+  /** B: independent streams learned together, an integer ≥ 1; x and targets are then [streams][·]. Default 1. */
   streams?: number;
+  /** Rescale the gradient so its global L2 norm is at most this, ≥ 0 (0 is off). Default: off. */
   clipNorm?: number;
+  /** Clamp every gradient entry to [−clipValue, clipValue], ≥ 0 (0 is off). Default: off. */
   clipValue?: number;
+  /** Called after every step (learned or predicted) with its loss and output. Default: none. */
   onStep?: (info: OnlineStepInfo) => void;
 }
 
+/** What an OnlineLearner's onStep callback receives after each step. */
 export interface OnlineStepInfo {
   /** Steps seen since construction (1-based). */
   step: number;
@@ -41,6 +57,11 @@ export interface OnlineStepInfo {
   updated: boolean;
 }
 
+/** Learners collected without dispose() give their pinned region back. */
+const released = typeof FinalizationRegistry === 'function'
+  ? /* @__PURE__ */ new FinalizationRegistry<{ workspace: Workspace; at: number; length: number }>((r) => { if (!r.workspace.disposed) unpinRegion(r.workspace, r.at, r.length); })
+  : undefined;
+
 /**
  * Learning from a stream, one step at a time, forever: feed x_t (and, when
  * known, its target), get y_t; the weights are updated every n steps. Its
@@ -51,13 +72,10 @@ export interface OnlineStepInfo {
  * intact. It resets the model's optimizer state: do not train the same model
  * with train() while a learner is in use.
  */
-/** Learners collected without dispose() give their pinned region back. */
-const released = typeof FinalizationRegistry === 'function'
-  ? /* @__PURE__ */ new FinalizationRegistry<{ workspace: Workspace; at: number; length: number }>((r) => { if (!r.workspace.disposed) unpinRegion(r.workspace, r.at, r.length); })
-  : undefined;
-
 export class OnlineLearner {
+  /** B: the independent streams learned together. */
   readonly streams: number;
+  /** n: the weights are updated every n steps. */
   readonly updateEvery: number;
   private readonly algorithm: { type: 'rtrl'; maxBytes: number } | { type: 'tbptt'; k: number };
   private readonly optimizer: Optimizer;
@@ -79,7 +97,11 @@ export class OnlineLearner {
   /** Targets are class indices or vectors: fixed by the first learn() call, since the frame stores them differently. */
   private classTargets: boolean | undefined;
 
-  constructor(readonly model: RecurrentModel, options: OnlineLearnerOptions = {}) {
+  constructor(
+    /** The model learned (its weights change in place). */
+    readonly model: RecurrentModel,
+    options: OnlineLearnerOptions = {},
+  ) {
     checkRecurrentModel('model', model);
     checkKeys('OnlineLearner options', options, ['algorithm', 'optimizer', 'updateEvery', 'streams', 'clipNorm', 'clipValue', 'onStep']);
     this.streams = checkInteger('streams', options.streams ?? 1, 1);
@@ -154,7 +176,12 @@ export class OnlineLearner {
    * Feeds x_t with its target ([streams][o] vector or [streams] class
    * indices): returns y_t (computed before any update) and this step's loss.
    */
-  learn(x: ArrayLike<number>, target: ArrayLike<number> | number): { output: Floats; loss: number } {
+  learn(x: ArrayLike<number>, target: ArrayLike<number> | number): {
+    /** y_t, [streams][o] (a view valid until the next step). */
+    output: Floats;
+    /** This step's loss, the mean over streams. */
+    loss: number;
+  } {
     if (target === undefined) fail('target', 'a target vector or class index');
     return this.advance(x, typeof target === 'number' ? [target] : target);
   }

@@ -1,9 +1,47 @@
 import { checkKeys, checkNumber, checkOneOf, fail } from '../errors.js';
 import type { Network } from '../model/network.js';
 
-export interface SgdSpec { type: 'sgd'; learningRate: number; weightDecay?: number }
-export interface MomentumSpec { type: 'momentum'; learningRate: number; momentum?: number; nesterov?: boolean; weightDecay?: number }
-export interface AdamSpec { type: 'adam'; learningRate?: number; beta1?: number; beta2?: number; epsilon?: number; weightDecay?: number }
+/** Plain stochastic gradient descent: θ ← θ − lr·(g + λθ). */
+export interface SgdSpec {
+  /** Selects plain stochastic gradient descent. */
+  type: 'sgd';
+  /** The step size lr ≥ 0 (no default for SGD: the scale depends on the problem). */
+  learningRate: number;
+  /** L2 weight decay λ ≥ 0, added to the weight matrices' gradients as λθ (not to biases or initial states). Default 0. */
+  weightDecay?: number;
+}
+
+/** Heavy-ball momentum, or Nesterov's: v ← μv + g, θ ← θ − lr·v. */
+export interface MomentumSpec {
+  /** Selects SGD with momentum. */
+  type: 'momentum';
+  /** The step size lr ≥ 0 (no default: the scale depends on the problem). */
+  learningRate: number;
+  /** The momentum μ, in [0, 1]. Default 0.9. */
+  momentum?: number;
+  /** Nesterov's momentum (as PyTorch's): θ ← θ − lr·(g + μv). Default false. */
+  nesterov?: boolean;
+  /** L2 weight decay λ ≥ 0, added to the weight matrices' gradients as λθ (not to biases or initial states). Default 0. */
+  weightDecay?: number;
+}
+
+/** Adam (Kingma & Ba) with bias correction. */
+export interface AdamSpec {
+  /** Selects the Adam optimizer. */
+  type: 'adam';
+  /** The step size lr ≥ 0. Default 0.001. */
+  learningRate?: number;
+  /** Decay rate β1 of the first moment, in [0, 0.999999]. Default 0.9. */
+  beta1?: number;
+  /** Decay rate β2 of the second moment, in [0, 0.999999999]. Default 0.999. */
+  beta2?: number;
+  /** ε ≥ 0 added to √v̂ in the denominator. Default 1e-8. */
+  epsilon?: number;
+  /** L2 weight decay λ ≥ 0, added to the weight matrices' gradients as λθ (not to biases or initial states). Default 0. */
+  weightDecay?: number;
+}
+
+/** Which optimizer, with its settings: train()'s `optimizer`, createOptimizer's spec. */
 export type OptimizerSpec = SgdSpec | MomentumSpec | AdamSpec;
 
 /**
@@ -12,6 +50,7 @@ export type OptimizerSpec = SgdSpec | MomentumSpec | AdamSpec;
  * decay (L2) applies to the weight matrices only, never to biases or h0.
  */
 export interface Optimizer {
+  /** The settings, every default filled in. */
   readonly spec: Required<SgdSpec> | Required<MomentumSpec> | Required<AdamSpec>;
   /** The step size of the next update: the spec's, unless a schedule changed it. */
   learningRate: number;
@@ -19,6 +58,7 @@ export interface Optimizer {
   steps: number;
   /** Zeroes the optimizer state (velocity, moments) and the step count. */
   reset(network: Network<unknown>): void;
+  /** One update of the model's parameters from the gradients it holds (after computeGradients). */
   step(network: Network<unknown>): void;
 }
 
@@ -29,10 +69,16 @@ const KEYS = {
 } as const;
 
 /**
- * `state` places the optimizer's moments elsewhere than the model's own
+ * An optimizer of this spec, for updates of your own: after computeGradients,
+ * `step(model)` takes one update from the gradients the model holds.
+ */
+export function createOptimizer(spec: OptimizerSpec): Optimizer;
+/**
+ * @internal `state` places the optimizer's moments elsewhere than the model's own
  * regions: an OnlineLearner keeps its own (pinned), so that train() or
  * another learner on the same model does not reset or mix them.
  */
+export function createOptimizer(spec: OptimizerSpec, state: { readonly moment1: number; readonly moment2: number }): Optimizer;
 export function createOptimizer(spec: OptimizerSpec, state?: { readonly moment1: number; readonly moment2: number }): Optimizer {
   if (spec === null || typeof spec !== 'object') fail('optimizer', "an object like { type: 'adam', learningRate: 0.001 }", spec);
   const type = checkOneOf('optimizer.type', spec.type, ['sgd', 'momentum', 'adam']);

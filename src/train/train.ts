@@ -5,23 +5,28 @@ import { clipGradients, gradientNorm, resolveClip, type ClipOptions } from './cl
 import type { TrainCallback, TrainControl } from './callbacks.js';
 import { measure, type Metrics } from './metrics.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer.js';
+import type { ThreadPool } from '../threads/pool.js';
 import { checkThreads, gradientPasses, resolveGradientAlgorithm, type GradientAlgorithm, type GradientSpec, type GradientThreads } from './gradient-algorithm.js';
 
+/** What train()'s onStep callback receives after each optimizer step. */
 export interface StepInfo {
   /** Optimizer steps taken so far (1-based; a resumed run counts on). */
   step: number;
+  /** The epoch under way (1-based; a resumed run counts on). */
   epoch: number;
   /** Loss of this mini-batch before the update (mean over its sequences). */
   loss: number;
   /** The learning rate this step used. */
   learningRate: number;
-  /** Global gradient norm before clipping. */
+  /** Global L2 norm of the gradient before clipping. */
   gradientNorm: number;
+  /** Examples (sequences or rows) in this mini-batch. */
   batchSize: number;
   /** Milliseconds since training started. */
   elapsedMs: number;
 }
 
+/** What train()'s onEpoch callback and `history` hold for each epoch. */
 export interface EpochInfo {
   /** 1-based; a resumed run counts on from the epochs it had done. */
   epoch: number;
@@ -43,35 +48,40 @@ export interface EpochInfo {
   elapsedMs: number;
 }
 
+/** The options of train() and trainAsync(). */
 export interface TrainOptions<Data> {
-  /** Passes over the data. Default 1. */
+  /** Passes over the data, an integer ≥ 1. Default 1. */
   epochs?: number;
   /**
-   * Examples per update. Default: all of them (batch gradient descent, note 002
+   * Examples per update, an integer ≥ 1. Default: all of them (batch gradient descent, note 002
    * algorithm 1); 1 gives per-example SGD (algorithm 2); anything between,
    * mini-batch SGD (algorithm 3).
    */
   batchSize?: number;
-  /** Default { type: 'adam', learningRate: 0.001 }. */
+  /** The optimizer and its settings. Default { type: 'adam', learningRate: 0.001 } (with resume: the saved one). */
   optimizer?: OptimizerSpec;
   /**
-   * How the gradient is computed (RNNs): 'bptt' (default), { type: 'tbptt', k }
-   * (an update after every chunk of k steps) or 'rtrl'.
+   * How the gradient is computed (RNNs): 'bptt', { type: 'tbptt', k }
+   * (an update after every chunk of k steps) or 'rtrl'. Default 'bptt'.
    */
   algorithm?: GradientSpec;
-  /** Visit examples in a fresh random order each epoch, without repetition (default true). */
+  /** Visit examples in a fresh random order each epoch, without repetition. Default true. */
   shuffle?: boolean;
-  /** Seed of the shuffling and of the validation split. Default 1. */
+  /** Seed of the shuffling and of the validation split, an integer in [0, 2³² − 1]. Default 1. */
   seed?: number;
-  /** Held-out data, evaluated after each epoch. */
+  /** Held-out data, measured after each epoch (EpochInfo.validation). Default: none. */
   validation?: Data;
-  /** Or: hold out this fraction of the data (chosen at random with the seed). */
+  /** Instead of `validation`: hold out this fraction of the data, in (0, 1), chosen at random with the seed. Default: none. */
   validationSplit?: number;
+  /** Rescale the gradient so its global L2 norm is at most this, ≥ 0 (0 is off; Pascanu et al. 2013). Default: off. */
   clipNorm?: number;
+  /** Clamp every gradient entry to [−clipValue, clipValue], ≥ 0 (0 is off). Default: off. */
   clipValue?: number;
+  /** Called after every optimizer step. Default: none. */
   onStep?: (info: StepInfo) => void;
+  /** Called after every epoch (after its validation). Default: none. */
   onEpoch?: (info: EpochInfo) => void;
-  /** Learning-rate schedules (stepDecay, cosineDecay, warmup, reduceOnPlateau), earlyStopping, or your own; run in order. */
+  /** Learning-rate schedules (stepDecay, cosineDecay, warmup, reduceOnPlateau), earlyStopping, or your own; run in order. Default: none. */
   callbacks?: readonly TrainCallback[];
   /**
    * Continue from the optimizer state the model carries (its moments, step
@@ -81,24 +91,27 @@ export interface TrainOptions<Data> {
    * the optimizer from zero.
    */
   resume?: boolean;
-  /** Stops training between two steps; train() then returns with aborted = true. */
+  /** Stops training between two steps; train() then returns with aborted = true. Default: none. */
   signal?: AbortSignal;
   /**
    * A thread pool (createThreadPool()): each mini-batch is split over its
    * threads, their gradients summed in a fixed order, one update taken.
    * The model moves into the pool's memory. Default: this thread only.
    */
-  threads?: GradientThreads;
+  threads?: ThreadPool;
 }
 
+/** What train() returns (and trainAsync() resolves to). */
 export interface TrainResult {
+  /** One entry per epoch run by this call. */
   history: EpochInfo[];
   /** Optimizer steps of this call. */
   steps: number;
-  /** Stopped by the AbortSignal. */
+  /** Whether the AbortSignal stopped training. */
   aborted: boolean;
   /** Why a callback stopped training (early stopping), if one did. */
   stopReason?: string;
+  /** Milliseconds this call took. */
   elapsedMs: number;
 }
 
@@ -132,7 +145,10 @@ export function train<Data>(model: Network<Data>, data: Data, options: TrainOpti
  * or Ctrl-C takes effect, and a page stays responsive.
  */
 export async function trainAsync<Data>(
-  model: Network<Data>, data: Data, options: TrainOptions<Data> & { yieldEveryMs?: number } = {},
+  model: Network<Data>, data: Data, options: TrainOptions<Data> & {
+    /** How often the event loop gets a turn between steps, in ms (≥ 0). Default 20. */
+    yieldEveryMs?: number;
+  } = {},
 ): Promise<TrainResult> {
   checkModel('model', model);
   if (options === null || typeof options !== 'object') fail('trainAsync options', 'an options object', options);

@@ -3,6 +3,7 @@ import { ACTIVATIONS, resolveOutput, type Activation, type LossName, type Output
 import { MAX_LAYER_SIZE } from '../parameters.js';
 import { CELLS } from './cells.js';
 
+/** The recurrent cell: Elman's simple recurrence, LSTM or GRU (PyTorch's equations and gate order). */
 export type CellType = 'elman' | 'lstm' | 'gru';
 export const CELL_TYPES: readonly CellType[] = ['elman', 'lstm', 'gru'];
 
@@ -12,9 +13,11 @@ export const MAX_LAYERS = 64;
 
 /**
  * Everything that fixes a recurrent model's shape and equations, every choice
- * explicit. The same description serves the model, its frames and the codecs.
+ * explicit: a RecurrentNetwork's `config` and every recurrent model's
+ * `structure`, as saved with the model.
  */
 export interface RecurrentStructure {
+  /** The recurrent cell: 'elman', 'lstm' or 'gru'. */
   readonly cell: CellType;
   /** Values per input step: p for vectors, 1 (the token id) with an embedding. */
   readonly inputSize: number;
@@ -22,16 +25,21 @@ export interface RecurrentStructure {
   readonly vocabularySize: number;
   /** E, the embedding's width, with an embedding; 0 for vector inputs. */
   readonly embeddingSize: number;
-  /** r, every layer's. */
+  /** r: hidden units of every layer. */
   readonly hiddenSize: number;
+  /** Stacked recurrent layers, 1 to 64. */
   readonly numLayers: number;
-  /** The probability of dropping a unit between layers, in training only. */
+  /** The probability of dropping a unit between layers, in training only; 0 for none. */
   readonly dropout: number;
+  /** o: output values per step. */
   readonly outputSize: number;
   /** σ of an Elman cell; the gated cells' nonlinearities are fixed ('tanh'). */
   readonly activation: Activation;
+  /** F, the output function applied to W_out·h + b_out. */
   readonly output: OutputFunction;
+  /** The per-step loss training minimises. */
   readonly loss: LossName;
+  /** Where every layer's h0 (and c0) comes from: zeros, or learned parameters. */
   readonly initialState: 'zeros' | 'learned';
 }
 
@@ -47,29 +55,44 @@ export function stateSize(s: RecurrentStructure): number {
 
 /** The user-facing options of RecurrentNetwork that fix its structure. */
 export interface RecurrentStructureOptions {
-  /** 'elman' (default), 'lstm' or 'gru'. */
+  /** The recurrent cell: 'elman', 'lstm' or 'gru'. Default 'elman'. */
   cell?: CellType;
-  /** p, values per input step. Give this, or vocabularySize and embeddingSize for token inputs. */
+  /**
+   * Input size p: values per step, an integer in [1, 65536]. Required for vector inputs; with
+   * vocabularySize it may be omitted (token inputs are one id per step, inputSize 1). No default.
+   */
   inputSize?: number;
-  /** V: inputs are token ids in [0, V), looked up in a trainable V×E embedding. */
+  /**
+   * Vocabulary size V for token inputs: each step's input is a token id in [0, V), looked up in a
+   * trainable V×E embedding; an integer in [1, 2²⁴]. Default: none (0, vector inputs).
+   */
   vocabularySize?: number;
-  /** E: the width of the embedding (with vocabularySize). */
+  /** Embedding width E, an integer in [1, 65536]; required with vocabularySize. Default: none (no embedding). */
   embeddingSize?: number;
-  /** r, every layer's hidden size. */
+  /** Hidden size r: units in every layer, an integer in [1, 65536]. */
   hiddenSize: number;
-  /** Stacked layers (default 1): layer ℓ reads layer ℓ−1's h. */
+  /** Stacked layers, an integer in [1, 64]: layer ℓ reads layer ℓ−1's h. Default 1. */
   numLayers?: number;
-  /** Dropout probability on each layer's output except the last, in training only (default 0). */
+  /**
+   * Dropout probability in [0, 0.99] on each layer's output except the last, in training only
+   * (PyTorch's semantics: needs numLayers ≥ 2). Default 0.
+   */
   dropout?: number;
-  /** o */
+  /** Output size o: values per step out of the output layer, an integer in [1, 65536]. */
   outputSize: number;
-  /** σ of an Elman cell (default 'tanh'); gated cells accept only 'tanh'. */
+  /** σ of an Elman cell; LSTM and GRU accept only 'tanh' (their nonlinearities are fixed). Default 'tanh'. */
   activation?: Activation;
-  /** F, default 'identity'. */
+  /** F, the output function: 'identity', 'softmax' or 'sigmoid'. Default 'identity'. */
   output?: OutputFunction;
-  /** Default: mse for identity, cross-entropy for softmax, binary-cross-entropy for sigmoid. */
+  /**
+   * The per-step loss. Default: 'mse' for identity, 'cross-entropy' for softmax,
+   * 'binary-cross-entropy' for sigmoid (cross-entropy needs softmax, binary cross-entropy sigmoid).
+   */
   loss?: LossName;
-  /** h0 (and c0) of every layer: 'zeros' (default) or learned parameters. A batch may also give them per sequence. */
+  /**
+   * h0 (and c0) of every layer: 'zeros' or learned parameters. A batch may also give
+   * them per sequence. Default 'zeros'.
+   */
   initialState?: 'zeros' | 'learned';
 }
 

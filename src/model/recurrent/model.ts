@@ -11,19 +11,23 @@ import { stateSize, type RecurrentStructure } from './config.js';
 import { planFrame, slideFrame, type FrameOwner, type SequenceFrame } from './frame.js';
 import { parameterSpecs, type ParameterNames, type ParameterRole } from './layout.js';
 
+/** How a recurrent model's weights start. Biases start at zero (an LSTM's forget gate at 1), an embedding N(0, 1). */
 export interface RecurrentInitOptions {
-  /** W_in (each gate block) and W_out. Default: 'he' for relu, 'glorot' otherwise. */
+  /**
+   * W_in (each gate block): 'glorot' U(±√(6/(fanIn + fanOut))) or 'he' N(0, 2/fanIn); W_out is
+   * always Glorot. Default: 'he' for relu, 'glorot' otherwise.
+   */
   weights?: 'glorot' | 'he';
-  /** W_rec (each gate block). Default 'orthogonal'. */
+  /** W_rec (each gate block): 'glorot', 'he', 'orthogonal', 'identity' (IRNN) or 'zeros'. Default 'orthogonal'. */
   recurrent?: WeightInit;
-  /** Multiplies W_rec after initialisation (e.g. 0.9 for a contracting start). Default 1. */
+  /** A finite factor multiplying W_rec after initialisation (e.g. 0.9 for a contracting start). Default 1. */
   recurrentGain?: number;
 }
 
 /**
  * What every recurrent model shares — Elman, LSTM and GRU cells, stacked,
- * with an optional embedding and dropout — and what the trainers call: frames
- * in the arena, loading, forward and backward over slots of a window, loss.
+ * with an optional embedding and dropout: ElmanRNN and RecurrentNetwork are
+ * recurrent models, and RnnStepper, OnlineLearner and sample() take either.
  *
  * Forward, per layer: one product W_in·X + b over all steps of the window
  * (the input term does not depend on the previous step), then the cell's
@@ -33,24 +37,26 @@ export interface RecurrentInitOptions {
  * then single products.
  */
 export abstract class RecurrentModel extends Network<SequenceBatch> {
+  /** Everything that fixes the model's shape and equations: cell, sizes, layers, functions. */
   readonly structure: RecurrentStructure;
   private readonly names: ParameterNames;
   private readonly cell: Cell;
   /** Every layer's parameter offsets and gradient offsets, and the head's: fixed for the model's life. */
   private readonly weights: readonly LayerOffsets[];
   private readonly head: HeadOffsets;
-  /** The model's own gradient block, where a frame's backward pass writes unless it is a thread's share. */
+  /** @internal The model's own gradient block, where a frame's backward pass writes unless it is a thread's share. */
   readonly ownGradients: GradientTarget;
   private frame: SequenceFrame | undefined;
   private frameGeneration = -1;
   /** The frames that hold what was put in them: the batch block's last users, and pinned frames. */
   private current: readonly SequenceFrame[] = [];
   private loaded: SequenceFrame | undefined;
-  /** Keys the dropout masks (the seed the model was made with; a clone keeps it). */
+  /** @internal Keys the dropout masks (the seed the model was made with; a clone keeps it). */
   protected readonly dropoutSeed: number;
   /** Dropout masks differ per draw: train() takes a new draw for every mini-batch. */
   private dropoutDraw = 0;
 
+  /** @internal */
   protected constructor(
     structure: RecurrentStructure, names: ParameterNames, dtype: DType, backend: Backend | BackendName | 'auto',
     init: RecurrentInitOptions | undefined, seed: number,
@@ -78,13 +84,16 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     this.initialize(init, seed);
   }
 
+  /** Input size p: values per step (1, the token id, with an embedding). */
   get inputSize(): number { return this.structure.inputSize; }
+  /** Hidden size r: units in every layer. */
   get hiddenSize(): number { return this.structure.hiddenSize; }
+  /** Output size o: values per step out of the output layer. */
   get outputSize(): number { return this.structure.outputSize; }
   /** Values per sequence in a state: h of every layer, then c of every layer (LSTM). */
   get stateSize(): number { return stateSize(this.structure); }
 
-  /** The name this model gives a parameter (e.g. W_rec or W_rec_l1). */
+  /** The name this model gives a parameter of a layer (0-based, default 0), e.g. W_rec, or W_rec_l1 in a RecurrentNetwork. */
   parameterName(role: ParameterRole, layer = 0): string {
     return this.names(role, layer);
   }
@@ -122,26 +131,30 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
 
   // ---- parameters ----
 
-  /** Arena offset of a parameter or (grads = true) of its gradient, for the gradient algorithms. */
+  /** @internal Arena offset of a parameter or (grads = true) of its gradient, for the gradient algorithms. */
   parameterOffset(name: string, grads = false): number {
     return this.offsetOf(name, grads);
   }
 
   // ---- data ----
 
+  /** @internal */
   exampleCount(data: SequenceBatch): number {
     return data.size;
   }
 
+  /** @internal */
   selectExamples(data: SequenceBatch, indices: ArrayLike<number>): SequenceBatch {
     return selectSequences(data, indices);
   }
 
+  /** @internal */
   targetsOf(data: SequenceBatch): TargetView {
     const { output, loss } = this.structure;
     return { positions: data.size * data.steps, targets: data.targets, classes: data.classes, weights: data.mask, output, loss };
   }
 
+  /** @internal */
   checkData(data: SequenceBatch, needTargets: boolean): void {
     const s = this.structure, o = s.outputSize;
     checkSequenceBatch(data);
@@ -169,7 +182,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     }
   }
 
-  /** With an embedding, every input must be a token id in [0, V): the kernels index the table with it. */
+  /** @internal With an embedding, every input must be a token id in [0, V): the kernels index the table with it. */
   checkTokenIds(argument: string, values: ArrayLike<number>): void {
     const V = this.structure.vocabularySize;
     if (V === 0) return;
@@ -181,7 +194,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
 
   // ---- frames ----
 
-  /** The frame in the batch block for B sequences and a window of C steps (planned again only when needed). */
+  /** @internal The frame in the batch block for B sequences and a window of C steps (planned again only when needed). */
   batchFrame(batch: number, capacity: number): SequenceFrame {
     let f = this.frame;
     if (!(f && f.batch === batch && f.capacity === capacity && this.frameGeneration === this.workspace.generation)) {
@@ -194,7 +207,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     return f;
   }
 
-  /** Elements a frame of B sequences and C steps occupies. */
+  /** @internal Elements a frame of B sequences and C steps occupies. */
   frameSize(batch: number, capacity: number): number {
     return planFrame(this.structure, 0, batch, capacity, this.own()).end;
   }
@@ -203,12 +216,13 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
    * A frame laid out from `base` (e.g. in a region pinned with workspace.pin,
    * which other calls leave alone), computed by the model itself or by
    * `owner` (a thread's share: src/threads/share-frames.ts).
+   * @internal
    */
   frameAt(base: number, batch: number, capacity: number, owner: FrameOwner = this.own()): SequenceFrame {
     return planFrame(this.structure, base, batch, capacity, owner);
   }
 
-  /** Hands the batch block, up to `end`, to these frames: other frames planned there no longer hold their data. */
+  /** @internal Hands the batch block, up to `end`, to these frames: other frames planned there no longer hold their data. */
   claimBatchBlock(frames: readonly SequenceFrame[], end: number): void {
     this.workspace.reserve(end);
     this.frame = this.loaded = undefined;
@@ -216,12 +230,12 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     this.frameGeneration = this.workspace.generation;
   }
 
-  /** Whether a frame still holds what was put in it (no other call on the model has re-planned the batch block). */
+  /** @internal Whether a frame still holds what was put in it (no other call on the model has re-planned the batch block). */
   frameIsCurrent(f: SequenceFrame): boolean {
     return this.frameGeneration === this.workspace.generation && (f.end <= this.workspace.fixedLength || this.current.includes(f));
   }
 
-  /** Drops the oldest `drop` of a window's `length` slots (see slideFrame). */
+  /** @internal Drops the oldest `drop` of a window's `length` slots (see slideFrame). */
   slide(f: SequenceFrame, drop: number, length: number, outputs: boolean): void {
     slideFrame(this.structure, this.mem, f, drop, length, outputs);
   }
@@ -234,6 +248,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
   /**
    * Copies steps [fromStep, fromStep + count) of the chosen sequences into
    * slots [slot, slot + count) of a frame, transposed to time-major.
+   * @internal
    */
   loadSteps(f: SequenceFrame, data: SequenceBatch, indices: ArrayLike<number>, fromStep: number, count: number, slot: number): void {
     const B = f.batch, T = data.steps, p = this.structure.inputSize, o = this.structure.outputSize;
@@ -259,7 +274,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     f.firstStep = fromStep - slot;
   }
 
-  /** Slot 0 of every layer: the batch's per-sequence state, else the learned h0/c0 (filled by the forward pass), else zeros. */
+  /** @internal Slot 0 of every layer: the batch's per-sequence state, else the learned h0/c0 (filled by the forward pass), else zeros. */
   loadInitialState(f: SequenceFrame, data: SequenceBatch, indices: ArrayLike<number>): void {
     const s = this.structure, r = s.hiddenSize, mem = this.mem, k = f.kernels;
     f.learnedState = !data.initialState && s.initialState === 'learned';
@@ -271,7 +286,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     }
   }
 
-  /** Copies the chosen sequences (all T steps) into the batch frame. */
+  /** @internal Copies the chosen sequences (all T steps) into the batch frame. */
   loadExamples(data: SequenceBatch, indices: ArrayLike<number>): void {
     const f = this.batchFrame(indices.length, data.steps);
     this.loadSteps(f, data, indices, 0, data.steps, 0);
@@ -279,7 +294,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     this.loaded = f;
   }
 
-  /** Takes a new draw of dropout masks (train() does so for every mini-batch). */
+  /** @internal Takes a new draw of dropout masks (train() does so for every mini-batch). */
   override nextDropoutDraw(): void {
     this.dropoutDraw = (this.dropoutDraw + 1) >>> 0;
   }
@@ -290,6 +305,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
    * Forward over slots [from, from + count) from the state in slot `from`: every
    * layer, then z and y = F(z). In training, dropout masks the output of every
    * layer but the top (none when the model has no dropout).
+   * @internal
    */
   forwardSlots(f: SequenceFrame, from: number, count: number, training: boolean): void {
     const mem = this.mem, k = f.kernels, s = this.structure, B = f.batch, rows = count * B;
@@ -323,7 +339,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
       f.z + from * B * o, f.y + from * B * o, rows, r, o, activationCode(s.output));
   }
 
-  /** Loss of slots [from, from + count) (mean over sequences, eq. 1.31) and, if asked, ∂L/∂z into dz. */
+  /** @internal Loss of slots [from, from + count) (mean over sequences, eq. 1.31) and, if asked, ∂L/∂z into dz. */
   lossSlots(f: SequenceFrame, from: number, count: number, gradient: boolean): number {
     const { outputSize: o, output, loss } = this.structure;
     const rows = from * f.batch;
@@ -337,6 +353,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
    * The output layer's backward pass for slots [from, from + count) (eqs.
    * 1.43–1.44): accumulates dW_out and db_out and writes ∂L/∂h of the top
    * layer for those slots.
+   * @internal
    */
   outputBackward(f: SequenceFrame, from: number, count: number): void {
     const { hiddenSize: r, outputSize: o, numLayers } = this.structure, B = f.batch, top = f.layers[numLayers - 1]!;
@@ -352,6 +369,7 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
    * when `training` applied one) and finally to the embedding. With
    * `intoInitial`, ∂L/∂(slot 0) is summed into the learned h0/c0 (only when
    * slot 0 really holds them).
+   * @internal
    */
   backwardSlots(f: SequenceFrame, length: number, intoInitial: boolean, training: boolean): void {
     const mem = this.mem, k = f.kernels, s = this.structure, B = f.batch, rows = length * B;
@@ -379,18 +397,19 @@ export abstract class RecurrentModel extends Network<SequenceBatch> {
     }
   }
 
+  /** @internal */
   loss(training = false): number {
     const f = this.requireLoaded();
     this.forwardSlots(f, 0, f.capacity, training);
     return this.lossSlots(f, 0, f.capacity, false);
   }
 
-  /** Full BPTT on the loaded batch, in training mode (dropout on, with the current draw). */
+  /** @internal Full BPTT on the loaded batch, in training mode (dropout on, with the current draw). */
   lossAndGradients(): number {
     return this.lossAndGradientsOf(this.requireLoaded());
   }
 
-  /** Full BPTT on a frame holding whole sequences, into the frame's gradient block. */
+  /** @internal Full BPTT on a frame holding whole sequences, into the frame's gradient block. */
   lossAndGradientsOf(f: SequenceFrame): number {
     f.kernels.fill(this.mem, f.gradients.block, this.parameterCount, 0);
     this.forwardSlots(f, 0, f.capacity, true);

@@ -3,13 +3,18 @@ import { resolveStructure, type RecurrentStructure, type RecurrentStructureOptio
 import { layerSuffixNames } from './layout.js';
 import { RecurrentModel, type RecurrentInitOptions } from './model.js';
 
+/** The options of `new RecurrentNetwork(config)`: its structure, and how it starts. */
 export interface RecurrentNetworkConfig extends RecurrentStructureOptions {
+  /** How the weights start. Default: Glorot (He for relu) W_in, Glorot W_out, orthogonal W_rec, zero biases (LSTM forget gate 1). */
   init?: RecurrentInitOptions;
-  /** Seed of the initialisation and of the dropout masks: same seed, identical model and run. Default 1. */
+  /**
+   * Seed of the initialisation and of the dropout masks, an integer in [0, 2³² − 1]: same seed,
+   * identical model and run. Default 1.
+   */
   seed?: number;
-  /** 'float32' (default) or 'float64' (the JS kernels only; used for gradient checks). */
+  /** Element type: 'float32' or 'float64' (the JS kernels only; used for gradient checks). Default 'float32'. */
   dtype?: DType;
-  /** 'auto' (default) or a backend name. */
+  /** Where the model computes: 'auto', a backend name or a Backend. Default 'auto' (wasm-simd where it works, else js; js for float64). */
   backend?: BackendName | 'auto' | Backend;
 }
 
@@ -28,6 +33,7 @@ export interface RecurrentNetworkConfig extends RecurrentStructureOptions {
  * LSTM, GRU.
  */
 export class RecurrentNetwork extends RecurrentModel {
+  /** The structure, every choice made explicit (as saved with the model; the same object as `structure`). */
   readonly config: RecurrentStructure;
 
   constructor(config: RecurrentNetworkConfig) {
@@ -36,6 +42,7 @@ export class RecurrentNetwork extends RecurrentModel {
     this.config = structure;
   }
 
+  /** @internal */
   protected sibling(dtype: DType, backend: Backend | BackendName | 'auto'): this {
     // The dropout seed goes along: a clone draws the same masks.
     return new RecurrentNetwork({ ...this.config, dtype, backend, init: { recurrent: 'zeros' }, seed: this.dropoutSeed }) as this;
