@@ -37,7 +37,10 @@ export { RnnkitError, DivergenceError } from './errors.js';
 
 export { FeedForwardNetwork, type FfnnConfig, type ResolvedFfnnConfig } from './model/ffnn.js';
 export { rowBatch, createRowBatch, selectRows, type RowBatch } from './data/row-batch.js';
-export { toJSON, fromJSON, toBinary, fromBinary, type SavedModel, type LoadOptions, type SaveOptions } from './model/serialize.js';
+export {
+  toJSON, fromJSON, toBinary, fromBinary, parameterShapes,
+  type SavedModel, type LoadOptions, type SaveOptions, type ModelKind, type ModelKinds, type ModelShapes, type ParameterShape,
+} from './model/serialize.js';
 
 export { computeGradients, type GradientSpec, type GradientAlgorithm } from './train/gradient-algorithm.js';
 export { ThreadPool, createThreadPool, type ThreadPoolOptions } from './threads/pool.js';

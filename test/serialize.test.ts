@@ -540,3 +540,78 @@ describe('metadata saved with a model', () => {
     expect(() => toJSON(model)).toThrow(/metadata: expected a plain JSON object/);
   });
 });
+
+describe('fromJSON with typed-array values (a parsed document built by code, e.g. rnnkit/safetensors)', () => {
+  const document = (model: SavedModel, values: (name: string) => unknown) => {
+    const parsed = JSON.parse(toJSON(model)) as { parameters: Record<string, unknown> };
+    for (const name of model.parameterNames) parsed.parameters[name] = values(name);
+    return parsed;
+  };
+
+  it('loads Float32Array and Float64Array values bit for bit, as it loads arrays of numbers', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const original = modelWithEdgeValues({ dtype, initialState: 'learned' });
+      for (const type of [Float32Array, Float64Array]) {
+        // A float64 model's values do not all fit a Float32Array: that case is the rounding test below.
+        if (dtype === 'float64' && type === Float32Array) continue;
+        expectSameParameters(fromJSON(document(original, (name) => type.from(original.getParameter(name)))), original);
+      }
+    }
+  });
+
+  it('rounds a float32 document\'s Float64Array values to float32, as it rounds its decimals', () => {
+    const model = new ElmanRNN({ inputSize: 1, hiddenSize: 1, outputSize: 1 });
+    const loaded = fromJSON(document(model, (name) => Float64Array.of(name === 'b_rec' ? 0.1 : 1)));
+    expect(loaded.getParameter('b_rec')[0]).toBe(Math.fround(0.1));
+  });
+
+  it('checks their length and every value, naming the parameter', () => {
+    const model = new ElmanRNN({ inputSize: 2, hiddenSize: 2, outputSize: 1 });
+    const withValue = (bad: number) => document(model, (name) => (name === 'W_rec' ? Float64Array.of(0, 1, bad, 0) : model.getParameter(name)));
+    expect(() => fromJSON(withValue(NaN))).toThrow(/^fromJSON: parameters\.W_rec\[2\]: expected a finite number, got NaN$/);
+    expect(() => fromJSON(withValue(-Infinity))).toThrow(/^fromJSON: parameters\.W_rec\[2\]: expected a finite number, got -Infinity$/);
+    expect(() => fromJSON(withValue(1e39))).toThrow(/^fromJSON: parameters\.W_rec\[2\]: expected a finite number \(it overflows float32\), got 1e\+39$/);
+    expect(() => fromJSON(document(model, (name) => (name === 'W_in' ? new Float32Array(3) : model.getParameter(name)))))
+      .toThrow(/^fromJSON: parameters\.W_in: expected 4 numbers \(2×2\), got a Float32Array of length 3$/);
+    // Other typed arrays are not lists of weights.
+    expect(() => fromJSON(document(model, (name) => (name === 'W_in' ? new Int32Array(4) : model.getParameter(name)))))
+      .toThrow(/^fromJSON: parameters\.W_in: expected 4 numbers \(2×2\), got a Int32Array of length 4$/);
+  });
+});
+
+describe('parameterShapes', () => {
+  it('gives the names and shapes a model of the config has, and its resolved config, for every kind', async () => {
+    const { parameterShapes } = await import('../src/model/serialize.js');
+    const { RecurrentNetwork } = await import('../src/model/recurrent/network.js');
+    const configs = [
+      ['recurrent-network', { cell: 'gru', vocabularySize: 7, embeddingSize: 3, hiddenSize: 4, numLayers: 2, outputSize: 7, output: 'softmax', initialState: 'learned' }],
+      ['recurrent-network', { cell: 'lstm', inputSize: 5, hiddenSize: 3, outputSize: 2, initialState: 'learned' }],
+      ['elman-rnn', { inputSize: 3, hiddenSize: 2, outputSize: 1, activation: 'relu', initialState: 'learned' }],
+      ['ffnn', { layerSizes: [3, 4, 2] }],
+    ] as const;
+    for (const [kind, config] of configs) {
+      const model = kind === 'recurrent-network' ? new RecurrentNetwork(config) : kind === 'elman-rnn' ? new ElmanRNN(config) : new FeedForwardNetwork(config as unknown as FfnnConfig);
+      const shapes = parameterShapes(kind, config);
+      expect(shapes.config).toEqual(model.config);
+      expect(Object.keys(shapes.config)).toEqual(Object.keys((JSON.parse(toJSON(model)) as { config: object }).config));
+      expect(shapes.parameters.map((p) => p.name)).toEqual(model.parameterNames);
+      for (const { name, rows, cols } of shapes.parameters) expect(rows * cols, name).toBe(model.getParameter(name).length);
+      model.dispose();
+    }
+    expect(parameterShapes('recurrent-network', { cell: 'lstm', inputSize: 5, hiddenSize: 3, outputSize: 2 }).parameters.slice(0, 2))
+      .toEqual([{ name: 'W_in_l0', rows: 12, cols: 5 }, { name: 'W_rec_l0', rows: 12, cols: 3 }]);
+  });
+
+  it('refuses what the constructor refuses, naming the field, without allocating the sizes it names', async () => {
+    const { parameterShapes } = await import('../src/model/serialize.js');
+    expect(() => parameterShapes('recurrent-network', { cell: 'lstm', inputSize: 2, hiddenSize: 0, outputSize: 1 }))
+      .toThrow(/^parameterShapes: hiddenSize: expected an integer in \[1, 65536\], got 0$/);
+    expect(() => parameterShapes('recurrent-network', { cell: 'gru', activation: 'relu', inputSize: 2, hiddenSize: 2, outputSize: 1 }))
+      .toThrow(/^parameterShapes: activation: the gru cell's nonlinearities are fixed/);
+    expect(() => parameterShapes('ffnn' as 'elman-rnn', null as unknown as object)).toThrow(/^parameterShapes: config: expected an object \(the ffnn configuration\), got null$/);
+    expect(() => parameterShapes('gru' as 'elman-rnn', {})).toThrow(/^parameterShapes: kind: unknown model kind "gru"/);
+    // The largest config there is: 64 LSTM layers of 65536 units (about 2.2e12 weights) is described, not built.
+    const { parameters } = parameterShapes('recurrent-network', { cell: 'lstm', inputSize: 65536, hiddenSize: 65536, numLayers: 64, outputSize: 65536 });
+    expect(parameters.reduce((n, p) => n + p.rows * p.cols, 0)).toBeGreaterThan(2.2e12);
+  });
+});

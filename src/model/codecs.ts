@@ -11,8 +11,11 @@ import { RecurrentNetwork } from './recurrent/network.js';
 
 /** One parameter as saved: a rows×cols row-major matrix (a vector has cols = 1). */
 export interface ParameterShape {
+  /** The parameter's name, as the model's parameterNames and saved files give it (e.g. 'W_rec_l0'). */
   readonly name: string;
+  /** Rows of the row-major matrix (a vector's length). */
   readonly rows: number;
+  /** Columns of the row-major matrix (1 for a vector). */
   readonly cols: number;
 }
 

@@ -32,7 +32,7 @@ import type { Floats, OptimizerState } from './network.js';
 import { jsonMoment, readOptimizerState, restoreOptimizer, savedOptimizer } from './optimizer-file.js';
 import { CODECS, type ModelCodec, type ModelKind, type ModelKinds, type ParameterShape, type SavedModel } from './codecs.js';
 
-export type { ModelKind, ModelKinds, SavedModel } from './codecs.js';
+export type { ModelKind, ModelKinds, ParameterShape, SavedModel } from './codecs.js';
 
 /** The format version this build writes. */
 export const FORMAT_VERSION = 1;
@@ -107,7 +107,9 @@ function writeJSON(model: SavedModel, optimizer: boolean): string {
 
 /**
  * A model from toJSON's text, or from that text already parsed (what
- * `import model from './model.json'` gives in a bundler or a Worker).
+ * `import model from './model.json'` gives in a bundler or a Worker). In a
+ * parsed document, a parameter's values may also be a Float32Array or a
+ * Float64Array; they are checked like an array of numbers.
  */
 export function fromJSON<K extends ModelKind>(json: string | object, options: LoadOptions<K> & {
   /** The kind the file must hold (a file of another kind is refused); narrows the return type. */
@@ -223,6 +225,35 @@ export function fromBinary(bytes: Uint8Array | ArrayBuffer, options: LoadOptions
   });
 }
 
+/** What parameterShapes returns: a model's configuration and parameters, without the model. */
+export interface ModelShapes<K extends ModelKind = ModelKind> {
+  /** The configuration with every choice made explicit, keys in the saved order: the model's `config`, as files hold it. */
+  config: ModelKinds[K]['config'];
+  /** Every parameter's name and shape, in the order toJSON and toBinary save them. */
+  parameters: ParameterShape[];
+}
+
+/**
+ * What a model of this kind and configuration would hold, from the
+ * configuration alone (nothing is allocated): the configuration resolved as
+ * the kind's constructor resolves it (defaults filled in; a field it would
+ * refuse throws the same RnnkitError, naming the field), and every
+ * parameter's name and shape. So a file's sizes can be checked against its
+ * configuration before anything is loaded (rnnkit/safetensors does).
+ *
+ *   parameterShapes('recurrent-network', { cell: 'gru', inputSize: 3, hiddenSize: 4, outputSize: 2 }).parameters
+ *   // [{ name: 'W_in_l0', rows: 12, cols: 3 }, { name: 'W_rec_l0', rows: 12, cols: 4 }, …, { name: 'b_out', rows: 2, cols: 1 }]
+ */
+export function parameterShapes<K extends ModelKind>(kind: K, config: object): ModelShapes<K> {
+  return withContext('parameterShapes', () => {
+    const codec = checkKind(kind, undefined);
+    if (!isObject(config)) fail('config', `an object (the ${codec.kind} configuration)`, config);
+    const resolved = codec.resolveConfig(config) as Record<string, unknown>;
+    const ordered = Object.fromEntries(codec.configKeys.map((k) => [k, resolved[k]])) as unknown as ModelKinds[K]['config'];
+    return { config: ordered, parameters: codec.parameterShapes(resolved).map(({ name, rows, cols }) => ({ name, rows, cols })) };
+  });
+}
+
 // ---- What a file describes ----------------------------------------------------
 
 /** A validated kind, config and dtype, with the parameter shapes they imply. */
@@ -326,7 +357,8 @@ function readJsonParameters(raw: unknown, saved: Description, dtype: DType): Rec
   for (const { name, rows, cols } of saved.shapes) {
     const values = raw[name];
     const count = rows * cols;
-    if (!Array.isArray(values) || values.length !== count) fail(`parameters.${name}`, `${count} numbers (${rows}×${cols})`, values);
+    // A parsed document may hold typed arrays (rnnkit/safetensors builds one): read as they are, never via number[].
+    if (!isValueList(values) || values.length !== count) fail(`parameters.${name}`, `${count} numbers (${rows}×${cols})`, values);
     const array = allocate(dtype, count);
     for (let i = 0; i < count; i++) {
       const v: unknown = values[i];
@@ -354,6 +386,10 @@ function readBinaryParameters(view: DataView, start: number, saved: Description,
     out[name] = array;
   }
   return out;
+}
+
+function isValueList(values: unknown): values is ArrayLike<unknown> {
+  return Array.isArray(values) || values instanceof Float32Array || values instanceof Float64Array;
 }
 
 /** `stored` is the value as the loaded model will hold it: a float64 value may overflow float32. */
