@@ -73,6 +73,9 @@ export default defineConfig([
   // error class from 'rnnkit', left to the app's resolver, so they work on
   // the models of whichever entry (default, js, workerd…) the app imports.
   { ...library, entry: { analysis: 'src/analysis/index.ts' }, dts: declarations, external: ['rnnkit'] },
+  // rnnkit/safetensors: PyTorch weights in and out. Like rnnkit/analysis, it imports the models,
+  // fromJSON and RnnkitError from 'rnnkit', so it loads into the app's own copy of the classes.
+  { ...library, entry: { safetensors: 'src/safetensors/index.ts' }, dts: declarations, external: ['rnnkit'] },
   // rnnkit/csv: the CSV reader, self-contained.
   { ...library, entry: { csv: 'src/data/csv-entry.ts' }, dts: declarations },
   // rnnkit/js: no wasm bytes in the bundle; the js backend unless useWasmModule() is given a module.
