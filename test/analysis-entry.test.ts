@@ -50,3 +50,32 @@ console.log(JSON.stringify({ header: table.header, values: numericColumns(table,
     expect(out.message).toMatch(/^line 3, column "b" \(1\): .*empty cell/);
   });
 });
+
+describe('rnnkit/safetensors on the models of rnnkit', () => {
+  // A model of 'rnnkit' out and back in: the same class (fromSafetensors loads through the app's own fromJSON),
+  // its errors RnnkitErrors of rnnkit, in ESM and in CommonJS.
+  const script = (load: string) => `${load}
+const model = new RecurrentNetwork({ cell: 'gru', inputSize: 2, hiddenSize: 3, outputSize: 1, seed: 4 });
+model.metadata = { note: 'out and back' };
+const back = fromSafetensors(toSafetensors(model));
+let error;
+try { fromSafetensors(new Uint8Array(3)); } catch (e) { error = e; }
+console.log(JSON.stringify({
+  sameClass: back instanceof RecurrentNetwork, same: JSON.stringify(back.parameters()) === JSON.stringify(model.parameters()),
+  metadata: back.metadata, isRnnkitError: error instanceof RnnkitError, message: error.message,
+}));`;
+  const expectRoundTrip = (out: { sameClass: boolean; same: boolean; metadata: unknown; isRnnkitError: boolean; message: string }) => {
+    expect(out).toEqual({
+      sameClass: true, same: true, metadata: { note: 'out and back' }, isRnnkitError: true,
+      message: 'fromSafetensors: truncated: 3 bytes, shorter than the 8-byte header length that starts a safetensors file',
+    });
+  };
+  it('ESM', () => {
+    expectRoundTrip(run(['--input-type=module', '-e', script(
+      "import { RecurrentNetwork, RnnkitError } from 'rnnkit';\nimport { toSafetensors, fromSafetensors } from 'rnnkit/safetensors';")]));
+  });
+  it('CommonJS', () => {
+    expectRoundTrip(run(['-e', script(
+      "const { RecurrentNetwork, RnnkitError } = require('rnnkit');\nconst { toSafetensors, fromSafetensors } = require('rnnkit/safetensors');")]));
+  });
+});
