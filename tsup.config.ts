@@ -73,6 +73,9 @@ export default defineConfig([
   // error class from 'rnnkit', left to the app's resolver, so they work on
   // the models of whichever entry (default, js, workerd…) the app imports.
   { ...library, entry: { analysis: 'src/analysis/index.ts' }, dts: declarations, external: ['rnnkit'] },
+  // rnnkit/onnx: ONNX export. Like rnnkit/analysis, it imports the models and
+  // the error class from 'rnnkit', so it exports the models of the app's entry.
+  { ...library, entry: { onnx: 'src/onnx/index.ts' }, dts: declarations, external: ['rnnkit'] },
   // rnnkit/csv: the CSV reader, self-contained.
   { ...library, entry: { csv: 'src/data/csv-entry.ts' }, dts: declarations },
   // rnnkit/js: no wasm bytes in the bundle; the js backend unless useWasmModule() is given a module.

@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
  *   program using the README's API compiles against them, while the internals do not.
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
-const ENTRIES = ['index', 'analysis', 'csv'] as const;
+const ENTRIES = ['index', 'analysis', 'csv', 'onnx'] as const;
 const built = ENTRIES.every((e) => existsSync(`${root}dist/${e}.d.ts`));
 
 /** The public members of each exported class (instance and static, public or protected), declared on that class. */
@@ -137,7 +137,7 @@ it('the published types are built (run `npm run build` first)', () => {
 });
 
 describe.skipIf(!built)('the published types (dist/*.d.ts)', () => {
-  it('CommonJS gets the same declarations (index.d.cts, analysis.d.cts, csv.d.cts)', () => {
+  it('CommonJS gets the same declarations (index.d.cts, analysis.d.cts, csv.d.cts, onnx.d.cts)', () => {
     for (const entry of ENTRIES) expect(readFileSync(`${root}dist/${entry}.d.cts`, 'utf8')).toBe(readFileSync(`${root}dist/${entry}.d.ts`, 'utf8'));
   });
 
@@ -197,6 +197,7 @@ import {
 } from 'rnnkit';
 import { analyzeGradientFlow, gradientMonitor } from 'rnnkit/analysis';
 import { parseCsv, numericColumns } from 'rnnkit/csv';
+import { toONNX, type OnnxExportOptions } from 'rnnkit/onnx';
 
 const model = new ElmanRNN({ inputSize: 1, hiddenSize: 4, outputSize: 1, seed: 2 });
 const batch: SequenceBatch = sequenceBatch({ inputs: [[[1], [0]]], targets: [[[0], [1]]] });
@@ -241,6 +242,10 @@ if (e instanceof DivergenceError) e.step; else if (e instanceof RnnkitError) e.m
 analyzeGradientFlow(model, batch).bound.tau;
 gradientMonitor(model, { every: 1 });
 numericColumns(parseCsv('a\\n1\\n')).inputs;
+const onnxOptions: OnnxExportOptions = { initialStates: true };
+const onnx: Uint8Array[] = [toONNX(lstm, onnxOptions), toONNX(model), toONNX(ffnn)];
+// @ts-expect-error a batch is not a model
+toONNX(batch);
 
 // The internals are not there.
 // @ts-expect-error internal
@@ -266,7 +271,7 @@ pool.passes;
 // @ts-expect-error internal
 createOptimizer({ type: 'sgd', learningRate: 0.1 }, { moment1: 0, moment2: 0 });
 
-export { names, counts, cfg, steps, states, meanLoss, result, why, gradients };
+export { names, counts, cfg, steps, states, meanLoss, result, why, gradients, onnx };
 `;
     const options: ts.CompilerOptions = {
       strict: true, noEmit: true, skipLibCheck: false, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
@@ -285,7 +290,7 @@ export { names, counts, cfg, steps, states, meanLoss, result, why, gradients };
       return at + ts.flattenDiagnosticMessageText(d.messageText, ' ');
     });
     const resolved = program.getSourceFiles().map((f) => f.fileName.replace(root, '')).filter((f) => f.startsWith('dist/'));
-    expect(resolved.sort()).toEqual(['dist/analysis.d.ts', 'dist/csv.d.ts', 'dist/index.d.ts']);
+    expect(resolved.sort()).toEqual(['dist/analysis.d.ts', 'dist/csv.d.ts', 'dist/index.d.ts', 'dist/onnx.d.ts']);
     expect(problems).toEqual([]);
   });
 });
