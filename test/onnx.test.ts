@@ -176,6 +176,26 @@ describe('toONNX: the file', () => {
     for (const [batch, steps] of [[1, 1], [3, 6], [5, 17]] as const) await expectSameAsRnnkit(model, 'gru', false, 4, batch, steps, bytes);
   });
 
+  it('with initialStates, feeding hn (and cn) back as h0 (and c0) carries a stream on: two halves give the whole sequence', async () => {
+    for (const cell of ['lstm', 'gru', 'elman'] as const) {
+      const model = new RecurrentNetwork({ cell, inputSize: p, hiddenSize: r, numLayers: 2, outputSize: o, initialState: 'learned', seed: 11 });
+      randomize(model, 11);
+      const { values } = inputsFor(model, 12, false, 1, 10);
+      const session = await ort.InferenceSession.create(toONNX(model, { initialStates: true }));
+      // Start from the learned states, as the model does: [numLayers][1][r].
+      const learned = (role: 'h0' | 'c0') => new ort.Tensor('float32', Float32Array.from([0, 1].flatMap((l) => Array.from(model.getParameter(model.parameterName(role, l))))), [2, 1, r]);
+      let state: Record<string, ort.Tensor> = { h0: learned('h0'), ...(cell === 'lstm' ? { c0: learned('c0') } : {}) };
+      const ys: number[] = [];
+      for (const [from, to] of [[0, 4], [4, 10]] as const) {
+        const out = await session.run({ x: new ort.Tensor('float32', values.slice(from * p, to * p), [1, to - from, p]), ...state });
+        ys.push(...out.y!.data as Float32Array);
+        state = { h0: out.hn!, ...(cell === 'lstm' ? { c0: out.cn! } : {}) };
+      }
+      await session.release();
+      expectClose(cell, ys, model.predict(createSequenceBatch({ size: 1, steps: 10, inputSize: p, inputs: values })));
+    }
+  });
+
   it('a float64 model is exported in float32: the same file as its float32 clone, and it matches the float64 predict', async () => {
     const model = new RecurrentNetwork({
       cell: 'lstm', vocabularySize: V, embeddingSize: E, hiddenSize: r, numLayers: 2, outputSize: o, output: 'softmax',
