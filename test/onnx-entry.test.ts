@@ -42,6 +42,12 @@ describe('rnnkit/onnx on the models of rnnkit', () => {
     expectRun(run(['-e', script(
       "const { RecurrentNetwork, sequenceBatch, RnnkitError } = require('rnnkit');\nconst { toONNX } = require('rnnkit/onnx');\nconst ort = require('onnxruntime-node');")]));
   });
+  it('a model of rnnkit/js (another copy of the classes) is refused, and the message says why', () => {
+    const out = run(['-e', `const { ElmanRNN } = require('rnnkit/js');
+const { toONNX } = require('rnnkit/onnx');
+try { toONNX(new ElmanRNN({ inputSize: 1, hiddenSize: 2, outputSize: 1 })); } catch (e) { console.log(JSON.stringify({ message: e.message })); }`]);
+    expect(out.message).toBe("model: a model of another copy of rnnkit (rnnkit/js, or a second install): rnnkit/onnx exports the models of the 'rnnkit' entry it imports");
+  });
   it('imports the models from rnnkit: no copy of them (or of RnnkitError) in the entry', () => {
     for (const [file, load] of [['dist/onnx.js', /^import \{[^}]*\} from 'rnnkit';$/m], ['dist/onnx.cjs', /require\('rnnkit'\)/]] as const) {
       const source = readFileSync(`${root}${file}`, 'utf8');

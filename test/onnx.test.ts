@@ -280,6 +280,9 @@ describe('toONNX: what it refuses', () => {
     refuses(() => toONNX({} as never), /^model: expected a RecurrentNetwork, ElmanRNN or FeedForwardNetwork, got an object$/);
     refuses(() => toONNX(null as never), /^model: expected .*, got null$/);
     refuses(() => toONNX(new Map() as never), /got a Map$/);
+    refuses(() => toONNX([rnn] as never), /got an array$/);
+    // What looks like a model but is not one of these classes: another copy's (rnnkit/js).
+    refuses(() => toONNX({ parameterNames: [], getParameter: () => new Float32Array() } as never), /^model: a model of another copy of rnnkit \(rnnkit\/js, or a second install\)/);
   });
   it('unknown or mistyped options, and initial states for a network without state', () => {
     refuses(() => toONNX(rnn, { initialState: true } as never), /^toONNX options: unknown option 'initialState' \(known: initialStates\)$/);

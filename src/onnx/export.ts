@@ -1,4 +1,4 @@
-import { ElmanRNN, FeedForwardNetwork, RecurrentModel, RnnkitError, type Floats, type OutputFunction } from 'rnnkit';
+import { ElmanRNN, FeedForwardNetwork, RecurrentModel, RnnkitError, type Activation, type Floats, type OutputFunction } from 'rnnkit';
 import { OPERATOR, onnxLayer } from './cells.js';
 import { FLOAT, Graph, INT64, type Dim } from './graph.js';
 
@@ -13,14 +13,15 @@ export interface OnnxExportOptions {
   initialStates?: boolean;
 }
 
-/** The model's ONNX-friendly shape of the activations: the op, or none for identity. */
-const ACTIVATION_OPS: Record<string, string | undefined> = { tanh: 'Tanh', sigmoid: 'Sigmoid', relu: 'Relu', identity: undefined };
+/** A feed-forward hidden layer's σ as an ONNX operator (identity needs none). */
+const ACTIVATION_OPS: Record<Activation, string | undefined> = { tanh: 'Tanh', sigmoid: 'Sigmoid', relu: 'Relu', identity: undefined };
 
 /** A parameter's values as the float32 the graph holds (a float64 model's are rounded to nearest). */
 function float32(values: Floats): Float32Array {
   return values instanceof Float32Array ? values : Float32Array.from(values);
 }
 
+/** What a wrong argument is, for an error message: a value, "an array", "a Map", "an object". */
 function describe(value: unknown): string {
   if (value === null || typeof value !== 'object') return typeof value === 'string' ? `"${value}"` : String(value);
   if (Array.isArray(value)) return 'an array';
@@ -72,6 +73,9 @@ export function toONNX(model: RecurrentModel | FeedForwardNetwork, options: Onnx
   } else if (model instanceof FeedForwardNetwork) {
     if (initialStates) throw new RnnkitError('initialStates: a FeedForwardNetwork has no state to start from');
     doc = feedForwardGraph(g, model);
+  } else if (model !== null && typeof model === 'object' && 'getParameter' in model && 'parameterNames' in model) {
+    // The same classes from another bundle: rnnkit/js, or a second copy of rnnkit in the app.
+    throw new RnnkitError("model: a model of another copy of rnnkit (rnnkit/js, or a second install): rnnkit/onnx exports the models of the 'rnnkit' entry it imports");
   } else {
     throw new RnnkitError(`model: expected a RecurrentNetwork, ElmanRNN or FeedForwardNetwork, got ${describe(model)}`);
   }
