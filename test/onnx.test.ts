@@ -5,6 +5,7 @@ import {
   type Activation, type CellType, type OutputFunction, type RecurrentModel,
 } from '../src/index.js';
 import { toONNX } from '../src/onnx/index.js';
+import { ProtoWriter } from '../src/onnx/protobuf.js';
 import { readOnnx } from './helpers/onnx-reader.js';
 
 /*
@@ -265,6 +266,23 @@ describe('toONNX: the file', () => {
     expect(file.initializers.some((t) => t.name.startsWith('learned_'))).toBe(false);
     expect(JSON.parse(file.metadata['rnnkit.metadata']!)).toEqual(model.metadata);
     expect(readOnnx(toONNX(new ElmanRNN({ inputSize: 1, hiddenSize: 2, outputSize: 1 }))).metadata).toEqual({});
+  });
+});
+
+describe('the protobuf writer', () => {
+  const hex = (w: ProtoWriter) => Buffer.from(w.finish()).toString('hex');
+  it('writes varints, negative int64s, floats, strings and embedded messages in the wire format', () => {
+    // Field 1 = 150: key 0x08, then 150 as a varint (0x96 0x01), the protocol buffers documentation's example.
+    expect(hex(new ProtoWriter().int(1, 150))).toBe('089601');
+    expect(hex(new ProtoWriter().int(1, 0).int(2, 127).int(3, 128))).toBe('0800107f188001');
+    expect(hex(new ProtoWriter().int(16, 2 ** 40))).toBe('8001808080808020'); // field 16: a two-byte key
+    expect(hex(new ProtoWriter().int(1, -1))).toBe('08ffffffffffffffffff01'); // int64 −1: ten bytes, two's complement
+    expect(hex(new ProtoWriter().int(1, -(2 ** 31)))).toBe('0880808080f8ffffffff01');
+    expect(hex(new ProtoWriter().float(2, 1.5))).toBe('150000c03f');
+    expect(hex(new ProtoWriter().string(3, 'ü'))).toBe('1a02c3bc');
+    const inner = new ProtoWriter().int(1, 1).string(2, 'x'.repeat(200));
+    expect(hex(new ProtoWriter().message(4, inner).int(5, 1))).toBe(`22cd01080112c801${'78'.repeat(200)}2801`);
+    expect(inner.finish()).toHaveLength(205); // unchanged by being embedded
   });
 });
 

@@ -21,7 +21,7 @@ export type Dim = number | string;
  */
 export type AttributeValue = number | string | readonly number[] | readonly string[] | Float32Array;
 
-/** The IR version and operator set the files declare: opset 14 (ONNX 1.9), the first with the recurrent operators' current form, and its IR version 7. */
+/** What the files declare: the default operator set at version 14 and its IR version, 7 (both from ONNX 1.9), which onnxruntime has run since 1.8. */
 export const IR_VERSION = 7;
 export const OPSET = 14;
 
