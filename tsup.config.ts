@@ -76,6 +76,9 @@ export default defineConfig([
   // rnnkit/safetensors: PyTorch weights in and out. Like rnnkit/analysis, it imports the models,
   // fromJSON and RnnkitError from 'rnnkit', so it loads into the app's own copy of the classes.
   { ...library, entry: { safetensors: 'src/safetensors/index.ts' }, dts: declarations, external: ['rnnkit'] },
+  // rnnkit/onnx: ONNX export. Like rnnkit/analysis, it imports the models and
+  // the error class from 'rnnkit', so it exports the models of the app's entry.
+  { ...library, entry: { onnx: 'src/onnx/index.ts' }, dts: declarations, external: ['rnnkit'] },
   // rnnkit/csv: the CSV reader, self-contained.
   { ...library, entry: { csv: 'src/data/csv-entry.ts' }, dts: declarations },
   // rnnkit/js: no wasm bytes in the bundle; the js backend unless useWasmModule() is given a module.

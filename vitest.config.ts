@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
 export default defineConfig({
-  // src/analysis and src/safetensors import the public API by name ('rnnkit'): in the tests, the sources.
+  // src/analysis, src/safetensors and src/onnx import the public API by name ('rnnkit'): in the tests, the sources.
   resolve: { alias: { rnnkit: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],

@@ -4,6 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
+/*
+ * The scratch project is a user's: it gets none of this repository's npm
+ * configuration. (`npm test` hands .npmrc's onnxruntime-node-install to its
+ * children as npm_config_onnxruntime_node_install, and npm 11 warns on stderr
+ * about a key it does not know.)
+ */
+const userEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => key.toLowerCase() !== 'npm_config_onnxruntime_node_install'));
+
 /* What the published package carries: the license its package.json names, beside the README. */
 describe('the npm package', () => {
   it('ships the MIT LICENSE that package.json declares', () => {
@@ -22,8 +30,8 @@ describe('the npm package', () => {
     try {
       const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { encoding: 'utf8' })) as { filename: string }[];
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'rnnkit-user', private: true }));
-      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--offline', join(dir, packed[0]!.filename)], { cwd: dir, encoding: 'utf8' });
-      const npx = (...args: string[]) => spawnSync('npx', ['--no', 'rnnkit', ...args], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--offline', join(dir, packed[0]!.filename)], { cwd: dir, encoding: 'utf8', env: userEnv });
+      const npx = (...args: string[]) => spawnSync('npx', ['--no', 'rnnkit', ...args], { cwd: dir, encoding: 'utf8', timeout: 300_000, env: userEnv });
       const help = npx('demo', '--help');
       expect(help.status, help.stderr).toBe(0);
       expect(help.stdout).toMatch(/^usage: rnnkit demo\n/);

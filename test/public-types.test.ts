@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
  *   program using the README's API compiles against them, while the internals do not.
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
-const ENTRIES = ['index', 'analysis', 'csv', 'safetensors'] as const;
+const ENTRIES = ['index', 'analysis', 'csv', 'safetensors', 'onnx'] as const;
 const built = ENTRIES.every((e) => existsSync(`${root}dist/${e}.d.ts`));
 
 /** The public members of each exported class (instance and static, public or protected), declared on that class. */
@@ -137,7 +137,7 @@ it('the published types are built (run `npm run build` first)', () => {
 });
 
 describe.skipIf(!built)('the published types (dist/*.d.ts)', () => {
-  it('CommonJS gets the same declarations (index.d.cts, analysis.d.cts, csv.d.cts, safetensors.d.cts)', () => {
+  it('CommonJS gets the same declarations (index.d.cts, analysis.d.cts, csv.d.cts, safetensors.d.cts, onnx.d.cts)', () => {
     for (const entry of ENTRIES) expect(readFileSync(`${root}dist/${entry}.d.cts`, 'utf8')).toBe(readFileSync(`${root}dist/${entry}.d.ts`, 'utf8'));
   });
 
@@ -198,6 +198,7 @@ import {
 import { analyzeGradientFlow, gradientMonitor } from 'rnnkit/analysis';
 import { parseCsv, numericColumns } from 'rnnkit/csv';
 import { toSafetensors, fromSafetensors, type SafetensorsLoadOptions } from 'rnnkit/safetensors';
+import { toONNX, type OnnxExportOptions } from 'rnnkit/onnx';
 
 const model = new ElmanRNN({ inputSize: 1, hiddenSize: 4, outputSize: 1, seed: 2 });
 const batch: SequenceBatch = sequenceBatch({ inputs: [[[1], [0]]], targets: [[[0], [1]]] });
@@ -249,6 +250,10 @@ const any: ElmanRNN | RecurrentNetwork = fromSafetensors(torchFile.buffer as Arr
 back.parameterName('W_in', 0) + any.dtype;
 // @ts-expect-error a feed-forward network has no PyTorch counterpart here
 toSafetensors(ffnn);
+const onnxOptions: OnnxExportOptions = { initialStates: true };
+const onnx: Uint8Array[] = [toONNX(lstm, onnxOptions), toONNX(model), toONNX(ffnn)];
+// @ts-expect-error a batch is not a model
+toONNX(batch);
 
 // The internals are not there.
 // @ts-expect-error internal
@@ -274,7 +279,7 @@ pool.passes;
 // @ts-expect-error internal
 createOptimizer({ type: 'sgd', learningRate: 0.1 }, { moment1: 0, moment2: 0 });
 
-export { names, counts, cfg, steps, states, meanLoss, result, why, gradients };
+export { names, counts, cfg, steps, states, meanLoss, result, why, gradients, onnx };
 `;
     const options: ts.CompilerOptions = {
       strict: true, noEmit: true, skipLibCheck: false, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
@@ -293,7 +298,7 @@ export { names, counts, cfg, steps, states, meanLoss, result, why, gradients };
       return at + ts.flattenDiagnosticMessageText(d.messageText, ' ');
     });
     const resolved = program.getSourceFiles().map((f) => f.fileName.replace(root, '')).filter((f) => f.startsWith('dist/'));
-    expect(resolved.sort()).toEqual(['dist/analysis.d.ts', 'dist/csv.d.ts', 'dist/index.d.ts', 'dist/safetensors.d.ts']);
+    expect(resolved.sort()).toEqual(['dist/analysis.d.ts', 'dist/csv.d.ts', 'dist/index.d.ts', 'dist/onnx.d.ts', 'dist/safetensors.d.ts']);
     expect(problems).toEqual([]);
   });
 });

@@ -25,6 +25,7 @@ const coveredElsewhere: Record<string, string> = {
   '## LSTM, GRU, stacked layers, embeddings and dropout': 'readme-recurrent.test.ts',
   '## PyTorch interop: safetensors': 'readme-safetensors.test.ts',
   '## Training on every core (threads)': 'readme-threads.test.ts',
+  '## Exporting to ONNX (rnnkit/onnx)': 'readme-onnx.test.ts',
 };
 
 const USING = "const { ElmanRNN, sequenceBatch, train, measure } = require('rnnkit');";
@@ -232,7 +233,9 @@ describe('README: every ts block type-checks against the published types', () =>
       strict: true, noEmit: true, skipLibCheck: true, baseUrl: root,
       paths: {
         'rnnkit': [`${dist}index.d.ts`], 'rnnkit/analysis': [`${dist}analysis.d.ts`], 'rnnkit/csv': [`${dist}csv.d.ts`],
-        'rnnkit/safetensors': [`${dist}safetensors.d.ts`],
+        'rnnkit/safetensors': [`${dist}safetensors.d.ts`], 'rnnkit/onnx': [`${dist}onnx.d.ts`],
+        // The ONNX section runs its export in onnxruntime-node (a devDependency), typed by its own declarations.
+        'onnxruntime-node': [new URL('../node_modules/onnxruntime-node/dist/index.d.ts', import.meta.url).pathname],
       },
     });
     const errors = ts.getPreEmitDiagnostics(program).map((d) => {
@@ -254,7 +257,7 @@ describe('README: every name it mentions exists', () => {
       if (m && (m[2] === '(' || /^[A-Z][a-z]+[A-Z]/.test(m[1]!))) mentioned.add(m[1]!);
     }
     const load = createRequire(import.meta.url);
-    const exported = new Set(['index', 'analysis', 'csv', 'safetensors'].flatMap((entry) => Object.keys(load(`../dist/${entry}.cjs`))));
+    const exported = new Set(['index', 'analysis', 'csv', 'safetensors', 'onnx'].flatMap((entry) => Object.keys(load(`../dist/${entry}.cjs`))));
     const notExports: Record<string, string> = {
       NaN: 'a value', SharedArrayBuffer: 'a global', Worker: 'a global',
       beforeStep: 'a callback method', onStart: 'a callback method', onEpoch: 'a callback method', onEnd: 'a callback method',

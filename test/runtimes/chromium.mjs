@@ -2,7 +2,8 @@
 // pages served from 127.0.0.1 under two Content Security Policies.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -18,21 +19,35 @@ export const POLICIES = {
   isolated: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:",
 };
 const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
-const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 const here = new URL('.', import.meta.url).pathname;
+
+/** onnxruntime-web's dist/ (a devDependency), or undefined when it is not installed. */
+function ortWeb() {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * /<policy>/rnnkit/* is the installed package's dist/, /<policy>/job.mjs the
- * shared job, anything else under /<policy>/ comes from browser/.
+ * shared job, /<policy>/ort/* onnxruntime-web's dist/, model.onnx and
+ * onnx-inputs.json what the scratch project's onnx-export.mjs wrote; anything
+ * else under /<policy>/ comes from browser/.
  */
 function serve(scratch) {
+  const ort = ortWeb();
   const server = createServer((request, response) => {
     const [, policy, ...rest] = new URL(request.url, 'http://x').pathname.split('/');
     const path = normalize(rest.join('/'));
     const file = path.startsWith('rnnkit/') ? join(scratch, 'node_modules/rnnkit/dist', path.slice(7))
-      : path === 'job.mjs' ? join(here, 'job.mjs')
-        : join(here, 'browser', path);
-    if (!POLICIES[policy] || path.startsWith('..') || !existsSync(file)) {
+      : path.startsWith('ort/') ? ort && join(ort, path.slice(4))
+        : path === 'job.mjs' ? join(here, 'job.mjs')
+          : path === 'model.onnx' || path === 'onnx-inputs.json' ? join(scratch, path)
+            : join(here, 'browser', path);
+    if (!POLICIES[policy] || path.startsWith('..') || !file || !existsSync(file)) {
       response.writeHead(404).end();
       return;
     }

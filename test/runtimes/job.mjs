@@ -68,7 +68,7 @@ export async function threadsJob(rnnkit) {
 }
 
 /** Which runtime this is, by what each one alone defines. */
-function runtime() {
+export function runtime() {
   const g = globalThis;
   if (g.Bun) return `Bun ${g.Bun.version}`;
   if (g.Deno) return `Deno ${g.Deno.version.deno}`;

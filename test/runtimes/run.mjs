@@ -1,6 +1,8 @@
 // Runs the same training job (job.mjs) in every runtime rnnkit is meant to be
 // embedded in, from the packed tarball installed in a scratch project, and
 // checks each final loss against the one Node computes on the same backend.
+// One more page deploys a model exported by rnnkit/onnx: onnxruntime-web runs
+// it in Chromium, and its outputs must match rnnkit's in Node.
 // One line per runtime, then "N passed, M failed"; exits non-zero on failure.
 // Run after `npm run build` (npm run test:runtimes does both).
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,13 +66,16 @@ const cases = [
   ['workerd: bundled as by wrangler, workerd entry', 'wasm-simd', () => runWorkerd(dir, 'bundled')],
   ['workerd: default entry, bytes refused', 'js', () => runWorkerd(dir, 'default'), refusedWasm(/disallowed by embedder/)],
 ];
-// One browser for the three pages; each page's report carries its own time.
+// One browser for the pages; each page's report carries its own time.
+const ONNX = 'onnxruntime-web';
 const pages = [
   ['chromium: page, CSP with wasm-unsafe-eval', '/wasm/page.html', 'wasm-simd'],
   ['chromium: page, strict CSP', '/strict/page.html', 'js', refusedWasm(/CompileError/)],
   ['chromium: Web Worker', '/wasm/worker.html', 'wasm-simd', (r) => (r.inWorker ? undefined : 'did not run in a worker')],
   ['chromium: cross-origin isolated page', '/isolated/page.html', 'wasm-simd'],
   ['chromium: Web Worker, cross-origin isolated', '/isolated/worker.html', 'wasm-simd', (r) => (r.inWorker ? undefined : 'did not run in a worker')],
+  // Not the training job: a model exported by rnnkit/onnx in Node, run by onnxruntime-web in a page (onnxProblem checks it).
+  ['chromium: rnnkit/onnx model in onnxruntime-web', '/wasm/onnx.html', ONNX],
 ];
 /** Runs where threads must start (two); everywhere else the pool must fall back to one thread and say why. */
 const THREADED = new Set([
@@ -78,14 +83,39 @@ const THREADED = new Set([
   'chromium: cross-origin isolated page', 'chromium: Web Worker, cross-origin isolated',
 ]);
 let browser;
+/** What rnnkit computes in Node (onnx-export.mjs in the scratch project, which also writes model.onnx for the page). */
+let onnxExpected;
 // RNNKIT_RUNTIMES=node (a comma-separated list of label prefixes) runs only those: CI's extra Node versions.
 const only = process.env.RNNKIT_RUNTIMES?.split(',');
 for (const [label, , expected, check] of only ? [] : pages) {
   cases.push([label, expected, async () => {
     if (!existsSync(CHROMIUM)) return { error: `${CHROMIUM} not found (apt-get install chromium)` };
-    browser ??= runChromium(dir, Object.fromEntries(pages.map(([l, path]) => [l, path])));
+    browser ??= (async () => {
+      onnxExpected = await inScratch(process.execPath, ['onnx-export.mjs'])();
+      return runChromium(dir, Object.fromEntries(pages.map(([l, path]) => [l, path])));
+    })();
     return (await browser)[label];
   }, check]);
+}
+
+/**
+ * What is wrong with the ONNX page's outputs: each of y, hn and cn must have
+ * the shape and, element by element, the values rnnkit computed in Node,
+ * within 1e-5 · max(1, |rnnkit|) (onnxruntime's float32 kernels are not
+ * rnnkit's). Sets report.worst, the largest such relative difference.
+ */
+function onnxProblem(report) {
+  if (report.error) return report.error;
+  if (!onnxExpected || onnxExpected.error) return `rnnkit/onnx export in Node failed: ${onnxExpected?.error}`;
+  const names = Object.keys(report.outputs).sort();
+  if (names.join() !== 'cn,hn,y') return `outputs ${names.join(', ')}, expected cn, hn, y`;
+  report.worst = 0;
+  for (const name of names) {
+    const got = report.outputs[name], want = onnxExpected[name];
+    if (got.dims.join() !== want.dims.join()) return `${name}: dims [${got.dims}], expected [${want.dims}]`;
+    want.data.forEach((w, i) => { report.worst = Math.max(report.worst, Math.abs(got.data[i] - w) / Math.max(1, Math.abs(w))); });
+  }
+  return report.worst <= TOLERANCE ? undefined : `outputs differ from rnnkit's by ${report.worst.toExponential(2)} (relative), more than ${TOLERANCE}`;
 }
 
 /**
@@ -129,6 +159,13 @@ const references = {};
 const results = [];
 for (const [label, expected, go, check] of cases) {
   const report = await timed(go);
+  if (expected === ONNX) {
+    const wrong = onnxProblem(report);
+    results.push({ label, expected, ok: !wrong, report, problem: wrong });
+    console.log(wrong ? `FAIL ${label.padEnd(46)} ${wrong}`
+      : `ok   ${label.padEnd(46)} ${report.runtime.padEnd(24)} ${report.backend}: y, hn, cn within ${report.worst.toExponential(1)} of rnnkit in Node, ${report.seconds.toFixed(1)} s`);
+    continue;
+  }
   const fromNode = label.startsWith('node:');
   const reference = references[expected];
   const wrong = !reference && !fromNode ? report.error ?? `no Node result on ${expected} to compare with` : problem(report, expected, reference, check, label);
