@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSequenceBatch, type Task } from '../src/data/sequence-batch.js';
 import { RecurrentNetwork, type RecurrentNetworkConfig } from '../src/model/recurrent/network.js';
 import { computeGradients } from '../src/train/gradient-algorithm.js';
+import { train } from '../src/train/train.js';
 import { gradientCheck } from '../src/train/gradient-check.js';
 import { rtrlBytes, sensitivityColumns } from '../src/train/rtrl.js';
 import { relativeDifference } from './helpers/chunks.js';
@@ -74,6 +75,23 @@ describe('exact RTRL for LSTM and GRU equals full BPTT (float64, ≤ 1e-9 relati
       for (const [name, c] of Object.entries(result.parameters)) expect(c.relativeError, name).toBeLessThanOrEqual(1e-6);
     });
   }
+
+  it('train(…, { algorithm: \'rtrl\' }) takes the same steps as BPTT (float64, mini-batches, Adam, learned states)', () => {
+    for (const cell of GATED) {
+      const bptt = model64({ cell, initialState: 'learned' }), rtrl = bptt.clone();
+      const batch = randomBatch({ size: 5, steps: 6, inputSize: 7, outputSize: 5, targets: 'vector', ragged: true, seed: 21 });
+      const options = { epochs: 2, batchSize: 2, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 } } as const;
+      const a = train(bptt, batch, options), b = train(rtrl, batch, { ...options, algorithm: 'rtrl' });
+      expect(b.history.at(-1)!.loss).toBeCloseTo(a.history.at(-1)!.loss, 9);
+      let worst = 0, moved = 0;
+      for (const name of bptt.parameterNames) {
+        const x = bptt.getParameter(name), y = rtrl.getParameter(name), start = model64({ cell, initialState: 'learned' }).getParameter(name);
+        x.forEach((v, i) => { worst = Math.max(worst, Math.abs(v - y[i]!)); moved = Math.max(moved, Math.abs(v - start[i]!)); });
+      }
+      expect(worst, cell).toBeLessThanOrEqual(1e-9);
+      expect(moved, cell).toBeGreaterThan(1e-3); // the weights really changed
+    }
+  });
 
   it('counts the tracked columns and the memory per cell: n = G·r·(p + r + 1) (+ r for b_hn) (+ learned states); 6, 4 and 2 blocks of B·r·n', () => {
     const [r, p, B] = [13, 7, 3];
