@@ -1,4 +1,4 @@
-import { derivative } from './activation';
+import { derivative, tanhLanes } from './activation';
 import { matmulAB } from './matmul';
 import { at, get, put } from './memory';
 import { addInPlace, scaleInPlace } from './vector';
@@ -85,93 +85,78 @@ export function rtrlInit(p: usize, batch: i32, hiddenSize: i32, paramCount: i32,
 /** Adds the immediate term of gate row k (x_t and 1 in its W_in and b_rec columns if withInput, h_{t−1} in W_rec's) into one row. */
 function immediate(row: usize, k: i32, xb: usize, hb: usize, p: i32, r: i32, wRecColumns: i32, bRecColumns: i32, withInput: bool): void {
   if (withInput) {
-    addInPlace(at(row, k * p), xb, p);
+    combine2(at(row, k * p), at(row, k * p), 1, xb, 1, p);
     put(row, bRecColumns + k, get(row, bRecColumns + k) + 1);
   }
-  addInPlace(at(row, wRecColumns + k * r), hb, r);
+  combine2(at(row, wRecColumns + k * r), at(row, wRecColumns + k * r), 1, hb, 1, r);
 }
 
-/** grad[n] += e·row[n], unless e is 0. */
-function accumulate(grad: usize, row: usize, e: f32, n: i32): void {
-  if (e == 0) return;
+function combine2(dst: usize, s0: usize, c0: f32, s1: usize, c1: f32, n: i32): void {
+  combine4(dst, s0, c0, s1, c1, s1, 0, s1, 0, n);
+}
+
+/** dst[q] ← c0·s0[q] + c1·s1[q] + c2·s2[q] + c3·s3[q] for q < n (dst may be a source). */
+function combine4(dst: usize, s0: usize, c0: f32, s1: usize, c1: f32, s2: usize, c2: f32, s3: usize, c3: f32, n: i32): void {
   let q = 0;
   if (ASC_FEATURE_SIMD) {
-    const ev = f32x4.splat(e);
-    for (; q + 4 <= n; q += 4) v128.store(at(grad, q), f32x4.add(v128.load(at(grad, q)), f32x4.mul(ev, v128.load(at(row, q)))));
+    const v0 = f32x4.splat(c0), v1 = f32x4.splat(c1), v2 = f32x4.splat(c2), v3 = f32x4.splat(c3);
+    for (; q + 4 <= n; q += 4) {
+      v128.store(at(dst, q), f32x4.add(f32x4.add(f32x4.add(f32x4.mul(v0, v128.load(at(s0, q))), f32x4.mul(v1, v128.load(at(s1, q)))),
+        f32x4.mul(v2, v128.load(at(s2, q)))), f32x4.mul(v3, v128.load(at(s3, q)))));
+    }
   }
-  for (; q < n; q++) put(grad, q, get(grad, q) + e * get(row, q));
+  for (; q < n; q++) put(dst, q, c0 * get(s0, q) + c1 * get(s1, q) + c2 * get(s2, q) + c3 * get(s3, q));
 }
 
-/** P^h, P^c from t−1 to t in place (a: scratch [4r][B][n]); grad += dH·P^h_t unless dH is 0. */
+/** tanh of one value: the SIMD build's lanes (as its LSTM forward pass computes tanh c_t), else Mathf.tanh. */
+function tanh1(v: f32): f32 {
+  if (ASC_FEATURE_SIMD) return f32x4.extract_lane(tanhLanes(f32x4.splat(v)), 0);
+  return Mathf.tanh(v);
+}
+
+/** P^h, P^c from t−1 to t in place (a: scratch [4r][B][n]); grad += dH·P^h_t unless dH is 0. (T53) */
 export function lstmRtrlStep(
   pH: usize, pC: usize, a: usize, wRec: usize, x: usize, hPrev: usize, c: usize, gates: usize,
   dH: usize, grad: usize, batch: i32, inputSize: i32, hiddenSize: i32, paramCount: i32,
 ): void {
-  const r = hiddenSize, p = inputSize, n = paramCount, G = 4 * r, rowWidth = batch * n, block = r * rowWidth;
-  const wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
-  matmulAB(a, wRec, pH, G, rowWidth, r, 0);
-  for (let l = 0; l < r; l++) {
-    for (let b = 0; b < batch; b++) {
-      const gb = at(gates, b * G), xb = at(x, b * p), hb = at(hPrev, b * r), unit = (l * batch + b) * n;
-      const ai = at(a, unit), af = at(ai, block), ag = at(af, block), ao = at(ag, block);
-      for (let k = 0; k < 4; k++) immediate(at(ai, k * block), k * r + l, xb, hb, p, r, wRecColumns, bRecColumns, true);
-      const i = get(gb, l), f = get(gb, r + l), g = get(gb, 2 * r + l), o = get(gb, 3 * r + l);
-      const tc = Mathf.tanh(get(c, batch * r + b * r + l));
-      const ki = g * i * (1 - i), kf = get(c, b * r + l) * f * (1 - f), kg = i * (1 - g * g);
-      const ko = tc * o * (1 - o), kc = o * (1 - tc * tc);
-      const ph = at(pH, unit), pc = at(pC, unit);
-      let q = 0;
-      if (ASC_FEATURE_SIMD) {
-        const fv = f32x4.splat(f), iv = f32x4.splat(ki), fg = f32x4.splat(kf), gv = f32x4.splat(kg), ov = f32x4.splat(ko), cv = f32x4.splat(kc);
-        for (; q + 4 <= n; q += 4) {
-          const cell = f32x4.add(f32x4.add(f32x4.add(f32x4.mul(fv, v128.load(at(pc, q))), f32x4.mul(iv, v128.load(at(ai, q)))),
-            f32x4.mul(fg, v128.load(at(af, q)))), f32x4.mul(gv, v128.load(at(ag, q))));
-          v128.store(at(pc, q), cell);
-          v128.store(at(ph, q), f32x4.add(f32x4.mul(ov, v128.load(at(ao, q))), f32x4.mul(cv, cell)));
-        }
-      }
-      for (; q < n; q++) {
-        const cell = f * get(pc, q) + ki * get(ai, q) + kf * get(af, q) + kg * get(ag, q);
-        put(pc, q, cell);
-        put(ph, q, ko * get(ao, q) + kc * cell);
-      }
-      if (dH != 0) accumulate(grad, ph, get(dH, b * r + l), n);
-    }
-  }
+  gatedRtrlStep(true, pH, pC, a, wRec, x, hPrev, c, gates, dH, grad, batch, inputSize, hiddenSize, paramCount);
 }
 
-/** P from t−1 to t in place (u: scratch [3r][B][n]); grad += dH·P_t unless dH is 0. */
+/** P from t−1 to t in place (u: scratch [3r][B][n]); grad += dH·P_t unless dH is 0. (T53) */
 export function gruRtrlStep(
   pH: usize, u: usize, wRec: usize, x: usize, hPrev: usize, gates: usize, un: usize,
   dH: usize, grad: usize, batch: i32, inputSize: i32, hiddenSize: i32, paramCount: i32,
 ): void {
-  const r = hiddenSize, p = inputSize, n = paramCount, G = 3 * r, rowWidth = batch * n, block = r * rowWidth;
-  const wRecColumns = G * p, bRecColumns = wRecColumns + G * r, bHnColumns = bRecColumns + G;
-  matmulAB(u, wRec, pH, G, rowWidth, r, 0);
+  gatedRtrlStep(false, pH, 0, u, wRec, x, hPrev, un, gates, dH, grad, batch, inputSize, hiddenSize, paramCount);
+}
+
+/** Both gated steps (one copy of the loops): `c` is the LSTM's cell state, or the GRU's ũ_n. */
+function gatedRtrlStep(
+  lstm: bool, pH: usize, pC: usize, a: usize, wRec: usize, x: usize, hPrev: usize, c: usize, gates: usize,
+  dH: usize, grad: usize, batch: i32, p: i32, r: i32, n: i32,
+): void {
+  const gateCount = lstm ? 4 : 3, G = gateCount * r, block = r * batch * n;
+  const wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
+  matmulAB(a, wRec, pH, G, batch * n, r, 0);
   for (let l = 0; l < r; l++) {
     for (let b = 0; b < batch; b++) {
       const gb = at(gates, b * G), xb = at(x, b * p), hb = at(hPrev, b * r), unit = (l * batch + b) * n;
-      const ur = at(u, unit), uz = at(ur, block), u3 = at(uz, block), ph = at(pH, unit);
-      immediate(ur, l, xb, hb, p, r, wRecColumns, bRecColumns, true);
-      immediate(uz, r + l, xb, hb, p, r, wRecColumns, bRecColumns, true);
-      immediate(u3, 2 * r + l, xb, hb, p, r, wRecColumns, bRecColumns, false);
-      put(u3, bHnColumns + l, get(u3, bHnColumns + l) + 1);
-      const rg = get(gb, l), z = get(gb, r + l), nn = get(gb, 2 * r + l);
-      const cn: f32 = (1 - z) * (1 - nn * nn), cr = cn * get(un, b * r + l) * rg * (1 - rg);
-      const cz: f32 = (get(hb, l) - nn) * z * (1 - z), cu: f32 = cn * rg;
-      let q = 0;
-      if (ASC_FEATURE_SIMD) {
-        const rv = f32x4.splat(cr), zv = f32x4.splat(cz), uv = f32x4.splat(cu), keep = f32x4.splat(z);
-        for (; q + 4 <= n; q += 4) {
-          v128.store(at(ph, q), f32x4.add(f32x4.add(f32x4.add(f32x4.mul(rv, v128.load(at(ur, q))), f32x4.mul(zv, v128.load(at(uz, q)))),
-            f32x4.mul(uv, v128.load(at(u3, q)))), f32x4.mul(keep, v128.load(at(ph, q)))));
-        }
+      const a0 = at(a, unit), a1 = at(a0, block), a2 = at(a1, block), ph = at(pH, unit);
+      // The immediate terms (the GRU's n gate takes its input side below, outside r ∘ (·)).
+      for (let k = 0; k < gateCount; k++) immediate(at(a0, k * block), k * r + l, xb, hb, p, r, wRecColumns, bRecColumns, lstm || k < 2);
+      const g0 = get(gb, l), g1 = get(gb, r + l), g2 = get(gb, 2 * r + l), one: f32 = 1;
+      if (lstm) {
+        const i = g0, f = g1, g = g2, o = get(gb, 3 * r + l), tc = tanh1(get(c, batch * r + b * r + l)), pc = at(pC, unit);
+        combine4(pc, pc, f, a0, g * i * (one - i), a1, get(c, b * r + l) * f * (one - f), a2, i * (one - g * g), n);
+        combine2(ph, at(a2, block), tc * o * (one - o), pc, o * (one - tc * tc), n);
+      } else {
+        const rg = g0, z = g1, nn = g2, cn = (one - z) * (one - nn * nn), rowN = 2 * r + l;
+        put(a2, bRecColumns + G + l, get(a2, bRecColumns + G + l) + 1); // b_hn's column, after b_rec's
+        combine4(ph, a0, cn * get(c, b * r + l) * rg * (one - rg), a1, (get(hb, l) - nn) * z * (one - z), a2, cn * rg, ph, z, n);
+        combine2(at(ph, rowN * p), at(ph, rowN * p), 1, xb, cn, p);
+        put(ph, bRecColumns + rowN, get(ph, bRecColumns + rowN) + cn);
       }
-      for (; q < n; q++) put(ph, q, cr * get(ur, q) + cz * get(uz, q) + cu * get(u3, q) + z * get(ph, q));
-      const rowN = 2 * r + l;
-      for (let j = 0; j < p; j++) put(ph, rowN * p + j, get(ph, rowN * p + j) + cn * get(xb, j));
-      put(ph, bRecColumns + rowN, get(ph, bRecColumns + rowN) + cn);
-      if (dH != 0) accumulate(grad, ph, get(dH, b * r + l), n);
+      if (dH != 0) combine2(grad, grad, 1, ph, get(dH, b * r + l), n);
     }
   }
 }

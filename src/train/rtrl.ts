@@ -38,8 +38,8 @@ export function sensitivityColumns(model: RecurrentModel): number {
  * cell P^h, P^c (LSTM) and the G·r-row product W_rec·P^h (GRU 4, LSTM 6).
  */
 function sensitivityBlocks(model: RecurrentModel): number {
-  const cell = model.structure.cell;
-  return cell === 'elman' ? 2 : cell === 'gru' ? 4 : 6;
+  const cell = CELLS[model.structure.cell];
+  return 1 + cell.gates + (cell.carriesCell ? 1 : 0);
 }
 
 /** Bytes RTRL needs for B sequences: the sensitivity blocks (k·B·r·n values, k = 2, 4, 6 for Elman, GRU, LSTM) and the gradient (n). */
@@ -54,10 +54,9 @@ export function rtrlBytes(model: RecurrentModel, batch: number): number {
 export function checkRtrlMemory(model: RecurrentModel, batch: number, maxBytes: number): void {
   const bytes = rtrlBytes(model, batch);
   if (bytes <= maxBytes) return;
-  const { hiddenSize: r, cell } = model.structure, k = sensitivityBlocks(model);
-  const parts = cell === 'elman' ? '' : cell === 'lstm' ? ': P^h, P^c and W_rec·P^h of 4r rows' : ': P and W_rec·P of 3r rows';
+  const r = model.structure.hiddenSize, k = sensitivityBlocks(model);
   throw new RnnkitError(
-    `RTRL would need ${formatBytes(bytes)} for its sensitivities (${k} × B·r·n = ${k} × ${batch}·${r}·${sensitivityColumns(model)} values${parts}), ` +
+    `RTRL would need ${formatBytes(bytes)} for its sensitivities (${k} × B·r·n = ${k} × ${batch}·${r}·${sensitivityColumns(model)} values), ` +
     `over the cap of ${formatBytes(maxBytes)} (algorithm.maxBytes). Truncated BPTT ({ type: 'tbptt', k }) needs only O(k·B·r); ` +
     'or use a smaller batch or hidden size, or raise maxBytes.');
 }
@@ -75,10 +74,9 @@ export interface RtrlRegions {
 
 /** Lays out RTRL's regions from `start`; returns them and the end. */
 export function planRtrl(model: RecurrentModel, batch: number, start: number): { regions: RtrlRegions; end: number } {
-  const n = sensitivityColumns(model), size = batch * model.structure.hiddenSize * n, cell = model.structure.cell;
-  const product = cell === 'elman' ? size : CELLS[cell].gates * size;
-  const { offsets, end } = planRegions(start, { h: size, product, c: cell === 'lstm' ? size : 0, gradient: n });
-  return { regions: { h: offsets.h, product: offsets.product, c: cell === 'lstm' ? offsets.c : NONE, gradient: offsets.gradient }, end };
+  const n = sensitivityColumns(model), size = batch * model.structure.hiddenSize * n, cell = CELLS[model.structure.cell];
+  const { offsets, end } = planRegions(start, { h: size, product: cell.gates * size, c: cell.carriesCell ? size : 0, gradient: n });
+  return { regions: { h: offsets.h, product: offsets.product, c: cell.carriesCell ? offsets.c : NONE, gradient: offsets.gradient }, end };
 }
 
 /** P_0 for a frame's sequences: ∂h_0/∂h0 = I (and ∂c_0/∂c0 = I) when slot 0 holds the learned h0 (and c0), else zero. */

@@ -80,15 +80,25 @@ export function rtrlInit(mem: Mem, p: number, batch: number, hiddenSize: number,
  * grad += (∂L_t/∂h_t)[b][l] · P^h_t[l][b][:] when dH is not NONE.
  */
 
-/** Adds the immediate term of gate row `row` (x_t, h_{t−1}, 1 in its b_rec column) into one row of the product. */
+/** Adds the immediate term of gate row `row` (x_t and 1 in its W_in and b_rec columns if withInput, h_{t−1} in W_rec's) into one row. */
 function immediate(
   mem: Mem, at: number, row: number, x: number, hPrev: number, p: number, r: number, wRecColumns: number, bRecColumns: number, withInput: boolean,
 ): void {
   if (withInput) {
-    for (let j = 0; j < p; j++) mem[at + row * p + j] += mem[x + j]!;
+    combine2(mem, at + row * p, at + row * p, 1, x, 1, p);
     mem[at + bRecColumns + row] += 1;
   }
-  for (let m = 0; m < r; m++) mem[at + wRecColumns + row * r + m] += mem[hPrev + m]!;
+  combine2(mem, at + wRecColumns + row * r, at + wRecColumns + row * r, 1, hPrev, 1, r);
+}
+
+/** dst[q] ← c0·s0[q] + c1·s1[q] for q < n (dst may be a source). */
+function combine2(mem: Mem, dst: number, s0: number, c0: number, s1: number, c1: number, n: number): void {
+  for (let q = 0; q < n; q++) mem[dst + q] = c0 * mem[s0 + q]! + c1 * mem[s1 + q]!;
+}
+
+/** dst[q] ← c0·s0[q] + c1·s1[q] + c2·s2[q] + c3·s3[q] for q < n (dst may be a source). */
+function combine4(mem: Mem, dst: number, s0: number, c0: number, s1: number, c1: number, s2: number, c2: number, s3: number, c3: number, n: number): void {
+  for (let q = 0; q < n; q++) mem[dst + q] = c0 * mem[s0 + q]! + c1 * mem[s1 + q]! + c2 * mem[s2 + q]! + c3 * mem[s3 + q]!;
 }
 
 /**
@@ -96,74 +106,58 @@ function immediate(
  * place; `a` is scratch for A_t = ∂a_t/∂θ, [4r][B][n]. x is x_t [B][p], hPrev
  * h_{t−1} [B][r], c the cell state c_{t−1} [B][r] with c_t right after it,
  * gates the activated i, f, g, o [B][4r], dH ∂L_t/∂h_t [B][r] or NONE.
- *   P^c_t = f∘P^c_{t−1} + g·i(1−i)∘A_i + c_{t−1}·f(1−f)∘A_f + i(1−g²)∘A_g
- *   P^h_t = tanh(c_t)·o(1−o)∘A_o + o(1 − tanh²c_t)∘P^c_t
+ * (T53): P^c_t = f∘P^c_{t−1} + k_i∘A_i + k_f∘A_f + k_g∘A_g,  P^h_t = k_o∘A_o + k_c∘P^c_t
  */
 export function lstmRtrlStep(
   mem: Mem, pH: number, pC: number, a: number, wRec: number, x: number, hPrev: number, c: number, gates: number,
   dH: number, grad: number, batch: number, inputSize: number, hiddenSize: number, paramCount: number,
 ): void {
-  const r = hiddenSize, p = inputSize, n = paramCount, G = 4 * r, rowWidth = batch * n, block = r * rowWidth;
-  const wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
-  matmulAB(mem, a, wRec, pH, G, rowWidth, r, 0);
-  for (let l = 0; l < r; l++) {
-    for (let b = 0; b < batch; b++) {
-      const gb = gates + b * G, xb = x + b * p, hb = hPrev + b * r, unit = (l * batch + b) * n;
-      const ai = a + unit, af = ai + block, ag = af + block, ao = ag + block;
-      for (let k = 0; k < 4; k++) immediate(mem, ai + k * block, k * r + l, xb, hb, p, r, wRecColumns, bRecColumns, true);
-      const i = mem[gb + l]!, f = mem[gb + r + l]!, g = mem[gb + 2 * r + l]!, o = mem[gb + 3 * r + l]!;
-      const tc = Math.tanh(mem[c + batch * r + b * r + l]!);
-      const ki = g * i * (1 - i), kf = mem[c + b * r + l]! * f * (1 - f), kg = i * (1 - g * g);
-      const ko = tc * o * (1 - o), kc = o * (1 - tc * tc);
-      const ph = pH + unit, pc = pC + unit;
-      for (let q = 0; q < n; q++) {
-        const cell = f * mem[pc + q]! + ki * mem[ai + q]! + kf * mem[af + q]! + kg * mem[ag + q]!;
-        mem[pc + q] = cell;
-        mem[ph + q] = ko * mem[ao + q]! + kc * cell;
-      }
-      if (dH !== NONE) accumulate(mem, grad, ph, mem[dH + b * r + l]!, n);
-    }
-  }
+  gatedRtrlStep(mem, true, pH, pC, a, wRec, x, hPrev, c, gates, dH, grad, batch, inputSize, hiddenSize, paramCount);
 }
 
 /**
  * One GRU step for B sequences: P (pH) from t−1 to t, in place; `u` is
  * scratch for U_t = ∂u_t/∂θ, [3r][B][n]. x is x_t [B][p], hPrev h_{t−1}
  * [B][r], gates the activated r, z, n [B][3r], un ũ_n = W_hn·h_{t−1} + b_hn
- * [B][r], dH ∂L_t/∂h_t [B][r] or NONE. With c_n = (1 − z)(1 − n²):
- *   P_t = c_n·ũ_n·r(1−r)∘(A_r + U_r) + (h_{t−1} − n)·z(1−z)∘(A_z + U_z)
- *       + c_n∘A_n + c_n·r∘(U_n + [b_hn]) + z∘P_{t−1}
- * where A (input side) is only immediate: x_t in W_in's row, 1 in b_rec.
+ * [B][r], dH ∂L_t/∂h_t [B][r] or NONE. (T53), with the input side A only
+ * immediate (x_t in W_in's row, 1 in b_rec's column):
+ *   P_t = c_r∘(A_r + U_r) + c_z∘(A_z + U_z) + c_n∘A_n + c_u∘Ũ_n + z∘P_{t−1}
  */
 export function gruRtrlStep(
   mem: Mem, pH: number, u: number, wRec: number, x: number, hPrev: number, gates: number, un: number,
   dH: number, grad: number, batch: number, inputSize: number, hiddenSize: number, paramCount: number,
 ): void {
-  const r = hiddenSize, p = inputSize, n = paramCount, G = 3 * r, rowWidth = batch * n, block = r * rowWidth;
-  const wRecColumns = G * p, bRecColumns = wRecColumns + G * r, bHnColumns = bRecColumns + G;
-  matmulAB(mem, u, wRec, pH, G, rowWidth, r, 0);
+  gatedRtrlStep(mem, false, pH, NONE, u, wRec, x, hPrev, un, gates, dH, grad, batch, inputSize, hiddenSize, paramCount);
+}
+
+/** Both gated steps (one copy of the loops): `c` is the LSTM's cell state, or the GRU's ũ_n. */
+function gatedRtrlStep(
+  mem: Mem, lstm: boolean, pH: number, pC: number, a: number, wRec: number, x: number, hPrev: number, c: number, gates: number,
+  dH: number, grad: number, batch: number, p: number, r: number, n: number,
+): void {
+  const gateCount = lstm ? 4 : 3, G = gateCount * r, block = r * batch * n;
+  const wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
+  matmulAB(mem, a, wRec, pH, G, batch * n, r, 0);
   for (let l = 0; l < r; l++) {
     for (let b = 0; b < batch; b++) {
       const gb = gates + b * G, xb = x + b * p, hb = hPrev + b * r, unit = (l * batch + b) * n;
-      const ur = u + unit, uz = ur + block, un3 = uz + block, ph = pH + unit;
-      // The r and z gates see A + U: their input-side terms go into U's rows; the n gate's are added below.
-      immediate(mem, ur, l, xb, hb, p, r, wRecColumns, bRecColumns, true);
-      immediate(mem, uz, r + l, xb, hb, p, r, wRecColumns, bRecColumns, true);
-      immediate(mem, un3, 2 * r + l, xb, hb, p, r, wRecColumns, bRecColumns, false);
-      mem[un3 + bHnColumns + l] += 1;
-      const rg = mem[gb + l]!, z = mem[gb + r + l]!, nn = mem[gb + 2 * r + l]!;
-      const cn = (1 - z) * (1 - nn * nn), cr = cn * mem[un + b * r + l]! * rg * (1 - rg);
-      const cz = (mem[hb + l]! - nn) * z * (1 - z), cu = cn * rg;
-      for (let q = 0; q < n; q++) mem[ph + q] = cr * mem[ur + q]! + cz * mem[uz + q]! + cu * mem[un3 + q]! + z * mem[ph + q]!;
-      const rowN = 2 * r + l;
-      for (let j = 0; j < p; j++) mem[ph + rowN * p + j] += cn * mem[xb + j]!;
-      mem[ph + bRecColumns + rowN] += cn;
-      if (dH !== NONE) accumulate(mem, grad, ph, mem[dH + b * r + l]!, n);
+      const a0 = a + unit, a1 = a0 + block, a2 = a1 + block, ph = pH + unit;
+      // The immediate terms. The r and z gates see A + U, so their input side goes into U's rows too; the n gate's
+      // input side is outside r ∘ (·), added below.
+      for (let k = 0; k < gateCount; k++) immediate(mem, a0 + k * block, k * r + l, xb, hb, p, r, wRecColumns, bRecColumns, lstm || k < 2);
+      const g0 = mem[gb + l]!, g1 = mem[gb + r + l]!, g2 = mem[gb + 2 * r + l]!;
+      if (lstm) {
+        const i = g0, f = g1, g = g2, o = mem[gb + 3 * r + l]!, tc = Math.tanh(mem[c + batch * r + b * r + l]!), pc = pC + unit;
+        combine4(mem, pc, pc, f, a0, g * i * (1 - i), a1, mem[c + b * r + l]! * f * (1 - f), a2, i * (1 - g * g), n);
+        combine2(mem, ph, a2 + block, tc * o * (1 - o), pc, o * (1 - tc * tc), n);
+      } else {
+        const rg = g0, z = g1, nn = g2, cn = (1 - z) * (1 - nn * nn), rowN = 2 * r + l;
+        mem[a2 + bRecColumns + G + l] += 1; // b_hn's column, after b_rec's
+        combine4(mem, ph, a0, cn * mem[c + b * r + l]! * rg * (1 - rg), a1, (mem[hb + l]! - nn) * z * (1 - z), a2, cn * rg, ph, z, n);
+        combine2(mem, ph + rowN * p, ph + rowN * p, 1, xb, cn, p);
+        mem[ph + bRecColumns + rowN] += cn;
+      }
+      if (dH !== NONE) combine2(mem, grad, grad, 1, ph, mem[dH + b * r + l]!, n);
     }
   }
-}
-
-/** grad[n] += e · row[n] (nothing when e is 0). */
-function accumulate(mem: Mem, grad: number, row: number, e: number, n: number): void {
-  if (e !== 0) for (let q = 0; q < n; q++) mem[grad + q] += e * mem[row + q]!;
 }
