@@ -91,6 +91,12 @@ function immediate(row: usize, k: i32, xb: usize, hb: usize, p: i32, r: i32, wRe
   combine2(at(row, wRecColumns + k * r), at(row, wRecColumns + k * r), 1, hb, 1, r);
 }
 
+/**
+ * dst[q] ← c0·s0[q] + c1·s1[q]: combine4 with two zero terms, one loop in the
+ * binary instead of two (the embedded module's size is budgeted). For finite
+ * values the zero terms change nothing; a non-finite s1 gives NaN where the
+ * JS twin may give ±Inf — both non-finite, which is all training checks.
+ */
 function combine2(dst: usize, s0: usize, c0: f32, s1: usize, c1: f32, n: i32): void {
   combine4(dst, s0, c0, s1, c1, s1, 0, s1, 0, n);
 }
