@@ -121,7 +121,7 @@ export function lstmRtrlStep(
  * [B][r], gates the activated r, z, n [B][3r], un ũ_n = W_hn·h_{t−1} + b_hn
  * [B][r], dH ∂L_t/∂h_t [B][r] or NONE. (T53), with the input side A only
  * immediate (x_t in W_in's row, 1 in b_rec's column):
- *   P_t = c_r∘(A_r + U_r) + c_z∘(A_z + U_z) + c_n∘A_n + c_u∘Ũ_n + z∘P_{t−1}
+ *   P_t = c_r∘(A_r + U_r) + c_z∘(A_z + U_z) + c_n∘A_n + c_u∘∂ũ_n/∂θ + z∘P_{t−1}
  */
 export function gruRtrlStep(
   mem: Mem, pH: number, u: number, wRec: number, x: number, hPrev: number, gates: number, un: number,
