@@ -9,7 +9,7 @@ export { lstmForward, lstmBackward } from './lstm';
 export { gruForward, gruBackward } from './gru';
 export { embeddingForward, embeddingBackward } from './embedding';
 export { dropoutMask, multiply } from './dropout';
-export { rtrlStep, rtrlInit } from './rtrl';
+export { rtrlStep, rtrlInit, lstmRtrlStep, gruRtrlStep } from './rtrl';
 export { lossForwardBackward } from './loss';
 export { sgdUpdate, momentumUpdate, adamUpdate } from './optimizer';
 export { sumSquares, scaleInPlace, clampInPlace, copy, fill, sumRowsInto, broadcastRows, addInPlace } from './vector';

@@ -1,4 +1,4 @@
-import { derivative } from './activation';
+import { derivative, tanhLanes } from './activation';
 import { matmulAB } from './matmul';
 import { at, get, put } from './memory';
 import { addInPlace, scaleInPlace } from './vector';
@@ -78,4 +78,91 @@ export function rtrlInit(p: usize, batch: i32, hiddenSize: i32, paramCount: i32,
   memory.fill(p, 0, <usize>(batch * r * n) << 2);
   if (h0Column < 0) return;
   for (let l = 0; l < r; l++) for (let b = 0; b < batch; b++) put(p, (l * batch + b) * n + h0Column + l, 1);
+}
+
+// Exact RTRL for the gated cells; layout, columns and equations in src/kernels/js/rtrl.ts.
+
+/** Adds the immediate term of gate row k (x_t and 1 in its W_in and b_rec columns if withInput, h_{t−1} in W_rec's) into one row. */
+function immediate(row: usize, k: i32, xb: usize, hb: usize, p: i32, r: i32, wRecColumns: i32, bRecColumns: i32, withInput: bool): void {
+  if (withInput) {
+    combine2(at(row, k * p), at(row, k * p), 1, xb, 1, p);
+    put(row, bRecColumns + k, get(row, bRecColumns + k) + 1);
+  }
+  combine2(at(row, wRecColumns + k * r), at(row, wRecColumns + k * r), 1, hb, 1, r);
+}
+
+/**
+ * dst[q] ← c0·s0[q] + c1·s1[q]: combine4 with two zero terms, one loop in the
+ * binary instead of two (the embedded module's size is budgeted). For finite
+ * values the zero terms change nothing; a non-finite s1 gives NaN where the
+ * JS twin may give ±Inf — both non-finite, which is all training checks.
+ */
+function combine2(dst: usize, s0: usize, c0: f32, s1: usize, c1: f32, n: i32): void {
+  combine4(dst, s0, c0, s1, c1, s1, 0, s1, 0, n);
+}
+
+/** dst[q] ← c0·s0[q] + c1·s1[q] + c2·s2[q] + c3·s3[q] for q < n (dst may be a source). */
+function combine4(dst: usize, s0: usize, c0: f32, s1: usize, c1: f32, s2: usize, c2: f32, s3: usize, c3: f32, n: i32): void {
+  let q = 0;
+  if (ASC_FEATURE_SIMD) {
+    const v0 = f32x4.splat(c0), v1 = f32x4.splat(c1), v2 = f32x4.splat(c2), v3 = f32x4.splat(c3);
+    for (; q + 4 <= n; q += 4) {
+      v128.store(at(dst, q), f32x4.add(f32x4.add(f32x4.add(f32x4.mul(v0, v128.load(at(s0, q))), f32x4.mul(v1, v128.load(at(s1, q)))),
+        f32x4.mul(v2, v128.load(at(s2, q)))), f32x4.mul(v3, v128.load(at(s3, q)))));
+    }
+  }
+  for (; q < n; q++) put(dst, q, c0 * get(s0, q) + c1 * get(s1, q) + c2 * get(s2, q) + c3 * get(s3, q));
+}
+
+/** tanh of one value: the SIMD build's lanes (as its LSTM forward pass computes tanh c_t), else Mathf.tanh. */
+function tanh1(v: f32): f32 {
+  if (ASC_FEATURE_SIMD) return f32x4.extract_lane(tanhLanes(f32x4.splat(v)), 0);
+  return Mathf.tanh(v);
+}
+
+/** P^h, P^c from t−1 to t in place (a: scratch [4r][B][n]); grad += dH·P^h_t unless dH is 0. (T53) */
+export function lstmRtrlStep(
+  pH: usize, pC: usize, a: usize, wRec: usize, x: usize, hPrev: usize, c: usize, gates: usize,
+  dH: usize, grad: usize, batch: i32, inputSize: i32, hiddenSize: i32, paramCount: i32,
+): void {
+  gatedRtrlStep(true, pH, pC, a, wRec, x, hPrev, c, gates, dH, grad, batch, inputSize, hiddenSize, paramCount);
+}
+
+/** P from t−1 to t in place (u: scratch [3r][B][n]); grad += dH·P_t unless dH is 0. (T53) */
+export function gruRtrlStep(
+  pH: usize, u: usize, wRec: usize, x: usize, hPrev: usize, gates: usize, un: usize,
+  dH: usize, grad: usize, batch: i32, inputSize: i32, hiddenSize: i32, paramCount: i32,
+): void {
+  gatedRtrlStep(false, pH, 0, u, wRec, x, hPrev, un, gates, dH, grad, batch, inputSize, hiddenSize, paramCount);
+}
+
+/** Both gated steps (one copy of the loops): `c` is the LSTM's cell state, or the GRU's ũ_n. */
+function gatedRtrlStep(
+  lstm: bool, pH: usize, pC: usize, a: usize, wRec: usize, x: usize, hPrev: usize, c: usize, gates: usize,
+  dH: usize, grad: usize, batch: i32, p: i32, r: i32, n: i32,
+): void {
+  const gateCount = lstm ? 4 : 3, G = gateCount * r, block = r * batch * n;
+  const wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
+  matmulAB(a, wRec, pH, G, batch * n, r, 0);
+  for (let l = 0; l < r; l++) {
+    for (let b = 0; b < batch; b++) {
+      const gb = at(gates, b * G), xb = at(x, b * p), hb = at(hPrev, b * r), unit = (l * batch + b) * n;
+      const a0 = at(a, unit), a1 = at(a0, block), a2 = at(a1, block), ph = at(pH, unit);
+      // The immediate terms (the GRU's n gate takes its input side below, outside r ∘ (·)).
+      for (let k = 0; k < gateCount; k++) immediate(at(a0, k * block), k * r + l, xb, hb, p, r, wRecColumns, bRecColumns, lstm || k < 2);
+      const g0 = get(gb, l), g1 = get(gb, r + l), g2 = get(gb, 2 * r + l), one: f32 = 1;
+      if (lstm) {
+        const i = g0, f = g1, g = g2, o = get(gb, 3 * r + l), tc = tanh1(get(c, batch * r + b * r + l)), pc = at(pC, unit);
+        combine4(pc, pc, f, a0, g * i * (one - i), a1, get(c, b * r + l) * f * (one - f), a2, i * (one - g * g), n);
+        combine2(ph, at(a2, block), tc * o * (one - o), pc, o * (one - tc * tc), n);
+      } else {
+        const rg = g0, z = g1, nn = g2, cn = (one - z) * (one - nn * nn), rowN = 2 * r + l;
+        put(a2, bRecColumns + G + l, get(a2, bRecColumns + G + l) + 1); // b_hn's column, after b_rec's
+        combine4(ph, a0, cn * get(c, b * r + l) * rg * (one - rg), a1, (get(hb, l) - nn) * z * (one - z), a2, cn * rg, ph, z, n);
+        combine2(at(ph, rowN * p), at(ph, rowN * p), 1, xb, cn, p);
+        put(ph, bRecColumns + rowN, get(ph, bRecColumns + rowN) + cn);
+      }
+      if (dH != 0) combine2(grad, grad, 1, ph, get(dH, b * r + l), n);
+    }
+  }
 }

@@ -76,6 +76,37 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
     }
   });
 
+  it('the gated cells\' RTRL steps (LSTM, GRU), with and without the gradient, n a multiple of 4 and not', () => {
+    const B = 2, p = 3, r = Math.min(s, 31);
+    for (const [cell, G] of [['lstm', 4], ['gru', 3]] as const) {
+      // With and without the learned states' columns: n mod 4 then differs for odd r (LSTM) and for every r (GRU).
+      for (const extra of [0, cell === 'lstm' ? 2 * r : r]) {
+        const n = G * r * (p + r + 1) + (cell === 'gru' ? r : 0) + extra;
+        const regions = {
+          pH: r * B * n, pC: r * B * n, a: G * r * B * n, wRec: G * r * r, x: B * p, hPrev: B * r, c: 2 * B * r, gates: B * G * r, un: B * r, dH: B * r, grad: n,
+        };
+        const fill = (mem: Float32Array, o: Record<string, number>) => {
+          for (let i = 0; i < G * r * r; i++) mem[o.wRec! + i]! *= 0.5 / Math.sqrt(r);
+          // Gates as the forward pass leaves them: sigmoids in (0, 1), LSTM's g and GRU's n in (−1, 1).
+          for (let b = 0; b < B; b++) {
+            for (let k = 0; k < G * r; k++) {
+              const at = o.gates! + b * G * r + k, squashed = Math.floor(k / r) === 2;
+              mem[at] = squashed ? Math.tanh(2 * mem[at]!) : 1 / (1 + Math.exp(-2 * mem[at]!));
+            }
+          }
+        };
+        for (const withGrad of [true, false]) {
+          expectParity({
+            regions, fill,
+            run: (K, mem, o) => cell === 'lstm'
+              ? K.lstmRtrlStep(mem, o.pH!, o.pC!, o.a!, o.wRec!, o.x!, o.hPrev!, o.c!, o.gates!, withGrad ? o.dH! : NONE, o.grad!, B, p, r, n)
+              : K.gruRtrlStep(mem, o.pH!, o.a!, o.wRec!, o.x!, o.hPrev!, o.gates!, o.un!, withGrad ? o.dH! : NONE, o.grad!, B, p, r, n),
+          });
+        }
+      }
+    }
+  });
+
   it('losses and their gradients, every (loss, F) pair, with a mask', () => {
     const rows = s, pairs = [
       [LossKind.mse, Act.identity], [LossKind.mse, Act.sigmoid], [LossKind.mse, Act.softmax],

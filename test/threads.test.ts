@@ -78,7 +78,30 @@ describe('data-parallel gradients equal one thread’s, for every cell and depth
     expect(Math.abs(three.loss - one.loss) / one.loss).toBeLessThan(1e-6);
     expect(relativeDifference(three.gradients, one.gradients)).toBeLessThan(2e-5);
     expect(relativeDifference(three.gradients, computeGradients(copy, batch, { threads: pool }).gradients)).toBeLessThan(2e-5);
-    expect(() => computeGradients(model({ cell: 'gru' }), batch, { algorithm: 'rtrl', threads: pool })).toThrow(/RTRL.*tbptt|truncated/i);
+    expect(() => computeGradients(model({ cell: 'gru', numLayers: 2 }), batch, { algorithm: 'rtrl', threads: pool })).toThrow(/RTRL.*tbptt|truncated/i);
+  });
+
+  it('exact RTRL of an LSTM and a GRU on 2 threads equals 1 thread (ragged, learned states), and trains the same', async () => {
+    const pair = createThreadPool({ threads: 2, minShareFlops: 0 });
+    try {
+      await pair.ready;
+      const batch = randomBatch({ size: 5, steps: 6, inputSize: 7, outputSize: 5, targets: 'vector', ragged: true, seed: 13 });
+      for (const cell of ['lstm', 'gru'] as const) {
+        const single = model({ cell, initialState: 'learned' }), threaded = single.clone();
+        const one = computeGradients(single, batch, { algorithm: 'rtrl' }), two = computeGradients(threaded, batch, { algorithm: 'rtrl', threads: pair });
+        expect(threaded.backend, cell).toBe(pair.backend);
+        expect(Math.abs(two.loss - one.loss) / one.loss, cell).toBeLessThan(1e-6);
+        expect(relativeDifference(two.gradients, one.gradients), cell).toBeLessThan(2e-5);
+        expect(relativeDifference(two.gradients, computeGradients(threaded, batch, { threads: pair }).gradients), cell).toBeLessThan(2e-5);
+        const options = { algorithm: 'rtrl', epochs: 2, batchSize: 5, shuffle: false, optimizer: { type: 'sgd', learningRate: 0.05 } } as const;
+        train(single, batch, options);
+        train(threaded, batch, { ...options, threads: pair });
+        const after = single.getParameter('W_rec_l0'), afterThreaded = threaded.getParameter('W_rec_l0');
+        expect(Math.max(...after.map((v, i) => Math.abs(v - afterThreaded[i]!))), cell).toBeLessThan(1e-5);
+      }
+    } finally {
+      pair.dispose();
+    }
   });
 
   it('an embedding with class targets, and per-sequence initial states', () => {

@@ -29,8 +29,15 @@ const inferenceFlops = (s) => 2 * s.B * s.T * perStep(s);
 export const GATES = { elman: 1, lstm: 4, gru: 3 };
 const gatedPerStep = ({ p, r, o }, G, layers) => G * r * p + G * r * r + o * r + (layers - 1) * 2 * G * r * r;
 const gatedTrainFlops = (s, G, layers) => 6 * s.B * s.T * gatedPerStep(s, G, layers);
-/** Exact RTRL, the dominant term: 2·B·T·r²·n with n = r·p + r² + r sensitivities per hidden unit. */
-const rtrlFlops = (s) => 2 * s.B * s.T * s.r * s.r * (s.r * s.p + s.r * s.r + s.r);
+/**
+ * Exact RTRL, the dominant term: the product W_rec·P_(t−1), 2·B·T·G·r²·n with
+ * n = G·r·(p + r + 1) (+ r for the GRU's b_hn) sensitivity columns per hidden
+ * unit (docs/theory.md (T27), (T49), (T51)); G = 1 for Elman: n = r·p + r² + r.
+ */
+const rtrlFlops = (s, cell = 'elman') => {
+  const G = GATES[cell], n = G * s.r * (s.p + s.r + 1) + (cell === 'gru' ? s.r : 0);
+  return 2 * s.B * s.T * G * s.r * s.r * n;
+};
 
 /** The feed-forward workload: an MNIST-shaped MLP, tanh hidden layers, identity output, MSE, a batch of N rows. */
 export const FFNN = { layers: [784, 256, 256, 10], N: 256 };
@@ -60,6 +67,10 @@ export const WORKLOADS = {
   'L GRU train': gated('L', 'gru', 1, 2e-4),
   'tiny RTRL train': { kind: 'rtrl-train', size: 'tiny', shape: SIZES.tiny, flops: rtrlFlops(SIZES.tiny), checkRate: 2e-3 },
   'S RTRL train': { kind: 'rtrl-train', size: 'S', shape: SIZES.S, flops: rtrlFlops(SIZES.S), checkRate: 2e-3 },
+  'tiny LSTM RTRL train': gatedRtrl('tiny', 'lstm'),
+  'tiny GRU RTRL train': gatedRtrl('tiny', 'gru'),
+  // 348 GFLOP a step and 509 MiB of sensitivities (16× Elman's S RTRL): run only when named in --workloads.
+  'S LSTM RTRL train': { ...gatedRtrl('S', 'lstm'), onlyWhenNamed: true },
   'M TBPTT train': { kind: 'tbptt-train', size: 'M', shape: TBPTT, flops: trainFlops(TBPTT), checkRate: 1e-4 },
   'FFNN train': { kind: 'ffnn-train', size: 'FFNN', shape: FFNN, flops: ffnnFlops(FFNN), checkRate: 1e-3 },
 };
@@ -68,6 +79,12 @@ export const WORKLOADS = {
 function gated(size, cell, layers, checkRate) {
   const shape = SIZES[size];
   return { kind: 'rnn-train', size, cell, layers, shape, flops: gatedTrainFlops(shape, GATES[cell], layers), checkRate };
+}
+
+/** Exact RTRL on one gated layer (docs/theory.md (T48)–(T53)): the gated workload's network, RTRL's step. */
+function gatedRtrl(size, cell) {
+  const shape = SIZES[size];
+  return { kind: 'rtrl-train', size, cell, layers: 1, shape, flops: rtrlFlops(shape, cell), checkRate: 2e-3 };
 }
 
 /** The cell of a recurrent workload ('elman' unless it says otherwise); undefined for the FFNN. */
@@ -79,7 +96,7 @@ export const layersOf = (name) => WORKLOADS[name].layers ?? 1;
 const ABOUT = {
   'rnn-train': 'One step: forward over the whole sequence, full BPTT, one plain SGD update.',
   'rnn-inference': 'One step: forward over the whole sequence and the loss; no gradient.',
-  'rtrl-train': 'One step: the exact gradient by RTRL (sensitivities carried forward), one SGD update. GFLOP/s counts the dominant term 2·B·T·r²·n. No peer implements RTRL.',
+  'rtrl-train': 'One step: the exact gradient by RTRL (sensitivities carried forward), one SGD update. GFLOP/s counts the dominant term 2·B·T·G·r²·n (G gate blocks: Elman 1, GRU 3, LSTM 4). No peer implements RTRL.',
   'tbptt-train': 'One step: one pass over the long sequences by truncated BPTT(k, k), an SGD update after every chunk (train() with algorithm tbptt). No peer has truncated BPTT built in.',
   'ffnn-train': 'One step: forward, backprop and one SGD update on N rows; MSE on a linear output. brain.js has no comparable network (its output layer is always squashed).',
 };

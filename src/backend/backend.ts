@@ -13,7 +13,7 @@ export type Kernels = Pick<
   | 'matmulABt' | 'matmulAB' | 'matmulAtB' | 'columnSums'
   | 'activationForward' | 'activationBackward'
   | 'denseForward' | 'denseBackward'
-  | 'rtrlStep' | 'rtrlInit'
+  | 'rtrlStep' | 'rtrlInit' | 'lstmRtrlStep' | 'gruRtrlStep'
   | 'elmanForward' | 'elmanBackward' | 'lstmForward' | 'lstmBackward' | 'gruForward' | 'gruBackward'
   | 'embeddingForward' | 'embeddingBackward' | 'dropoutMask' | 'multiply'
   | 'lossForwardBackward'

@@ -19,7 +19,7 @@ const ADDRESS_ARGUMENTS: Record<keyof Kernels, number> = {
   elmanForward: 0b11, elmanBackward: 0b1111,
   lstmForward: 0b1111, lstmBackward: 0b1111111, gruForward: 0b111111, gruBackward: 0b111111111,
   embeddingForward: 0b111, embeddingBackward: 0b111, dropoutMask: 0b11, multiply: 0b111,
-  rtrlStep: 0b11111111, rtrlInit: 0b1,
+  rtrlStep: 0b11111111, rtrlInit: 0b1, lstmRtrlStep: 0b1111111111, gruRtrlStep: 0b111111111,
   lossForwardBackward: 0b11111,
   sgdUpdate: 0b11, momentumUpdate: 0b111, adamUpdate: 0b1111,
   sumSquares: 0b1, scaleInPlace: 0b1, clampInPlace: 0b1, copy: 0b11, fill: 0b1, sumRowsInto: 0b11, broadcastRows: 0b11, addInPlace: 0b11,
@@ -31,7 +31,7 @@ type N = number;
  * The Kernels interface over a wasm instance. A view's byteOffset is its
  * arena's address in linear memory, so element offset `o` of `mem` is byte
  * address mem.byteOffset + 4·o; NONE becomes the null address 0. No kernel
- * takes more than 13 arguments after `mem` (rtrlStep); a wasm function
+ * takes more than 14 arguments after `mem` (lstmRtrlStep); a wasm function
  * ignores the extra undefined ones.
  */
 export function wasmKernels(exports: WasmExports): Kernels {
@@ -39,10 +39,10 @@ export function wasmKernels(exports: WasmExports): Kernels {
   for (const name of Object.keys(ADDRESS_ARGUMENTS) as (keyof Kernels)[]) {
     const fn = exports[name], mask = ADDRESS_ARGUMENTS[name];
     if (typeof fn !== 'function') throw new Error(`wasm module lacks the kernel ${name}`);
-    kernels[name] = (mem: Mem, a: N, b: N, c: N, d: N, e: N, f: N, g: N, h: N, i: N, j: N, k: N, l: N, m: N) => {
+    kernels[name] = (mem: Mem, a: N, b: N, c: N, d: N, e: N, f: N, g: N, h: N, i: N, j: N, k: N, l: N, m: N, n: N) => {
       const base = mem.byteOffset;
       const at = (x: N, bit: N) => ((mask >> bit) & 1 ? (x === NONE ? 0 : base + x * 4) : x);
-      return fn(at(a, 0), at(b, 1), at(c, 2), at(d, 3), at(e, 4), at(f, 5), at(g, 6), at(h, 7), at(i, 8), at(j, 9), at(k, 10), at(l, 11), at(m, 12));
+      return fn(at(a, 0), at(b, 1), at(c, 2), at(d, 3), at(e, 4), at(f, 5), at(g, 6), at(h, 7), at(i, 8), at(j, 9), at(k, 10), at(l, 11), at(m, 12), at(n, 13));
     };
   }
   return kernels as Kernels;

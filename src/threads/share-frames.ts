@@ -4,6 +4,7 @@ import { CELLS, type GradientTarget } from '../model/recurrent/cells.js';
 import { firstLayerInputSize } from '../model/recurrent/config.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import type { RecurrentModel } from '../model/recurrent/model.js';
+import { sensitivityColumns } from '../train/rtrl.js';
 import type { FeedForwardNetwork, RowFrame } from '../model/ffnn.js';
 
 interface Planned {
@@ -96,10 +97,11 @@ export function passFlops(model: RecurrentModel | FeedForwardNetwork, batch: num
   const s = model.structure, r = s.hiddenSize, G = CELLS[s.cell].gates * r;
   let perStep = s.outputSize * r;
   for (let l = 0; l < s.numLayers; l++) perStep += G * ((l === 0 ? firstLayerInputSize(s) : r) + r);
-  // Exact RTRL (one Elman layer) adds the sensitivities' update, 2·r²·n a step with n = r·p + r² + r, counted at
-  // a tenth: it streams its B·r·n sensitivities through memory every step, and its shares slowed each other down
-  // (tiny RTRL, 88 MFLOP of it: 0.83–1.16× on two threads; S RTRL, 21 GFLOP: 1.9–2.0×).
-  if (rtrl) perStep += (2 * r * r * (r * s.inputSize + r * r + r)) / 60;
+  // Exact RTRL (one layer) adds the sensitivities' update, the product 2·G·r²·n a step (n columns, as in
+  // src/train/rtrl.ts), counted at a tenth: it streams its B·r·n sensitivities through memory every step, and
+  // its shares slowed each other down (Elman tiny RTRL, 88 MFLOP of it: 0.83–1.16× on two threads; S RTRL, 21
+  // GFLOP: 1.9–2.0×).
+  if (rtrl) perStep += (2 * G * r * r * sensitivityColumns(model)) / 60;
   return 6 * batch * steps * perStep;
 }
 

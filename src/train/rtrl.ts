@@ -5,96 +5,123 @@ import { NONE } from '../kernels/js/types.js';
 import { activationCode } from '../model/functions.js';
 import { checkRecurrentModel, type RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
+import { CELLS } from '../model/recurrent/cells.js';
 
 /** Default ceiling on RTRL's sensitivity memory: 256 MiB. */
 export const RTRL_DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
 /**
- * Exact RTRL tracks one Elman layer fed by vector inputs; refuses any other
- * model with what to use instead.
+ * Exact RTRL tracks one recurrent layer (Elman, LSTM or GRU) fed by vector
+ * inputs; refuses any other model with what to use instead.
  */
 export function checkRtrlModel(model: RecurrentModel): void {
   const s = model.structure;
-  if (s.cell === 'elman' && s.numLayers === 1 && s.vocabularySize === 0) return;
-  const what = s.cell !== 'elman' ? `${s.cell === 'lstm' ? 'an' : 'a'} ${s.cell.toUpperCase()} cell` : s.numLayers > 1 ? `${s.numLayers} stacked layers` : 'an embedding';
+  if (s.numLayers === 1 && s.vocabularySize === 0) return;
+  const what = s.numLayers > 1 ? `${s.numLayers} stacked layers` : 'an embedding';
   throw new RnnkitError(
-    `algorithm: exact RTRL is implemented for a single Elman layer on vector inputs, and this model has ${what}. ` +
+    `algorithm: exact RTRL is implemented for a single recurrent layer (Elman, LSTM or GRU) on vector inputs, and this model has ${what}. ` +
     "Use full BPTT ('bptt') or truncated BPTT ({ type: 'tbptt', k }); an OnlineLearner takes { type: 'tbptt', k } too.");
 }
 
-/** n: the recurrent parameters RTRL tracks, W_in (r·p), W_rec (r·r), b_rec (r) and h0 (r) if learned. */
+/**
+ * n: the recurrent parameters RTRL tracks, in column order: W_in (G·r·p),
+ * W_rec (G·r·r), b_rec (G·r), then b_hn (r, GRU), then h0 (r) and c0 (r,
+ * LSTM) if learned — G = 1, 4, 3 gate blocks for Elman, LSTM, GRU.
+ */
 export function sensitivityColumns(model: RecurrentModel): number {
-  const { inputSize: p, hiddenSize: r, initialState } = model.structure;
-  return r * p + r * r + r + (initialState === 'learned' ? r : 0);
+  const { inputSize: p, hiddenSize: r, initialState, cell } = model.structure;
+  return CELLS[cell].gates * r * (p + r + 1) + (cell === 'gru' ? r : 0) + (initialState === 'learned' ? (cell === 'lstm' ? 2 * r : r) : 0);
 }
 
-/** Bytes RTRL needs for B sequences: P_{t−1} and P_t (2·B·r·n values) and the gradient (n). */
+/**
+ * Blocks of B·r·n values RTRL keeps: Elman P_{t−1} and P_t (2); a gated
+ * cell P^h, P^c (LSTM) and the G·r-row product W_rec·P^h (GRU 4, LSTM 6).
+ */
+function sensitivityBlocks(model: RecurrentModel): number {
+  const cell = CELLS[model.structure.cell];
+  return 1 + cell.gates + (cell.carriesCell ? 1 : 0);
+}
+
+/** Bytes RTRL needs for B sequences: the sensitivity blocks (k·B·r·n values, k = 2, 4, 6 for Elman, GRU, LSTM) and the gradient (n). */
 export function rtrlBytes(model: RecurrentModel, batch: number): number {
   checkRecurrentModel('model', model);
   checkInteger('batch', batch, 1);
   const n = sensitivityColumns(model);
-  return (2 * batch * model.structure.hiddenSize * n + n) * (model.dtype === 'float64' ? 8 : 4);
+  return (sensitivityBlocks(model) * batch * model.structure.hiddenSize * n + n) * (model.dtype === 'float64' ? 8 : 4);
 }
 
 /** Refuses, before allocating, what would exceed the cap, saying how much it would need. */
 export function checkRtrlMemory(model: RecurrentModel, batch: number, maxBytes: number): void {
   const bytes = rtrlBytes(model, batch);
   if (bytes <= maxBytes) return;
-  const { hiddenSize: r } = model.structure;
+  const r = model.structure.hiddenSize, k = sensitivityBlocks(model);
   throw new RnnkitError(
-    `RTRL would need ${formatBytes(bytes)} for its sensitivities (2 × B·r·n = 2 × ${batch}·${r}·${sensitivityColumns(model)} values), ` +
+    `RTRL would need ${formatBytes(bytes)} for its sensitivities (${k} × B·r·n = ${k} × ${batch}·${r}·${sensitivityColumns(model)} values), ` +
     `over the cap of ${formatBytes(maxBytes)} (algorithm.maxBytes). Truncated BPTT ({ type: 'tbptt', k }) needs only O(k·B·r); ` +
     'or use a smaller batch or hidden size, or raise maxBytes.');
 }
 
 export interface RtrlRegions {
-  /** P_{t−1} and P_t, swapped each step. */
-  sensitivities: [number, number];
+  /** P^h_t = ∂h_t/∂θ, [r][B][n]: the newest sensitivities. */
+  h: number;
+  /** Elman: where P_t is built (then swapped with h); LSTM and GRU: W_rec·P^h_{t−1}, [G·r][B][n]. */
+  product: number;
+  /** P^c_t = ∂c_t/∂θ (LSTM), else NONE. */
+  c: number;
   /** The recurrent parameters' gradient, in sensitivity-column order. */
   gradient: number;
 }
 
 /** Lays out RTRL's regions from `start`; returns them and the end. */
 export function planRtrl(model: RecurrentModel, batch: number, start: number): { regions: RtrlRegions; end: number } {
-  const n = sensitivityColumns(model), size = batch * model.structure.hiddenSize * n;
-  const { offsets, end } = planRegions(start, { p0: size, p1: size, gradient: n });
-  return { regions: { sensitivities: [offsets.p0, offsets.p1], gradient: offsets.gradient }, end };
+  const n = sensitivityColumns(model), size = batch * model.structure.hiddenSize * n, cell = CELLS[model.structure.cell];
+  const { offsets, end } = planRegions(start, { h: size, product: cell.gates * size, c: cell.carriesCell ? size : 0, gradient: n });
+  return { regions: { h: offsets.h, product: offsets.product, c: cell.carriesCell ? offsets.c : NONE, gradient: offsets.gradient }, end };
 }
 
-/** P_0 for a frame's sequences: ∂φ_0/∂h0 = I when slot 0 is the learned h0, else zero. */
+/** P_0 for a frame's sequences: ∂h_0/∂h0 = I (and ∂c_0/∂c0 = I) when slot 0 holds the learned h0 (and c0), else zero. */
 export function rtrlStart(model: RecurrentModel, f: SequenceFrame, regions: RtrlRegions, learnedState: boolean): void {
-  const { inputSize: p, hiddenSize: r } = model.structure;
-  const n = sensitivityColumns(model);
-  const h0Column = learnedState ? r * p + r * r + r : NONE;
+  const r = model.structure.hiddenSize, n = sensitivityColumns(model);
+  // The learned states' columns are the last: h0, then c0 (LSTM).
+  const h0Column = regions.c !== NONE ? n - 2 * r : n - r;
   const mem = model.workspace.mem, k = f.kernels;
-  k.rtrlInit(mem, regions.sensitivities[0], f.batch, r, n, h0Column);
+  k.rtrlInit(mem, regions.h, f.batch, r, n, learnedState ? h0Column : NONE);
+  if (regions.c !== NONE) k.rtrlInit(mem, regions.c, f.batch, r, n, learnedState ? h0Column + r : NONE);
   k.fill(mem, regions.gradient, n, 0);
 }
 
 /**
  * Advances the sensitivities over `count` slots of a frame from `from`
- * (P_{t−1} → P_t), accumulating (∂L_t/∂φ_t)·P_t from the frame's dPhi into the
- * recurrent gradient. Leaves the newest P in sensitivities[0].
+ * (P_{t−1} → P_t), accumulating (∂L_t/∂h_t)·P^h_t from the frame's dH into the
+ * recurrent gradient. Leaves the newest P^h in regions.h.
  */
 export function rtrlAdvance(model: RecurrentModel, f: SequenceFrame, regions: RtrlRegions, from: number, count: number): void {
-  const { inputSize: p, hiddenSize: r, activation } = model.structure;
-  const n = sensitivityColumns(model), B = f.batch;
+  const { inputSize: p, hiddenSize: r, activation, cell } = model.structure;
+  const n = sensitivityColumns(model), B = f.batch, G = CELLS[cell].gates * r;
   const mem = model.workspace.mem, k = f.kernels, wRec = model.parameterOffset(model.parameterName('W_rec'));
-  const P = regions.sensitivities, layer = f.layers[0]!;
+  const layer = f.layers[0]!, R = regions;
   for (let s = from; s < from + count; s++) {
-    k.rtrlStep(mem, P[0], P[1], wRec, f.x + s * B * p, layer.h + s * B * r, layer.h + (s + 1) * B * r,
-      layer.dH + s * B * r, regions.gradient, B, p, r, n, activationCode(activation));
-    P.reverse();
+    const x = f.x + s * B * p, h = layer.h + s * B * r, dH = layer.dH + s * B * r, gates = layer.pre + s * B * G;
+    if (cell === 'lstm') {
+      k.lstmRtrlStep(mem, R.h, R.c, R.product, wRec, x, h, layer.c + s * B * r, gates, dH, R.gradient, B, p, r, n);
+    } else if (cell === 'gru') {
+      k.gruRtrlStep(mem, R.h, R.product, wRec, x, h, gates, layer.un + s * B * r, dH, R.gradient, B, p, r, n);
+    } else {
+      k.rtrlStep(mem, R.h, R.product, wRec, x, h, h + B * r, dH, R.gradient, B, p, r, n, activationCode(activation));
+      [R.h, R.product] = [R.product, R.h];
+    }
   }
 }
 
 /** Adds the accumulated recurrent gradient into the frame's gradient block and zeroes it. */
 export function rtrlFlush(model: RecurrentModel, f: SequenceFrame, regions: RtrlRegions): void {
-  const { inputSize: p, hiddenSize: r, initialState } = model.structure;
-  const mem = model.workspace.mem, k = f.kernels, g = f.gradients.layers[0]!;
-  // The sensitivity columns: W_in, W_rec, b_rec, then h0 when it is learned.
-  const parts: [number, number][] = [[g.wIn, r * p], [g.wRec, r * r], [g.bRec, r]];
+  const { inputSize: p, hiddenSize: r, initialState, cell } = model.structure;
+  const mem = model.workspace.mem, k = f.kernels, g = f.gradients.layers[0]!, G = CELLS[cell].gates * r;
+  // The sensitivity columns: W_in, W_rec, b_rec, b_hn (GRU), then h0 and c0 (LSTM) when they are learned.
+  const parts: [number, number][] = [[g.wIn, G * p], [g.wRec, G * r], [g.bRec, G]];
+  if (cell === 'gru') parts.push([g.bHn, r]);
   if (initialState === 'learned') parts.push([g.h0, r]);
+  if (initialState === 'learned' && cell === 'lstm') parts.push([g.c0, r]);
   let column = regions.gradient;
   for (const [offset, size] of parts) {
     k.addInPlace(mem, offset, column, size);

@@ -9,6 +9,6 @@ export { gruForward, gruBackward } from './gru.js';
 export { embeddingForward, embeddingBackward } from './embedding.js';
 export { dropoutMask, multiply } from './dropout.js';
 export { lossForwardBackward } from './loss.js';
-export { rtrlStep, rtrlInit } from './rtrl.js';
+export { rtrlStep, rtrlInit, lstmRtrlStep, gruRtrlStep } from './rtrl.js';
 export { sgdUpdate, momentumUpdate, adamUpdate } from './optimizer.js';
 export { sumSquares, scaleInPlace, clampInPlace, copy, fill, sumRowsInto, broadcastRows, addInPlace } from './vector.js';
