@@ -1,11 +1,32 @@
-import { planRegions } from '../backend/index.js';
+import { planRegions, type Kernels } from '../backend/index.js';
+import type { KernelPair } from '../backend/backend.js';
+import { attachKernels } from '../backend/wasm-kernels.js';
 import type { SequenceBatch } from '../data/sequence-batch.js';
 import { checkInteger, RnnkitError } from '../errors.js';
+import { gruRtrlStep, lstmRtrlStep, rtrlInit, rtrlStep } from '../kernels/js/rtrl.js';
 import { NONE } from '../kernels/js/types.js';
 import { activationCode } from '../model/functions.js';
 import { checkRecurrentModel, type RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { CELLS } from '../model/recurrent/cells.js';
+
+/**
+ * RTRL's kernel pair: the JS twins (src/kernels/js/rtrl.ts) and, for the wasm
+ * exports of the same names (assembly/rtrl.ts), which arguments are
+ * addresses. Not in the core kernel table: attached by rtrlKernels when RTRL
+ * runs, so only bundles that import RTRL carry the JS twins.
+ */
+export const RTRL_KERNELS: KernelPair<{
+  rtrlStep: typeof rtrlStep; rtrlInit: typeof rtrlInit; lstmRtrlStep: typeof lstmRtrlStep; gruRtrlStep: typeof gruRtrlStep;
+}> = {
+  js: { rtrlStep, rtrlInit, lstmRtrlStep, gruRtrlStep },
+  addresses: { rtrlStep: 0b11111111, rtrlInit: 0b1, lstmRtrlStep: 0b1111111111, gruRtrlStep: 0b111111111 },
+};
+
+/** RTRL's kernels for a frame's kernel table: the wasm exports on a wasm backend or a thread's recorder, else the JS twins. */
+export function rtrlKernels(kernels: Kernels): typeof RTRL_KERNELS.js {
+  return attachKernels(kernels, RTRL_KERNELS);
+}
 
 /** Default ceiling on RTRL's sensitivity memory: 256 MiB. */
 export const RTRL_DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
@@ -84,9 +105,9 @@ export function rtrlStart(model: RecurrentModel, f: SequenceFrame, regions: Rtrl
   const r = model.structure.hiddenSize, n = sensitivityColumns(model);
   // The learned states' columns are the last: h0, then c0 (LSTM).
   const h0Column = regions.c !== NONE ? n - 2 * r : n - r;
-  const mem = model.workspace.mem, k = f.kernels;
-  k.rtrlInit(mem, regions.h, f.batch, r, n, learnedState ? h0Column : NONE);
-  if (regions.c !== NONE) k.rtrlInit(mem, regions.c, f.batch, r, n, learnedState ? h0Column + r : NONE);
+  const mem = model.workspace.mem, k = f.kernels, { rtrlInit } = rtrlKernels(k);
+  rtrlInit(mem, regions.h, f.batch, r, n, learnedState ? h0Column : NONE);
+  if (regions.c !== NONE) rtrlInit(mem, regions.c, f.batch, r, n, learnedState ? h0Column + r : NONE);
   k.fill(mem, regions.gradient, n, 0);
 }
 
@@ -98,7 +119,7 @@ export function rtrlStart(model: RecurrentModel, f: SequenceFrame, regions: Rtrl
 export function rtrlAdvance(model: RecurrentModel, f: SequenceFrame, regions: RtrlRegions, from: number, count: number): void {
   const { inputSize: p, hiddenSize: r, activation, cell } = model.structure;
   const n = sensitivityColumns(model), B = f.batch, G = CELLS[cell].gates * r;
-  const mem = model.workspace.mem, k = f.kernels, wRec = model.parameterOffset(model.parameterName('W_rec'));
+  const mem = model.workspace.mem, k = rtrlKernels(f.kernels), wRec = model.parameterOffset(model.parameterName('W_rec'));
   const layer = f.layers[0]!, R = regions;
   for (let s = from; s < from + count; s++) {
     const x = f.x + s * B * p, h = layer.h + s * B * r, dH = layer.dH + s * B * r, gates = layer.pre + s * B * G;
