@@ -13,7 +13,7 @@
 // gate blocks (LSTM 4, GRU 3) counts G·rp + G·r² + or, and 2·G·r² per extra layer.
 import { Bench } from 'tinybench';
 import { readFileSync } from 'node:fs';
-import { ElmanRNN, RecurrentNetwork, createSequenceBatch, createOptimizer, computeGradients, Random, getBackend, useWasmModule } from '../dist/index.js';
+import { ElmanRNN, RecurrentNetwork, createSequenceBatch, createOptimizer, computeGradients, Random, getBackend, useWasmModule, rtrl } from '../dist/index.js';
 
 const SIZES = {
   S: { p: 16, r: 64, o: 16, T: 32, B: 16 },
@@ -23,7 +23,7 @@ const SIZES = {
 const args = process.argv.slice(2);
 const backendsArg = args.find((a) => a.startsWith('--backends='));
 const backends = backendsArg ? backendsArg.slice('--backends='.length).split(',') : ['wasm-simd', 'wasm-scalar', 'js'];
-const rtrl = args.includes('rtrl');
+const rtrlMode = args.includes('rtrl');
 const option = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const cells = option('cells', 'elman').split(',');
 const layers = Number(option('layers', '1'));
@@ -33,7 +33,7 @@ if (backends.includes('wasm-scalar')) {
   useWasmModule(new WebAssembly.Module(readFileSync(new URL('../dist/rnnkit-scalar.wasm', import.meta.url))), { variant: 'scalar' });
 }
 const chosen = args.filter((a) => a in SIZES);
-const sizes = chosen.length || rtrl ? chosen : ['S', 'M'];
+const sizes = chosen.length || rtrlMode ? chosen : ['S', 'M'];
 
 function batchFor({ p, o, T, B }) {
   const rng = new Random(1);
@@ -75,14 +75,14 @@ for (const size of sizes) {
     model.dispose();
   }
 }
-if (rtrl) {
+if (rtrlMode) {
   const { p, r, o, T, B } = SIZES.S;
   const batch = batchFor(SIZES.S);
   for (const backend of backends) {
     const model = new ElmanRNN({ inputSize: p, hiddenSize: r, outputSize: o, seed: 1, backend });
     const sgd = createOptimizer({ type: 'sgd', learningRate: 1e-4 });
     await measure('S rtrl train', backend, 2 * B * T * r * r * (r * p + r * r + r), () => {
-      computeGradients(model, batch, { algorithm: 'rtrl' });
+      computeGradients(model, batch, { algorithm: rtrl() });
       sgd.step(model);
     }, { time: 0, warmupTime: 0, warmupIterations: 1, iterations: backend === 'js' ? 3 : 5 });
     model.dispose();

@@ -50,6 +50,12 @@ for (const [name, file, budget] of extras) {
 for (const kind of ['whole', 'typical']) {
   if (sizes['dist/js.js'][kind] >= sizes['dist/index.js'][kind]) failures.push(`rnnkit/js is not smaller than rnnkit (${kind})`);
 }
+// What importing an online gradient algorithm adds to a typical import (no budget: the app asked for it).
+// test/bundle.test.ts checks that without the import none of its code is there.
+for (const factory of ['rtrl']) {
+  const withIt = await minGzip(`export { ${TYPICAL}, ${factory} } from './dist/index.js';`);
+  console.log(`typical + ${factory} (rnnkit): ${kB(withIt)} kB (+${kB(withIt - sizes['dist/index.js'].typical)} kB)`);
+}
 const wasm = readFileSync('dist/rnnkit-simd.wasm');
 console.log(`dist/rnnkit-simd.wasm (imported by workerd/edge-light): ${kB(wasm.length)} kB, ${kB(gzipSync(wasm).length)} kB gzip`);
 console.log('min+gzip, kB = 1000 bytes; typical = export { ' + TYPICAL + ' }');

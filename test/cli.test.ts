@@ -119,6 +119,13 @@ describe('rnnkit (the CLI)', () => {
     expect(readFileSync(join(dir, 'echo.rnnk')).subarray(0, 4).toString()).toBe('RNNK');
   });
 
+  it('trains with exact RTRL (--algorithm rtrl: the CLI imports rtrl() for train())', () => {
+    const r = rnnkit('train', '--task', 'echo', '--algorithm', 'rtrl', '--hidden', '6', '--epochs', '1', '--out', 'rtrl.json', '--backend', 'js');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/backend js; rtrl, adam/);
+    expect(JSON.parse(readFileSync(join(dir, 'rtrl.json'), 'utf8')).format).toBe('rnnkit');
+  });
+
   it('sample: --temperature 0 is greedy (the library\'s sample at τ = 0), --stop ends after the first stop symbol (\\n for a newline), --length is the cap', () => {
     const text = 'the cat sat on the mat.\nthe dog ran to the cat.\n'.repeat(30);
     writeFileSync(join(dir, 'lines.txt'), text);

@@ -4,6 +4,7 @@ import { RecurrentNetwork } from '../src/model/recurrent/network.js';
 import { Random } from '../src/model/random.js';
 import { OnlineLearner, type OnlineAlgorithm } from '../src/train/online.js';
 import { computeGradients } from '../src/train/gradient-algorithm.js';
+import { rtrl } from '../src/train/rtrl.js';
 import { sequenceBatch } from '../src/data/sequence-batch.js';
 
 /**
@@ -83,7 +84,7 @@ describe('online learning from a stream', () => {
       const model = new RecurrentNetwork({ cell, inputSize: 3, hiddenSize: 7, outputSize: 2, dtype: 'float64', initialState: 'learned', seed: 3 });
       for (const name of model.parameterNames) if (/^(h0|c0|b_hn)/.test(name)) model.setParameter(name, model.getParameter(name).map((_, i) => 0.3 * Math.sin(i + 1)));
       const before = model.layout.parameters.flatMap((p) => Array.from(model.getParameter(p.name)));
-      const learner = new OnlineLearner(model, { algorithm: 'rtrl', updateEvery: 6, optimizer: { type: 'sgd', learningRate: 1 } });
+      const learner = new OnlineLearner(model, { algorithm: rtrl(), updateEvery: 6, optimizer: { type: 'sgd', learningRate: 1 } });
       xs.forEach((x, t) => learner.learn(x, ys[t]!));
       const after = model.layout.parameters.flatMap((p) => Array.from(model.getParameter(p.name)));
       model.setParameters(Object.fromEntries(model.layout.parameters.map((p) => [p.name, before.slice(p.offset, p.offset + p.size)])));
@@ -94,6 +95,25 @@ describe('online learning from a stream', () => {
         expect(Math.max(...Array.from(bptt.gradients[name]!, Math.abs)), `${cell} ${name}`).toBeGreaterThan(1e-3);
       }
     }
+  });
+
+  it("takes RTRL as rtrl() (as train() does) and, being its default, by name: 'rtrl', { type: 'rtrl', maxBytes }, or nothing", () => {
+    const xs = Array.from({ length: 12 }, (_, t) => [Math.sin(t), Math.cos(2 * t)]);
+    const weights = (algorithm: OnlineAlgorithm | undefined) => {
+      const model = new RecurrentNetwork({ cell: 'gru', inputSize: 2, hiddenSize: 5, outputSize: 1, seed: 4 });
+      const learner = new OnlineLearner(model, algorithm === undefined ? {} : { algorithm });
+      xs.forEach((x, t) => learner.learn(x, [Math.sin(t + 1)]));
+      return model.parameters();
+    };
+    const reference = weights(rtrl());
+    for (const algorithm of [undefined, 'rtrl', { type: 'rtrl' }, { type: 'rtrl', maxBytes: 1e6 }, rtrl({ maxBytes: 1e6 }), { ...rtrl() }] as const) {
+      expect(weights(algorithm), JSON.stringify(algorithm)).toEqual(reference);
+    }
+    const model = new ElmanRNN({ inputSize: 2, hiddenSize: 5, outputSize: 1, seed: 1 });
+    expect(() => new OnlineLearner(model, { algorithm: rtrl({ maxBytes: 100 }) })).toThrow(/RTRL would need .* over the cap of 0\.0 MiB/);
+    expect(() => new OnlineLearner(model, { algorithm: { type: 'rtrl', maxBytes: 100 } })).toThrow(/over the cap of 0\.0 MiB/);
+    expect(() => new OnlineLearner(model, { algorithm: { ...rtrl(), maxBytes: 0 } })).toThrow(/algorithm.maxBytes: expected a finite number in \[1, Infinity\], got 0/);
+    expect(() => new OnlineLearner(model, { algorithm: 'uoro' as never })).toThrow(/algorithm: expected rtrl\(\), 'rtrl', \{ type: 'rtrl', maxBytes \} or \{ type: 'tbptt', k \}, got "uoro"/);
   });
 
   it('predict advances the state without learning; reset starts a new stream', () => {

@@ -1,13 +1,43 @@
-import { describe, it } from 'vitest';
-import { getBackend } from '../src/backend/index.js';
+import { describe, expect, it } from 'vitest';
+import { getBackend, simdKernelBytes } from '../src/backend/index.js';
+import * as jsKernels from '../src/kernels/js/index.js';
 import { Act, LossKind, NONE } from '../src/kernels/js/types.js';
 import { Random } from '../src/model/random.js';
+import { RTRL_KERNELS, rtrlKernels } from '../src/train/rtrl.js';
 import { expectParity, SIZES } from './helpers/parity.js';
 
 /**
  * Every kernel on every backend, from the same random arena (see helpers/parity.ts);
  * the recurrent cells' kernels are in parity-cells.test.ts.
  */
+
+/** The algorithms' own kernel pairs, attached on use (KernelPair): each new algorithm's pair goes here and into the parity cases below. */
+const PAIRS = { rtrl: RTRL_KERNELS };
+
+describe('every kernel exists twice behind one interface', () => {
+  it('each kernel the wasm module exports has a JS twin: in the core table, or in an algorithm\'s kernel pair', () => {
+    const exported = WebAssembly.Module.exports(new WebAssembly.Module(simdKernelBytes()))
+      .filter((e) => e.kind === 'function' && e.name !== 'setScratch').map((e) => e.name);
+    const twins = [
+      ...Object.keys(getBackend('js').kernels).filter((name) => typeof (jsKernels as Record<string, unknown>)[name] === 'function'),
+      ...Object.values(PAIRS).flatMap((pair) => Object.keys(pair.js)),
+    ];
+    expect(exported.filter((name) => !twins.includes(name)), 'wasm kernels without a JS twin').toEqual([]);
+    expect(twins.filter((name) => !exported.includes(name)), 'JS kernels without a wasm twin').toEqual([]);
+    for (const pair of Object.values(PAIRS)) expect(Object.keys(pair.addresses).sort()).toEqual(Object.keys(pair.js).sort());
+  });
+
+  it('an attached pair runs the wasm exports on the wasm backends and the JS twins on js (so the parity cases compare the two)', () => {
+    expect(rtrlKernels(getBackend('js').kernels)).toBe(RTRL_KERNELS.js);
+    for (const name of ['wasm-simd', 'wasm-scalar'] as const) {
+      const kernels = rtrlKernels(getBackend(name).kernels);
+      for (const [kernel, twin] of Object.entries(RTRL_KERNELS.js)) expect(kernels[kernel as keyof typeof kernels]).not.toBe(twin);
+      expect(rtrlKernels(getBackend(name).kernels)).toBe(kernels); // wrapped once per table
+    }
+    // The core table the js backend references holds no algorithm's kernels: those enter a bundle with their algorithm only.
+    expect(Object.keys(getBackend('js').kernels).filter((name) => /rtrl/i.test(name))).toEqual([]);
+  });
+});
 
 describe('kernel parity past the packing thresholds', () => {
   it('matmulAtB with M ≥ 1024 (A packed in panels) and odd N, K, overwrite and accumulate', () => {
@@ -67,12 +97,12 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
       for (const withGrad of [true, false]) {
         expectParity({
           regions: { pPrev: r * B * n, pNext: r * B * n, wRec: r * r, x: B * p, phiPrev: B * r, phi: B * r, dPhi: B * r, grad: n },
-          run: (K, mem, o) => K.rtrlStep(mem, o.pPrev!, o.pNext!, o.wRec!, o.x!, o.phiPrev!, o.phi!, withGrad ? o.dPhi! : NONE, o.grad!, B, p, r, n, act),
+          run: (K, mem, o) => rtrlKernels(K).rtrlStep(mem, o.pPrev!, o.pNext!, o.wRec!, o.x!, o.phiPrev!, o.phi!, withGrad ? o.dPhi! : NONE, o.grad!, B, p, r, n, act),
         });
       }
     }
     for (const h0Column of [NONE, r * p + r * r + r]) {
-      expectParity({ regions: { p: r * B * n }, run: (K, mem, o) => K.rtrlInit(mem, o.p!, B, r, n, h0Column) });
+      expectParity({ regions: { p: r * B * n }, run: (K, mem, o) => rtrlKernels(K).rtrlInit(mem, o.p!, B, r, n, h0Column) });
     }
   });
 
@@ -99,8 +129,8 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
           expectParity({
             regions, fill,
             run: (K, mem, o) => cell === 'lstm'
-              ? K.lstmRtrlStep(mem, o.pH!, o.pC!, o.a!, o.wRec!, o.x!, o.hPrev!, o.c!, o.gates!, withGrad ? o.dH! : NONE, o.grad!, B, p, r, n)
-              : K.gruRtrlStep(mem, o.pH!, o.a!, o.wRec!, o.x!, o.hPrev!, o.gates!, o.un!, withGrad ? o.dH! : NONE, o.grad!, B, p, r, n),
+              ? rtrlKernels(K).lstmRtrlStep(mem, o.pH!, o.pC!, o.a!, o.wRec!, o.x!, o.hPrev!, o.c!, o.gates!, withGrad ? o.dH! : NONE, o.grad!, B, p, r, n)
+              : rtrlKernels(K).gruRtrlStep(mem, o.pH!, o.a!, o.wRec!, o.x!, o.hPrev!, o.gates!, o.un!, withGrad ? o.dH! : NONE, o.grad!, B, p, r, n),
           });
         }
       }

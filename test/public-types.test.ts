@@ -192,7 +192,7 @@ describe.skipIf(!built)('the published types (dist/*.d.ts)', () => {
     const source = `
 import {
   ElmanRNN, RecurrentNetwork, FeedForwardNetwork, RnnStepper, OnlineLearner, Vocabulary, Standardizer, Random, createThreadPool,
-  sequenceBatch, rowBatch, train, trainAsync, computeGradients, createOptimizer, measure, earlyStopping, stepDecay, sample,
+  sequenceBatch, rowBatch, train, trainAsync, computeGradients, createOptimizer, measure, earlyStopping, stepDecay, sample, rtrl,
   toJSON, fromJSON, textDataset, forecastWindows, getBackend, RnnkitError, DivergenceError, type SequenceBatch,
 } from 'rnnkit';
 import { analyzeGradientFlow, gradientMonitor } from 'rnnkit/analysis';
@@ -225,9 +225,17 @@ const stepper = new RnnStepper(lstm, { streams: 1 });
 stepper.reset(); stepper.step([0.5]);
 const learner = new OnlineLearner(model, { algorithm: 'rtrl', updateEvery: 1 });
 learner.learn([1], [0]).loss; learner.dispose();
+new OnlineLearner(model, { algorithm: rtrl({ maxBytes: 1e6 }) }).dispose();
+new OnlineLearner(model, { algorithm: { type: 'rtrl', maxBytes: 1e6 } }).dispose();
 const ffnn = new FeedForwardNetwork({ layerSizes: [2, 3, 1] });
 ffnn.predict(rowBatch({ inputs: [[1, 2]], targets: [[1]] }));
-computeGradients(model, batch, { algorithm: 'rtrl' }).gradients.W_rec;
+computeGradients(model, batch, { algorithm: rtrl() }).gradients.W_rec;
+train(model, batch, { algorithm: rtrl({ maxBytes: 2 ** 20 }) });
+const maxBytes: number = rtrl().maxBytes;
+// @ts-expect-error RTRL is not built into train() and computeGradients(): rtrl() brings it
+computeGradients(model, batch, { algorithm: 'rtrl' });
+// @ts-expect-error nor as a plain object: rtrl({ maxBytes }) is the one way to write it
+train(model, batch, { algorithm: { type: 'rtrl', maxBytes: 1e6 } });
 const optimizer = createOptimizer({ type: 'sgd', learningRate: 0.1 });
 optimizer.step(model); optimizer.reset(model);
 const loaded: ElmanRNN = fromJSON(toJSON(model, { optimizer: true }), { kind: 'elman-rnn' });
@@ -279,7 +287,7 @@ pool.passes;
 // @ts-expect-error internal
 createOptimizer({ type: 'sgd', learningRate: 0.1 }, { moment1: 0, moment2: 0 });
 
-export { names, counts, cfg, steps, states, meanLoss, result, why, gradients, onnx };
+export { names, counts, cfg, steps, states, meanLoss, result, why, gradients, onnx, maxBytes };
 `;
     const options: ts.CompilerOptions = {
       strict: true, noEmit: true, skipLibCheck: false, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,

@@ -109,11 +109,14 @@ const cases: Record<string, Case> = {
       expect(rnnkit.measure(model, data).steps).toBe(240);
     },
   },
-  "import { computeGradients } from 'rnnkit';": {
-    prelude: MODEL_AND_DATA, expose: '{ model }',
-    check: ({ model }) => expect(model.optimizerState.spec.type).toBe('adam'),
+  "import { computeGradients, rtrl } from 'rnnkit';": {
+    prelude: MODEL_AND_DATA, expose: '{ model, rtrl }',
+    check: ({ model, rtrl }) => {
+      expect(model.optimizerState.spec.type).toBe('adam');
+      expect(rtrl()).toMatchObject({ type: 'rtrl', maxBytes: rnnkit.RTRL_DEFAULT_MAX_BYTES });
+    },
   },
-  "import { OnlineLearner } from 'rnnkit';": {
+  "import { OnlineLearner, rtrl } from 'rnnkit';": {
     prelude: `${MODEL_AND_DATA}
 const x = [0.5, -0.5];
 async function* readings() { for (let t = 0; t < 50; t++) yield { x: [Math.sin(t), Math.cos(t)], target: [Math.sin(t + 1)] }; }

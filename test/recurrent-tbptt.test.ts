@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RecurrentNetwork, type RecurrentNetworkConfig } from '../src/model/recurrent/network.js';
 import { computeGradients } from '../src/train/gradient-algorithm.js';
+import { rtrl } from '../src/train/rtrl.js';
 import { train } from '../src/train/train.js';
 import { detachedChunks, relativeDifference } from './helpers/chunks.js';
 import { randomBatch } from './helpers/random-data.js';
@@ -60,13 +61,13 @@ describe('truncated BPTT for every cell and depth', () => {
 
   it('exact RTRL takes one layer of any cell and refuses stacks and embeddings, saying what to use instead', () => {
     const batch = randomBatch({ size: 2, steps: 3, inputSize: 7, outputSize: 5, targets: 'vector' });
-    expect(() => computeGradients(model64({ cell: 'lstm', numLayers: 2 }), batch, { algorithm: 'rtrl' }))
+    expect(() => computeGradients(model64({ cell: 'lstm', numLayers: 2 }), batch, { algorithm: rtrl() }))
       .toThrow(/exact RTRL is implemented for a single recurrent layer \(Elman, LSTM or GRU\) on vector inputs, and this model has 2 stacked layers\. Use full BPTT \('bptt'\) or truncated BPTT/);
-    expect(() => computeGradients(model64({ numLayers: 2 }), batch, { algorithm: 'rtrl' })).toThrow(/this model has 2 stacked layers/);
+    expect(() => computeGradients(model64({ numLayers: 2 }), batch, { algorithm: rtrl() })).toThrow(/this model has 2 stacked layers/);
     // One layer is RTRL's own case, whatever its cell and class (the gated cells in depth: rtrl-gated.test.ts).
     for (const cell of CELLS) {
       const one = model64({ cell, initialState: 'learned' });
-      expect(relativeDifference(computeGradients(one, batch, { algorithm: 'rtrl' }).gradients, computeGradients(one, batch).gradients)).toBeLessThanOrEqual(1e-9);
+      expect(relativeDifference(computeGradients(one, batch, { algorithm: rtrl() }).gradients, computeGradients(one, batch).gradients)).toBeLessThanOrEqual(1e-9);
     }
   });
 });

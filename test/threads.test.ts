@@ -8,6 +8,7 @@ import { Random } from '../src/model/random.js';
 import { OnlineLearner } from '../src/train/online.js';
 import { RecurrentNetwork, type RecurrentNetworkConfig } from '../src/model/recurrent/network.js';
 import { computeGradients } from '../src/train/gradient-algorithm.js';
+import { rtrl } from '../src/train/rtrl.js';
 import { train, trainAsync } from '../src/train/train.js';
 import { createThreadPool, ThreadPool } from '../src/threads/pool.js';
 import * as oneThread from '../src/entries/no-threads.js';
@@ -73,12 +74,12 @@ describe('data-parallel gradients equal one thread’s, for every cell and depth
   it('exact RTRL shares its sequences too, each share with its own sensitivities (ragged, learned h0)', () => {
     const elman = model({ initialState: 'learned' }), copy = elman.clone();
     const batch = randomBatch({ size: 5, steps: 6, inputSize: 7, outputSize: 5, targets: 'vector', ragged: true, seed: 12 });
-    const one = computeGradients(elman, batch, { algorithm: 'rtrl' }), three = computeGradients(copy, batch, { algorithm: 'rtrl', threads: pool });
+    const one = computeGradients(elman, batch, { algorithm: rtrl() }), three = computeGradients(copy, batch, { algorithm: rtrl(), threads: pool });
     expect(copy.backend).toBe(pool.backend);
     expect(Math.abs(three.loss - one.loss) / one.loss).toBeLessThan(1e-6);
     expect(relativeDifference(three.gradients, one.gradients)).toBeLessThan(2e-5);
     expect(relativeDifference(three.gradients, computeGradients(copy, batch, { threads: pool }).gradients)).toBeLessThan(2e-5);
-    expect(() => computeGradients(model({ cell: 'gru', numLayers: 2 }), batch, { algorithm: 'rtrl', threads: pool })).toThrow(/RTRL.*tbptt|truncated/i);
+    expect(() => computeGradients(model({ cell: 'gru', numLayers: 2 }), batch, { algorithm: rtrl(), threads: pool })).toThrow(/RTRL.*tbptt|truncated/i);
   });
 
   it('exact RTRL of an LSTM and a GRU on 2 threads equals 1 thread (ragged, learned states), and trains the same', async () => {
@@ -88,12 +89,12 @@ describe('data-parallel gradients equal one thread’s, for every cell and depth
       const batch = randomBatch({ size: 5, steps: 6, inputSize: 7, outputSize: 5, targets: 'vector', ragged: true, seed: 13 });
       for (const cell of ['lstm', 'gru'] as const) {
         const single = model({ cell, initialState: 'learned' }), threaded = single.clone();
-        const one = computeGradients(single, batch, { algorithm: 'rtrl' }), two = computeGradients(threaded, batch, { algorithm: 'rtrl', threads: pair });
+        const one = computeGradients(single, batch, { algorithm: rtrl() }), two = computeGradients(threaded, batch, { algorithm: rtrl(), threads: pair });
         expect(threaded.backend, cell).toBe(pair.backend);
         expect(Math.abs(two.loss - one.loss) / one.loss, cell).toBeLessThan(1e-6);
         expect(relativeDifference(two.gradients, one.gradients), cell).toBeLessThan(2e-5);
         expect(relativeDifference(two.gradients, computeGradients(threaded, batch, { threads: pair }).gradients), cell).toBeLessThan(2e-5);
-        const options = { algorithm: 'rtrl', epochs: 2, batchSize: 5, shuffle: false, optimizer: { type: 'sgd', learningRate: 0.05 } } as const;
+        const options = { algorithm: rtrl(), epochs: 2, batchSize: 5, shuffle: false, optimizer: { type: 'sgd', learningRate: 0.05 } } as const;
         train(single, batch, options);
         train(threaded, batch, { ...options, threads: pair });
         const after = single.getParameter('W_rec_l0'), afterThreaded = threaded.getParameter('W_rec_l0');

@@ -5,6 +5,7 @@ import { SIMD_WASM_BASE64 } from '../src/backend/wasm-bytes.generated.js';
 import type { Activation, LossName, OutputFunction } from '../src/model/functions.js';
 import { ElmanRNN } from '../src/model/rnn.js';
 import { computeGradients, type GradientSpec } from '../src/train/gradient-algorithm.js';
+import { rtrl } from '../src/train/rtrl.js';
 import { train } from '../src/train/train.js';
 import { randomBatch } from './helpers/random-data.js';
 import { ACTIVATIONS, HEADS, type TargetKind } from './helpers/cases.js';
@@ -67,8 +68,8 @@ describe('the wasm backends', () => {
   // Every σ × (F, loss) pair by BPTT, plus RTRL and truncated BPTT.
   const cases: [Activation, OutputFunction, LossName, TargetKind, GradientSpec][] = [
     ...ACTIVATIONS.flatMap((a) => HEADS.map((h) => [a, h.output, h.loss, h.targets, 'bptt'] as [Activation, OutputFunction, LossName, TargetKind, GradientSpec])),
-    ['tanh', 'softmax', 'cross-entropy', 'classes', 'rtrl'],
-    ['relu', 'identity', 'mse', 'vector', 'rtrl'],
+    ['tanh', 'softmax', 'cross-entropy', 'classes', rtrl()],
+    ['relu', 'identity', 'mse', 'vector', rtrl()],
     ['identity', 'identity', 'mse', 'vector', { type: 'tbptt', k: 9 }],
   ];
   for (const backend of ['wasm-simd', 'wasm-scalar'] as const) {

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import {
   ElmanRNN, RecurrentNetwork, FeedForwardNetwork, createSequenceBatch, createRowBatch, createOptimizer, computeGradients, train, useWasmModule,
-  createThreadPool,
+  createThreadPool, rtrl,
 } from '../../dist/index.js';
 import { WORKLOADS } from '../lib/workloads.mjs';
 import { gatedConfig } from '../lib/data.mjs';
@@ -50,7 +50,7 @@ export function create(variant, workload, data, weights) {
   setRate(1e-5);
 
   // Exact RTRL with its memory cap at what the workload needs (S LSTM RTRL keeps 509 MiB of sensitivities).
-  const rtrl = { type: 'rtrl', maxBytes: 4 * 2 ** 30 };
+  const exactRtrl = rtrl({ maxBytes: 4 * 2 ** 30 });
   // On a pool, the gradient pass as train() takes it: the batch split over the threads (loading each share included).
   const pass = pool ? () => { for (const _ of pool.passes(model, batch, all, { type: 'bptt' }, false, true)); } : () => { model.loadExamples(batch, all); model.lossAndGradients(); };
   const steps = {
@@ -61,7 +61,7 @@ export function create(variant, workload, data, weights) {
     // The reference gets RTRL's gradient from BPTT (equal in exact arithmetic; the test suite holds them to 1e-9).
     'rtrl-train': variant === 'float64'
       ? () => { model.loadExamples(batch, all); model.lossAndGradients(); sgd.step(model); }
-      : () => { computeGradients(model, batch, { algorithm: rtrl, threads: pool }); sgd.step(model); },
+      : () => { computeGradients(model, batch, { algorithm: exactRtrl, threads: pool }); sgd.step(model); },
     // One pass over the long sequences, an update after every chunk of k steps (train() is the only public route to that).
     'tbptt-train': () => {
       train(model, batch, { epochs: 1, shuffle: false, optimizer: { type: 'sgd', learningRate: rate }, algorithm: { type: 'tbptt', k: s.k }, threads: pool });

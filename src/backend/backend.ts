@@ -13,13 +13,27 @@ export type Kernels = Pick<
   | 'matmulABt' | 'matmulAB' | 'matmulAtB' | 'columnSums'
   | 'activationForward' | 'activationBackward'
   | 'denseForward' | 'denseBackward'
-  | 'rtrlStep' | 'rtrlInit' | 'lstmRtrlStep' | 'gruRtrlStep'
   | 'elmanForward' | 'elmanBackward' | 'lstmForward' | 'lstmBackward' | 'gruForward' | 'gruBackward'
   | 'embeddingForward' | 'embeddingBackward' | 'dropoutMask' | 'multiply'
   | 'lossForwardBackward'
   | 'sgdUpdate' | 'momentumUpdate' | 'adamUpdate'
   | 'sumSquares' | 'scaleInPlace' | 'clampInPlace' | 'copy' | 'fill' | 'sumRowsInto' | 'broadcastRows' | 'addInPlace'
 >;
+
+/**
+ * An algorithm's own kernels, outside the core table: exact RTRL's today
+ * (SnAp-1's and UORO's next). The wasm module exports them with every other
+ * kernel (it is one binary), but their JS twins and address masks live with
+ * the algorithm's façade (src/train/rtrl.ts), so only a bundle that imports
+ * the algorithm carries them. attachKernels (wasm-kernels.ts) hands out the
+ * half of the pair that runs on a given kernel table.
+ */
+export interface KernelPair<K extends object> {
+  /** The JS twins, named as the wasm exports are. */
+  readonly js: K;
+  /** For each kernel, which of its arguments after `mem` are element offsets (bit i: argument i), as for the core kernels. */
+  readonly addresses: { readonly [Name in keyof K]: number };
+}
 
 /** The backends by name: the JS kernels, or the WebAssembly kernels with or without SIMD. */
 export type BackendName = 'js' | 'wasm-simd' | 'wasm-scalar';

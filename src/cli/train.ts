@@ -17,6 +17,7 @@ import type { SequenceTask, TaskReport } from '../tasks/task.js';
 import type { GradientSpec } from '../train/gradient-algorithm.js';
 import type { OptimizerSpec } from '../train/optimizer.js';
 import { measure, type Metrics } from '../train/metrics.js';
+import { rtrl } from '../train/rtrl.js';
 import { trainAsync } from '../train/train.js';
 import { createThreadPool } from '../threads/pool.js';
 import type { Command } from './commands.js';
@@ -196,7 +197,7 @@ export const trainCommand: Command = {
     const firstEpoch = resumed?.epochs ?? 0, firstStep = resumed?.steps ?? 0, lastEpoch = firstEpoch + epochs;
     io.out(`data: ${data.description}; ${data.train.size} training and ${data.validation.size} validation sequences of ${data.train.steps} steps`);
     io.out(`model: ${describeModel(model)}, ${model.parameterCount} parameters; backend ${model.backend.name}; ` +
-      `${typeof algorithm === 'string' ? algorithm : `tbptt k=${(algorithm as { k: number }).k}`}, ${optimizer.type} lr ${optimizer.learningRate}`);
+      `${typeof algorithm === 'string' ? algorithm : 'k' in algorithm ? `tbptt k=${algorithm.k}` : algorithm.type}, ${optimizer.type} lr ${optimizer.learningRate}`);
     if (resumed) io.out(`resuming ${resumeFrom} after epoch ${resumed.epochs} (${resumed.steps} steps): ${epochs} more epoch${epochs === 1 ? '' : 's'}, the optimizer's state continued`);
     const pool = threads === 1 ? undefined : createThreadPool({ threads });
     if (pool) {
@@ -350,7 +351,7 @@ function prepareCsv(values: Record<string, string | boolean | undefined>): Prepa
 
 function parseAlgorithm(value: string | undefined): GradientSpec {
   if (value === undefined || value === 'bptt') return 'bptt';
-  if (value === 'rtrl') return 'rtrl';
+  if (value === 'rtrl') return rtrl();
   const match = /^tbptt:(\d+)$/.exec(value);
   if (match && Number(match[1]) >= 1) return { type: 'tbptt', k: Number(match[1]) };
   throw new UsageError(`--algorithm: expected bptt, rtrl or tbptt:K (K ≥ 1), got "${value}"`);

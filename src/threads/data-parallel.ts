@@ -5,7 +5,7 @@ import type { Network } from '../model/network.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { RecurrentModel } from '../model/recurrent/model.js';
 import { gradientPasses, type GradientAlgorithm } from '../train/gradient-algorithm.js';
-import { checkRtrlMemory, checkRtrlModel, planRtrl, rtrlPass, type RtrlRegions } from '../train/rtrl.js';
+import { implementationOf, onlinePass, type OnlineGradient, type OnlineGradientAlgorithm } from '../train/online-gradient.js';
 import { tbpttPasses } from '../train/tbptt.js';
 import type { ThreadPool } from './pool.js';
 import { cacheLine, passFlops, rowShareFrames, shareFrames } from './share-frames.js';
@@ -23,8 +23,10 @@ import { cacheLine, passFlops, rowShareFrames, shareFrames } from './share-frame
  * rounding: products sum over fewer rows at a time). Dropout masks are keyed
  * by sequence id and step, not by share.
  *
- * Exact RTRL shares the same way, each share with its own sensitivities; a
- * feed-forward network's rows too (one pass).
+ * An online algorithm (exact RTRL) shares the same way, each share with its
+ * own state (RTRL's sensitivities), through the implementation the algorithm
+ * object carries (src/train/online-gradient.ts); a feed-forward network's
+ * rows too (one pass).
  *
  * Falls back to gradientPasses where threads do not apply: one thread (or one
  * sequence), too little work to share, a model outside the pool's memory, a
@@ -38,7 +40,8 @@ export function* dataParallelPasses<Data>(
     model.backend === pool.backend && (!blocking || pool.canBlock);
   const T = sequences ? (data as unknown as SequenceBatch).steps : 1;
   const steps = algorithm.type === 'tbptt' ? Math.min(algorithm.k1, T) : T;
-  const work = passFlops(model as never, B, steps, algorithm.type === 'rtrl');
+  const online = sequences ? implementationOf(algorithm) : undefined;
+  const work = passFlops(model as never, B, steps, online ? online.flops(model as unknown as RecurrentModel) : 0);
   const shares = usable ? Math.min(pool.active, B, Math.max(1, Math.floor(work / pool.minShareFlops))) : 1;
   if (shares <= 1) {
     yield* gradientPasses(model, data, indices, algorithm, accumulate);
@@ -55,20 +58,19 @@ export function* dataParallelPasses<Data>(
   const kernels = [model.backend.kernels, ...recorders.map((r) => r.kernels)];
   // Per share: its passes, and the gradient block they write (share 0's is the model's).
   let passes: Generator<number>[], blocks: number[];
-  if (model instanceof RecurrentModel && algorithm.type === 'rtrl') {
+  if (model instanceof RecurrentModel && online) {
     const batch = data as unknown as SequenceBatch;
-    checkRtrlModel(model);
-    checkRtrlMemory(model, B, algorithm.maxBytes);
+    online.check(model, B, algorithm as OnlineGradientAlgorithm);
     const frames = shareFrames(model, sizes, T, kernels);
-    // Each share's sensitivities after all the frames (reserving drops the batch block: nothing is loaded yet).
+    // Each share's state (RTRL's sensitivities) after all the frames (reserving drops the batch block: nothing is loaded yet).
     let at = frames[frames.length - 1]!.end;
     const regions = frames.map((f) => {
-      const planned = planRtrl(model, f.batch, cacheLine(at));
+      const planned = online.plan(model, f.batch, cacheLine(at));
       at = planned.end;
       return planned.regions;
     });
     model.workspace.reserve(at);
-    passes = frames.map((f, s) => rtrlShare(model, batch, parts[s]!, f, regions[s]!));
+    passes = frames.map((f, s) => onlineShare(model, batch, parts[s]!, f, online, regions[s]));
     blocks = frames.map((f) => f.gradients.block);
   } else if (model instanceof RecurrentModel) {
     const batch = data as unknown as SequenceBatch;
@@ -111,11 +113,13 @@ function* wholeSequences(model: RecurrentModel, data: SequenceBatch, indices: In
   yield model.lossAndGradientsOf(f);
 }
 
-/** Exact RTRL on one share: its sequences loaded, then one pass forward in time. */
-function* rtrlShare(model: RecurrentModel, data: SequenceBatch, indices: Int32Array, f: SequenceFrame, regions: RtrlRegions): Generator<number> {
+/** An online algorithm (exact RTRL) on one share: its sequences loaded, then one pass forward in time. */
+function* onlineShare(
+  model: RecurrentModel, data: SequenceBatch, indices: Int32Array, f: SequenceFrame, online: OnlineGradient, regions: unknown,
+): Generator<number> {
   model.loadSteps(f, data, indices, 0, data.steps, 0);
   model.loadInitialState(f, data, indices);
-  yield rtrlPass(model, f, regions);
+  yield onlinePass(model, f, online, regions);
 }
 
 /** Backprop on one share of a feed-forward network's rows. */

@@ -8,7 +8,10 @@ import { wasmKernels } from '../backend/wasm-kernels.js';
  * same shared memory (src/threads/thread-source.ts). The translation from
  * (view, element offset) to byte address is the wasm backend's own
  * (wasmKernels), so a replayed call is exactly the call the model would have
- * made. Calls that return a value (the loss) return 0 here; the worker adds
+ * made. An algorithm's own kernels (RTRL's) are recorded the same way: its
+ * façade attaches them to the recorder's table (attachKernels), which wraps
+ * the recording functions of those names, and the worker replays them from
+ * the module's exports like any other kernel. Calls that return a value (the loss) return 0 here; the worker adds
  * up what they really return.
  *
  * Recording is sound because a model's pass reads nothing back between its

@@ -4,7 +4,6 @@ import { CELLS, type GradientTarget } from '../model/recurrent/cells.js';
 import { firstLayerInputSize } from '../model/recurrent/config.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import type { RecurrentModel } from '../model/recurrent/model.js';
-import { sensitivityColumns } from '../train/rtrl.js';
 import type { FeedForwardNetwork, RowFrame } from '../model/ffnn.js';
 
 interface Planned {
@@ -83,11 +82,12 @@ function shifted(g: GradientTarget, shift: number): GradientTarget {
 /**
  * Nominal floating-point operations of one training pass over B sequences
  * and T steps (forward, backward, weight gradients), as the benchmarks count
- * them: 6·B·T·(Σ_layers G·r·(input + r) + o·r), plus a tenth of 2·B·T·r²·n
- * for exact RTRL (below); for a feed-forward network over N rows,
- * 6·N·Σ_k p(k)·p(k−1). What decides how many threads share a pass.
+ * them: 6·B·T·(Σ_layers G·r·(input + r) + o·r), plus B·T·`online`, what an
+ * online algorithm's state update adds per sequence and step (OnlineGradient's
+ * flops: for exact RTRL a tenth of 2·G·r²·n); for a feed-forward network over
+ * N rows, 6·N·Σ_k p(k)·p(k−1). What decides how many threads share a pass.
  */
-export function passFlops(model: RecurrentModel | FeedForwardNetwork, batch: number, steps: number, rtrl = false): number {
+export function passFlops(model: RecurrentModel | FeedForwardNetwork, batch: number, steps: number, online = 0): number {
   if (!('structure' in model)) {
     const p = model.config.layerSizes;
     let perRow = 0;
@@ -97,12 +97,7 @@ export function passFlops(model: RecurrentModel | FeedForwardNetwork, batch: num
   const s = model.structure, r = s.hiddenSize, G = CELLS[s.cell].gates * r;
   let perStep = s.outputSize * r;
   for (let l = 0; l < s.numLayers; l++) perStep += G * ((l === 0 ? firstLayerInputSize(s) : r) + r);
-  // Exact RTRL (one layer) adds the sensitivities' update, the product 2·G·r²·n a step (n columns, as in
-  // src/train/rtrl.ts), counted at a tenth: it streams its B·r·n sensitivities through memory every step, and
-  // its shares slowed each other down (Elman tiny RTRL, 88 MFLOP of it: 0.83–1.16× on two threads; S RTRL, 21
-  // GFLOP: 1.9–2.0×).
-  if (rtrl) perStep += (2 * G * r * r * sensitivityColumns(model)) / 60;
-  return 6 * batch * steps * perStep;
+  return batch * steps * (6 * perStep + online);
 }
 
 /** The next 64-byte boundary after a 16-element gap: regions of two threads never share a cache line. */

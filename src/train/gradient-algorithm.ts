@@ -1,8 +1,9 @@
-import { checkInteger, checkKeys, checkNumber, checkOneOf, fail, RnnkitError } from '../errors.js';
+import { checkInteger, checkKeys, checkOneOf, fail, RnnkitError } from '../errors.js';
 import { checkModel, type Network } from '../model/network.js';
 import { RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceBatch } from '../data/sequence-batch.js';
-import { rtrlGradient, RTRL_DEFAULT_MAX_BYTES } from './rtrl.js';
+import { implementationOf, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
+import type { RtrlAlgorithm } from './rtrl.js';
 import { tbpttPasses } from './tbptt.js';
 import type { ThreadPool } from '../threads/pool.js';
 
@@ -12,11 +13,13 @@ import type { ThreadPool } from '../threads/pool.js';
  * - { type: 'tbptt', k1, k2 }: truncated BPTT (Williams & Peng): every k1 steps,
  *   back-propagate at most k2 steps; k = k1 = k2 is the common case. In
  *   training, the weights are updated after every chunk of k1 steps.
- * - 'rtrl' / { type: 'rtrl', maxBytes }: exact real-time recurrent learning
+ * - rtrl() / rtrl({ maxBytes }): exact real-time recurrent learning
  *   (Williams & Zipser), forward-mode sensitivities; refused past maxBytes.
+ *   A factory imported from 'rnnkit', so that apps that do not use RTRL do
+ *   not carry it: 'rtrl' and { type: 'rtrl' } are refused, saying so.
  */
 export type GradientSpec =
-  | 'bptt' | 'rtrl'
+  | 'bptt'
   | {
     /** Full backpropagation through time. */
     type: 'bptt';
@@ -35,12 +38,7 @@ export type GradientSpec =
     /** Steps back-propagated at the end of each chunk, an integer ≥ k1. Default k1. */
     k2?: number;
   }
-  | {
-    /** Real-time recurrent learning: exact forward-mode sensitivities. */
-    type: 'rtrl';
-    /** Ceiling on the sensitivities' memory, in bytes (≥ 1); past it the model is refused. Default 268435456 (256 MiB). */
-    maxBytes?: number;
-  };
+  | RtrlAlgorithm;
 
 /** A GradientSpec with every choice explicit (k2, maxBytes filled in). */
 export type GradientAlgorithm =
@@ -56,27 +54,26 @@ export type GradientAlgorithm =
     /** Steps back-propagated at the end of each chunk, an integer ≥ k1. */
     k2: number;
   }
-  | {
-    /** Real-time recurrent learning. */
-    type: 'rtrl';
-    /** Ceiling on the sensitivities' memory, in bytes. */
-    maxBytes: number;
-  };
+  | RtrlAlgorithm;
 
+/**
+ * BPTT and truncated BPTT are built in; an online algorithm (exact RTRL) is
+ * an object from its factory (rtrl()) that brings its own code, which is
+ * resolved here without this module importing it.
+ */
 export function resolveGradientAlgorithm(spec: unknown): GradientAlgorithm {
   if (spec === undefined) return { type: 'bptt' };
-  if (typeof spec === 'string') {
-    const type = checkOneOf('algorithm', spec, ['bptt', 'rtrl']);
-    return type === 'bptt' ? { type } : { type, maxBytes: RTRL_DEFAULT_MAX_BYTES };
+  const implementation = implementationOf(spec);
+  if (implementation) return implementation.resolve(spec as object) as RtrlAlgorithm;
+  const s = spec as Record<string, unknown> | null;
+  if (spec === 'rtrl' || (typeof s === 'object' && s?.type === 'rtrl')) {
+    const call = typeof s === 'object' && s?.maxBytes !== undefined ? `rtrl({ maxBytes: ${String(s.maxBytes)} })` : 'rtrl()';
+    throw new RnnkitError(`algorithm: RTRL is not built into train() and computeGradients(), so that bundlers leave it out of apps that do not use it: write import { rtrl } from 'rnnkit' and algorithm: ${call}`);
   }
-  if (spec === null || typeof spec !== 'object') fail('algorithm', "'bptt', 'rtrl' or { type: 'tbptt', k }", spec);
-  const s = spec as Record<string, unknown>;
-  const type = checkOneOf('algorithm.type', s.type, ['bptt', 'tbptt', 'rtrl']);
+  if (spec === 'bptt') return { type: 'bptt' };
+  if (s === null || typeof s !== 'object') fail('algorithm', "'bptt', { type: 'tbptt', k } or rtrl()", spec);
+  const type = checkOneOf('algorithm.type', s.type, ['bptt', 'tbptt']);
   if (type === 'bptt') { checkKeys('algorithm', s, ['type']); return { type }; }
-  if (type === 'rtrl') {
-    checkKeys('algorithm', s, ['type', 'maxBytes']);
-    return { type, maxBytes: checkNumber('algorithm.maxBytes', s.maxBytes ?? RTRL_DEFAULT_MAX_BYTES, 1) };
-  }
   checkKeys('algorithm', s, ['type', 'k', 'k1', 'k2']);
   if (s.k !== undefined && (s.k1 !== undefined || s.k2 !== undefined)) {
     throw new RnnkitError('algorithm: expected k, or k1 with an optional k2, got both');
@@ -105,8 +102,8 @@ export interface GradientThreads {
 
 /**
  * The gradient passes of one batch: each yields a loss with the gradients in
- * the model's gradient block. One pass for BPTT and RTRL (and for a
- * feed-forward network), one per chunk for truncated BPTT. With `accumulate`,
+ * the model's gradient block. One pass for BPTT and an online algorithm
+ * (RTRL; and for a feed-forward network), one per chunk for truncated BPTT. With `accumulate`,
  * chunks add to the gradient instead of replacing it (the fixed-weights sum).
  */
 export function* gradientPasses<Data>(
@@ -118,7 +115,7 @@ export function* gradientPasses<Data>(
     }
     const sequences = data as unknown as SequenceBatch;
     if (algorithm.type === 'tbptt') yield* tbpttPasses(model, sequences, indices, algorithm.k1, algorithm.k2, accumulate);
-    else yield rtrlGradient(model, sequences, indices, algorithm.maxBytes);
+    else yield (algorithm[IMPLEMENTATION] as OnlineGradient).gradient(model, sequences, indices, algorithm);
     return;
   }
   model.loadExamples(data, indices);
@@ -131,7 +128,7 @@ export function* gradientPasses<Data>(
  */
 export function computeGradients<Data>(
   model: Network<Data>, data: Data, options: {
-    /** How the gradient is computed (RNNs): 'bptt', { type: 'tbptt', k } or 'rtrl'. Default 'bptt'. */
+    /** How the gradient is computed (RNNs): 'bptt', { type: 'tbptt', k } or rtrl(). Default 'bptt'. */
     algorithm?: GradientSpec;
     /** A thread pool (createThreadPool()) to split the batch over. Default: this thread only. */
     threads?: ThreadPool;

@@ -16,7 +16,7 @@ export interface GradientCheckOptions {
    * entry, spread evenly. Default: every entry.
    */
   maxPerParameter?: number;
-  /** The algorithm whose analytic gradient is checked (RNNs): 'bptt', 'rtrl' or truncated BPTT. Default 'bptt'. */
+  /** The algorithm whose analytic gradient is checked (RNNs): 'bptt', truncated BPTT or rtrl(). Default 'bptt'. */
   algorithm?: GradientSpec;
 }
 

@@ -1,16 +1,22 @@
 import type { Workspace } from '../backend/index.js';
 import { pinRegion, unpinRegion } from '../backend/pinned-regions.js';
-import { checkFinite, checkInteger, checkKeys, checkNumber, DivergenceError, fail, RnnkitError } from '../errors.js';
+import { checkFinite, checkInteger, checkKeys, DivergenceError, fail, RnnkitError } from '../errors.js';
 import type { Floats } from '../model/network.js';
 import { checkRecurrentModel, type RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { clipGradients, gradientNorm, resolveClip, type ClipOptions } from './clip.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer.js';
 import { carryState, fillState, initialStateVector } from '../model/recurrent/stepping.js';
-import { checkRtrlMemory, checkRtrlModel, planRtrl, rtrlAdvance, rtrlFlush, rtrlStart, RTRL_DEFAULT_MAX_BYTES, type RtrlRegions } from './rtrl.js';
+import { implementationOf, type OnlineGradient, type OnlineGradientAlgorithm } from './online-gradient.js';
+import { resolveRtrl, rtrl, type RtrlAlgorithm } from './rtrl.js';
 
-/** How an OnlineLearner computes its gradient: exact RTRL, or truncated BPTT over a sliding window. */
-export type OnlineAlgorithm = 'rtrl' | {
+/**
+ * How an OnlineLearner computes its gradient: exact RTRL, or truncated BPTT
+ * over a sliding window. RTRL is the learner's default, so the learner
+ * carries it anyway and takes it by name too ('rtrl', { type: 'rtrl' }) as
+ * well as rtrl(); train() and computeGradients() take rtrl() only.
+ */
+export type OnlineAlgorithm = 'rtrl' | RtrlAlgorithm | {
   /** Real-time recurrent learning: exact sensitivities carried forward. */
   type: 'rtrl';
   /** Ceiling on the sensitivities' memory, in bytes (> 0); a larger model is refused. Default 268435456 (256 MiB). */
@@ -25,7 +31,7 @@ export type OnlineAlgorithm = 'rtrl' | {
 /** The options of `new OnlineLearner(model, options)`. */
 export interface OnlineLearnerOptions {
   /**
-   * 'rtrl' (default): exact sensitivities carried forward, O(r⁴) per step.
+   * rtrl() or 'rtrl' (default): exact sensitivities carried forward, O(r⁴) per step.
    * { type: 'tbptt', k }: a sliding window of the last k steps, back-propagated
    * at each update with error injected from the steps since the last update
    * (Williams & Peng's BPTT(k; n) with n = updateEvery).
@@ -77,11 +83,11 @@ export class OnlineLearner {
   readonly streams: number;
   /** n: the weights are updated every n steps. */
   readonly updateEvery: number;
-  private readonly algorithm: { type: 'rtrl'; maxBytes: number } | { type: 'tbptt'; k: number };
   private readonly optimizer: Optimizer;
   private readonly clip: ClipOptions;
   private readonly frame: SequenceFrame;
-  private readonly rtrl: RtrlRegions | undefined;
+  /** An online algorithm's implementation (RTRL's) and its state's regions; undefined for the TBPTT window. */
+  private readonly online: { implementation: OnlineGradient; regions: unknown } | undefined;
   private readonly output: Floats;
   private readonly onStep: ((info: OnlineStepInfo) => void) | undefined;
   /** Steps held in the frame (TBPTT window), steps since the last update, and of those the ones with a target. */
@@ -89,7 +95,7 @@ export class OnlineLearner {
   private sinceUpdate = 0;
   private pending = 0;
   private stepCount = 0;
-  /** Whether slot 1 holds a state to carry (RTRL) — false right after reset. */
+  /** Whether slot 1 holds a state to carry (an online algorithm) — false right after reset. */
   private started = false;
   private disposed = false;
   private readonly pinnedAt: number;
@@ -106,30 +112,30 @@ export class OnlineLearner {
     checkKeys('OnlineLearner options', options, ['algorithm', 'optimizer', 'updateEvery', 'streams', 'clipNorm', 'clipValue', 'onStep']);
     this.streams = checkInteger('streams', options.streams ?? 1, 1);
     this.updateEvery = checkInteger('updateEvery', options.updateEvery ?? 1, 1);
-    this.algorithm = resolveOnline(options.algorithm);
-    if (this.algorithm.type === 'tbptt' && this.algorithm.k < this.updateEvery) {
-      fail('algorithm.k', `an integer ≥ updateEvery = ${this.updateEvery} (every step's error must be back-propagated)`, this.algorithm.k);
+    // An online algorithm (RTRL) and its implementation, or the TBPTT window k.
+    const algorithm = resolveOnline(options.algorithm);
+    const window = typeof algorithm === 'number' ? algorithm : undefined;
+    const implementation = typeof algorithm === 'number' ? undefined : implementationOf(algorithm)!;
+    if (window !== undefined && window < this.updateEvery) {
+      fail('algorithm.k', `an integer ≥ updateEvery = ${this.updateEvery} (every step's error must be back-propagated)`, window);
     }
     this.clip = resolveClip(options);
     if (options.onStep !== undefined && typeof options.onStep !== 'function') fail('onStep', 'a function', options.onStep);
     this.onStep = options.onStep;
     const B = this.streams, n = model.parameterCount;
-    if (this.algorithm.type === 'rtrl') {
-      checkRtrlModel(model);
-      checkRtrlMemory(model, B, this.algorithm.maxBytes);
-    }
+    if (typeof algorithm !== 'number') implementation?.check(model, B, algorithm);
     // One pinned region, released by dispose() (or when the learner is collected): its own optimizer moments
     // (train() on the same model resets the model's own, and a second learner must not mix its moments with these),
-    // then its frame — one slot for RTRL (φ_{t−1} in slot 0, φ_t in slot 1) with the sensitivities after it, else the
-    // TBPTT window.
-    const capacity = this.algorithm.type === 'rtrl' ? 1 : this.algorithm.k;
+    // then its frame — one slot for an online algorithm (φ_{t−1} in slot 0, φ_t in slot 1) with its state (RTRL's
+    // sensitivities) after it, else the TBPTT window.
+    const capacity = window ?? 1;
     const frameSize = model.frameSize(B, capacity);
-    this.pinnedLength = 2 * n + frameSize + (this.algorithm.type === 'rtrl' ? planRtrl(model, B, 0).end : 0);
+    this.pinnedLength = 2 * n + frameSize + (implementation ? implementation.plan(model, B, 0).end : 0);
     const base = this.pinnedAt = pinRegion(model.workspace, this.pinnedLength);
     released?.register(this, { workspace: model.workspace, at: base, length: this.pinnedLength }, this);
     this.optimizer = createOptimizer(options.optimizer ?? { type: 'sgd', learningRate: 0.01 }, { moment1: base, moment2: base + n });
     this.frame = model.frameAt(base + 2 * n, B, capacity);
-    if (this.algorithm.type === 'rtrl') this.rtrl = planRtrl(model, B, this.frame.end).regions;
+    this.online = implementation && { implementation, regions: implementation.plan(model, B, this.frame.end).regions };
     this.output = model.dtype === 'float64' ? new Float64Array(B * model.outputSize) : new Float32Array(B * model.outputSize);
     this.reset();
   }
@@ -158,7 +164,7 @@ export class OnlineLearner {
     f.learnedState = false; // slot 0 is written here; the forward pass must not overwrite it
     f.firstStep = 0;
     for (let b = 0; b < f.batch; b++) mem[f.ids + b] = b; // stream b's dropout masks are its own
-    if (this.rtrl) rtrlStart(model, f, this.rtrl, model.structure.initialState === 'learned');
+    this.online?.implementation.start(model, f, this.online.regions, model.structure.initialState === 'learned');
     k.fill(mem, model.block.grads, model.parameterCount, 0);
     this.optimizer.reset(model);
     this.length = 0;
@@ -204,8 +210,8 @@ export class OnlineLearner {
     }
     const mem = model.workspace.mem;
 
-    // The slot this step goes into: the only slot (RTRL), or the next one in the window (TBPTT).
-    if (this.algorithm.type === 'rtrl') {
+    // The slot this step goes into: the only slot (an online algorithm), or the next one in the window (TBPTT).
+    if (this.online) {
       if (this.started) carryState(model, f); // the state after step t becomes the state before t + 1
       this.started = true;
       this.length = 0;
@@ -229,10 +235,10 @@ export class OnlineLearner {
     this.sinceUpdate++;
     if (target !== undefined) this.pending++;
 
-    if (this.rtrl) {
-      // Output layer's gradients now; the recurrent ones through the sensitivities.
+    if (this.online) {
+      // Output layer's gradients now; the recurrent ones through the algorithm's state (RTRL's sensitivities).
       model.outputBackward(f, 0, 1);
-      rtrlAdvance(model, f, this.rtrl, 0, 1);
+      this.online.implementation.advance(model, f, this.online.regions, 0, 1);
     }
     let updated = false;
     if (this.pending >= this.updateEvery) {
@@ -243,11 +249,11 @@ export class OnlineLearner {
     return { output: this.output, loss };
   }
 
-  /** Applies the accumulated gradient (RTRL) or back-propagates the window (TBPTT), then one optimizer step. */
+  /** Applies the accumulated gradient (an online algorithm) or back-propagates the window (TBPTT), then one optimizer step. */
   private update(): void {
     const model = this.model, f = this.frame, k = model.backend.kernels, mem = model.workspace.mem;
-    if (this.rtrl) {
-      rtrlFlush(model, f, this.rtrl);
+    if (this.online) {
+      this.online.implementation.flush(model, f, this.online.regions);
     } else {
       // Error from the steps since the last update; the older steps of the window only carry it back.
       const fresh = Math.min(this.sinceUpdate, this.length), from = this.length - fresh;
@@ -286,17 +292,21 @@ export class OnlineLearner {
   }
 }
 
-function resolveOnline(spec: unknown): { type: 'rtrl'; maxBytes: number } | { type: 'tbptt'; k: number } {
-  if (spec === undefined || spec === 'rtrl') return { type: 'rtrl', maxBytes: RTRL_DEFAULT_MAX_BYTES };
-  if (spec === null || typeof spec !== 'object') fail('algorithm', "'rtrl', { type: 'rtrl', maxBytes } or { type: 'tbptt', k }", spec);
+/**
+ * The learner's algorithm: an online algorithm from its factory (rtrl()), or
+ * RTRL by name (the default, which this module imports anyway); or the
+ * window k of truncated BPTT.
+ */
+function resolveOnline(spec: unknown): OnlineGradientAlgorithm | number {
+  if (spec === undefined || spec === 'rtrl') return rtrl();
+  const implementation = implementationOf(spec);
+  if (implementation) return implementation.resolve(spec as object);
+  if (spec === null || typeof spec !== 'object') fail('algorithm', "rtrl(), 'rtrl', { type: 'rtrl', maxBytes } or { type: 'tbptt', k }", spec);
   const s = spec as Record<string, unknown>;
-  if (s.type === 'rtrl') {
-    checkKeys('algorithm', s, ['type', 'maxBytes']);
-    return { type: 'rtrl', maxBytes: checkNumber('algorithm.maxBytes', s.maxBytes ?? RTRL_DEFAULT_MAX_BYTES, 1) };
-  }
+  if (s.type === 'rtrl') return resolveRtrl(s);
   if (s.type === 'tbptt') {
     checkKeys('algorithm', s, ['type', 'k']);
-    return { type: 'tbptt', k: checkInteger('algorithm.k', s.k, 1) };
+    return checkInteger('algorithm.k', s.k, 1);
   }
   return fail('algorithm.type', "'rtrl' or 'tbptt'", s.type);
 }

@@ -1,11 +1,79 @@
-import { planRegions } from '../backend/index.js';
-import type { SequenceBatch } from '../data/sequence-batch.js';
-import { checkInteger, RnnkitError } from '../errors.js';
+import { planRegions, type Kernels } from '../backend/index.js';
+import type { KernelPair } from '../backend/backend.js';
+import { attachKernels } from '../backend/wasm-kernels.js';
+import { checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../errors.js';
+import { gruRtrlStep, lstmRtrlStep, rtrlInit, rtrlStep } from '../kernels/js/rtrl.js';
 import { NONE } from '../kernels/js/types.js';
 import { activationCode } from '../model/functions.js';
 import { checkRecurrentModel, type RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { CELLS } from '../model/recurrent/cells.js';
+import { batchGradient, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
+
+/*
+ * Exact RTRL's façade: the factory rtrl() and the implementation its result
+ * carries (RTRL, below), with RTRL's kernel pair. Nothing that every training
+ * run loads imports this module (src/train/online-gradient.ts): an app's
+ * bundle carries RTRL only if it imports rtrl (or the OnlineLearner, whose
+ * default RTRL is).
+ */
+
+/** The options of rtrl(). */
+export interface RtrlOptions {
+  /**
+   * Ceiling on the sensitivities' memory, in bytes (≥ 1): a model and batch
+   * that need more are refused before anything is allocated, with what they
+   * would need (rtrlBytes). Default 268435456 (256 MiB).
+   */
+  maxBytes?: number;
+}
+
+/** Exact real-time recurrent learning, as rtrl() returns it: what train(), computeGradients() and an OnlineLearner take as `algorithm`. */
+export interface RtrlAlgorithm {
+  /** Real-time recurrent learning (Williams & Zipser): exact forward-mode sensitivities. */
+  readonly type: 'rtrl';
+  /** Ceiling on the sensitivities' memory, in bytes. */
+  readonly maxBytes: number;
+  /** RTRL's code, which train() runs: the reason an RtrlAlgorithm comes from rtrl() and is not written by hand. */
+  readonly [IMPLEMENTATION]: object;
+}
+
+/**
+ * Exact RTRL (Williams & Zipser) as a gradient algorithm: `algorithm: rtrl()`
+ * in train(), trainAsync(), computeGradients(), gradientCheck() and an
+ * OnlineLearner. A factory rather than a name ('rtrl'), so that bundlers
+ * leave RTRL's code out of apps that do not import it.
+ */
+export function rtrl(options: RtrlOptions = {}): RtrlAlgorithm {
+  checkKeys('rtrl options', options, ['maxBytes']);
+  return { type: 'rtrl', maxBytes: checkNumber('maxBytes', options.maxBytes ?? RTRL_DEFAULT_MAX_BYTES, 1), [IMPLEMENTATION]: RTRL };
+}
+
+/** An RTRL spec checked: rtrl()'s result or a spread copy of one, or the OnlineLearner's plain { type: 'rtrl', maxBytes }. */
+export function resolveRtrl(spec: object): RtrlAlgorithm {
+  checkKeys('algorithm', spec, ['type', 'maxBytes']);
+  const s = spec as { type?: unknown; maxBytes?: unknown };
+  if (s.type !== 'rtrl') fail('algorithm.type', "'rtrl' (the algorithm rtrl() made)", s.type);
+  return { type: 'rtrl', maxBytes: checkNumber('algorithm.maxBytes', s.maxBytes ?? RTRL_DEFAULT_MAX_BYTES, 1), [IMPLEMENTATION]: RTRL };
+}
+
+/**
+ * RTRL's kernel pair: the JS twins (src/kernels/js/rtrl.ts) and, for the wasm
+ * exports of the same names (assembly/rtrl.ts), which arguments are
+ * addresses. Not in the core kernel table: attached by rtrlKernels when RTRL
+ * runs, so only bundles that import RTRL carry the JS twins.
+ */
+export const RTRL_KERNELS: KernelPair<{
+  rtrlStep: typeof rtrlStep; rtrlInit: typeof rtrlInit; lstmRtrlStep: typeof lstmRtrlStep; gruRtrlStep: typeof gruRtrlStep;
+}> = {
+  js: { rtrlStep, rtrlInit, lstmRtrlStep, gruRtrlStep },
+  addresses: { rtrlStep: 0b11111111, rtrlInit: 0b1, lstmRtrlStep: 0b1111111111, gruRtrlStep: 0b111111111 },
+};
+
+/** RTRL's kernels for a frame's kernel table: the wasm exports on a wasm backend or a thread's recorder, else the JS twins. */
+export function rtrlKernels(kernels: Kernels): typeof RTRL_KERNELS.js {
+  return attachKernels(kernels, RTRL_KERNELS);
+}
 
 /** Default ceiling on RTRL's sensitivity memory: 256 MiB. */
 export const RTRL_DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
@@ -84,9 +152,9 @@ export function rtrlStart(model: RecurrentModel, f: SequenceFrame, regions: Rtrl
   const r = model.structure.hiddenSize, n = sensitivityColumns(model);
   // The learned states' columns are the last: h0, then c0 (LSTM).
   const h0Column = regions.c !== NONE ? n - 2 * r : n - r;
-  const mem = model.workspace.mem, k = f.kernels;
-  k.rtrlInit(mem, regions.h, f.batch, r, n, learnedState ? h0Column : NONE);
-  if (regions.c !== NONE) k.rtrlInit(mem, regions.c, f.batch, r, n, learnedState ? h0Column + r : NONE);
+  const mem = model.workspace.mem, k = f.kernels, { rtrlInit } = rtrlKernels(k);
+  rtrlInit(mem, regions.h, f.batch, r, n, learnedState ? h0Column : NONE);
+  if (regions.c !== NONE) rtrlInit(mem, regions.c, f.batch, r, n, learnedState ? h0Column + r : NONE);
   k.fill(mem, regions.gradient, n, 0);
 }
 
@@ -98,7 +166,7 @@ export function rtrlStart(model: RecurrentModel, f: SequenceFrame, regions: Rtrl
 export function rtrlAdvance(model: RecurrentModel, f: SequenceFrame, regions: RtrlRegions, from: number, count: number): void {
   const { inputSize: p, hiddenSize: r, activation, cell } = model.structure;
   const n = sensitivityColumns(model), B = f.batch, G = CELLS[cell].gates * r;
-  const mem = model.workspace.mem, k = f.kernels, wRec = model.parameterOffset(model.parameterName('W_rec'));
+  const mem = model.workspace.mem, k = rtrlKernels(f.kernels), wRec = model.parameterOffset(model.parameterName('W_rec'));
   const layer = f.layers[0]!, R = regions;
   for (let s = from; s < from + count; s++) {
     const x = f.x + s * B * p, h = layer.h + s * B * r, dH = layer.dH + s * B * r, gates = layer.pre + s * B * G;
@@ -131,37 +199,31 @@ export function rtrlFlush(model: RecurrentModel, f: SequenceFrame, regions: Rtrl
 }
 
 /**
- * The exact gradient of one batch by RTRL with the weights held fixed: the
- * forward pass and the output layer as in BPTT, then the sensitivities carried
- * forward in time instead of any backward pass. Equals full BPTT's gradient.
+ * Exact RTRL as an online gradient algorithm: one batch's exact gradient with
+ * the weights held fixed (train(), computeGradients(), a thread's share),
+ * equal to full BPTT's; or the OnlineLearner's gradient, step by step.
  */
-export function rtrlGradient(model: RecurrentModel, data: SequenceBatch, indices: ArrayLike<number>, maxBytes: number): number {
-  const B = indices.length, T = data.steps;
-  checkRtrlModel(model);
-  checkRtrlMemory(model, B, maxBytes);
-  // Reserve everything before loading: growing the arena drops the batch block.
-  const planned = model.batchFrame(B, T);
-  const { regions, end } = planRtrl(model, B, planned.end);
-  model.workspace.reserve(end);
-  model.loadExamples(data, indices);
-  return rtrlPass(model, model.batchFrame(B, T), regions);
-}
-
-/**
- * RTRL over a loaded frame of whole sequences, into its gradient block (a
- * thread's share computes one: src/threads/data-parallel.ts).
- */
-export function rtrlPass(model: RecurrentModel, f: SequenceFrame, regions: RtrlRegions): number {
-  const T = f.capacity;
-  f.kernels.fill(model.workspace.mem, f.gradients.block, model.parameterCount, 0);
-  model.forwardSlots(f, 0, T, true);
-  const loss = model.lossSlots(f, 0, T, true);
-  model.outputBackward(f, 0, T); // dPhi[t] = ∂L_t/∂φ_t
-  rtrlStart(model, f, regions, f.learnedState);
-  rtrlAdvance(model, f, regions, 0, T);
-  rtrlFlush(model, f, regions);
-  return loss;
-}
+const RTRL: OnlineGradient<RtrlAlgorithm, RtrlRegions> = {
+  resolve: resolveRtrl,
+  check(model, batch, algorithm) {
+    checkRtrlModel(model);
+    checkRtrlMemory(model, batch, algorithm.maxBytes);
+  },
+  plan: planRtrl,
+  start: rtrlStart,
+  advance: rtrlAdvance,
+  flush: rtrlFlush,
+  // The product W_rec·P^h of every step, 2·G·r²·n, counted at a tenth: it streams its B·r·n sensitivities through
+  // memory every step, and its shares slowed each other down (Elman tiny RTRL, 88 MFLOP of it: 0.83–1.16× on two
+  // threads; S RTRL, 21 GFLOP: 1.9–2.0×).
+  flops(model) {
+    const { hiddenSize: r, cell } = model.structure;
+    return (2 * CELLS[cell].gates * r * r * sensitivityColumns(model)) / 10;
+  },
+  gradient(model, data, indices, algorithm) {
+    return batchGradient(RTRL, model, data, indices, algorithm);
+  },
+};
 
 function formatBytes(bytes: number): string {
   return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;

@@ -62,7 +62,7 @@ export interface TrainOptions<Data> {
   optimizer?: OptimizerSpec;
   /**
    * How the gradient is computed (RNNs): 'bptt', { type: 'tbptt', k }
-   * (an update after every chunk of k steps) or 'rtrl'. Default 'bptt'.
+   * (an update after every chunk of k steps) or rtrl() (exact RTRL, imported from 'rnnkit'). Default 'bptt'.
    */
   algorithm?: GradientSpec;
   /** Visit examples in a fresh random order each epoch, without repetition. Default true. */
