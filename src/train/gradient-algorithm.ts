@@ -4,6 +4,7 @@ import { RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceBatch } from '../data/sequence-batch.js';
 import { implementationOf, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
 import type { RtrlAlgorithm } from './rtrl.js';
+import type { SnapAlgorithm } from './snap.js';
 import { tbpttPasses } from './tbptt.js';
 import type { ThreadPool } from '../threads/pool.js';
 
@@ -17,6 +18,8 @@ import type { ThreadPool } from '../threads/pool.js';
  *   (Williams & Zipser), forward-mode sensitivities; refused past maxBytes.
  *   A factory imported from 'rnnkit', so that apps that do not use RTRL do
  *   not carry it: 'rtrl' and { type: 'rtrl' } are refused, saying so.
+ * - snap() / snap({ n: 1, maxBytes }): SnAp-1 (Menick et al. 2021), an
+ *   approximation of RTRL's gradient at O(n) per step; a factory likewise.
  */
 export type GradientSpec =
   | 'bptt'
@@ -38,7 +41,8 @@ export type GradientSpec =
     /** Steps back-propagated at the end of each chunk, an integer ≥ k1. Default k1. */
     k2?: number;
   }
-  | RtrlAlgorithm;
+  | RtrlAlgorithm
+  | SnapAlgorithm;
 
 /** A GradientSpec with every choice explicit (k2, maxBytes filled in). */
 export type GradientAlgorithm =
@@ -54,7 +58,8 @@ export type GradientAlgorithm =
     /** Steps back-propagated at the end of each chunk, an integer ≥ k1. */
     k2: number;
   }
-  | RtrlAlgorithm;
+  | RtrlAlgorithm
+  | SnapAlgorithm;
 
 /**
  * BPTT and truncated BPTT are built in; an online algorithm (exact RTRL) is
@@ -64,14 +69,14 @@ export type GradientAlgorithm =
 export function resolveGradientAlgorithm(spec: unknown): GradientAlgorithm {
   if (spec === undefined) return { type: 'bptt' };
   const implementation = implementationOf(spec);
-  if (implementation) return implementation.resolve(spec as object) as RtrlAlgorithm;
+  if (implementation) return implementation.resolve(spec as object) as RtrlAlgorithm | SnapAlgorithm;
   const s = spec as Record<string, unknown> | null;
   if (spec === 'rtrl' || (typeof s === 'object' && s?.type === 'rtrl')) {
     const call = typeof s === 'object' && s?.maxBytes !== undefined ? `rtrl({ maxBytes: ${String(s.maxBytes)} })` : 'rtrl()';
     throw new RnnkitError(`algorithm: RTRL is not built into train() and computeGradients(), so that bundlers leave it out of apps that do not use it: write import { rtrl } from 'rnnkit' and algorithm: ${call}`);
   }
   if (spec === 'bptt') return { type: 'bptt' };
-  if (s === null || typeof s !== 'object') fail('algorithm', "'bptt', { type: 'tbptt', k } or rtrl()", spec);
+  if (s === null || typeof s !== 'object') fail('algorithm', "'bptt', { type: 'tbptt', k }, rtrl() or snap()", spec);
   const type = checkOneOf('algorithm.type', s.type, ['bptt', 'tbptt']);
   if (type === 'bptt') { checkKeys('algorithm', s, ['type']); return { type }; }
   checkKeys('algorithm', s, ['type', 'k', 'k1', 'k2']);
@@ -128,7 +133,7 @@ export function* gradientPasses<Data>(
  */
 export function computeGradients<Data>(
   model: Network<Data>, data: Data, options: {
-    /** How the gradient is computed (RNNs): 'bptt', { type: 'tbptt', k } or rtrl(). Default 'bptt'. */
+    /** How the gradient is computed (RNNs): 'bptt', { type: 'tbptt', k }, rtrl() or snap() (SnAp-1: an approximation). Default 'bptt'. */
     algorithm?: GradientSpec;
     /** A thread pool (createThreadPool()) to split the batch over. Default: this thread only. */
     threads?: ThreadPool;

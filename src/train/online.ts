@@ -9,14 +9,16 @@ import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer
 import { carryState, fillState, initialStateVector } from '../model/recurrent/stepping.js';
 import { implementationOf, type OnlineGradient, type OnlineGradientAlgorithm } from './online-gradient.js';
 import { resolveRtrl, rtrl, type RtrlAlgorithm } from './rtrl.js';
+import type { SnapAlgorithm } from './snap.js';
 
 /**
  * How an OnlineLearner computes its gradient: exact RTRL, or truncated BPTT
  * over a sliding window. RTRL is the learner's default, so the learner
  * carries it anyway and takes it by name too ('rtrl', { type: 'rtrl' }) as
- * well as rtrl(); train() and computeGradients() take rtrl() only.
+ * well as rtrl(); train() and computeGradients() take rtrl() only. SnAp-1
+ * comes from its factory only: snap().
  */
-export type OnlineAlgorithm = 'rtrl' | RtrlAlgorithm | {
+export type OnlineAlgorithm = 'rtrl' | RtrlAlgorithm | SnapAlgorithm | {
   /** Real-time recurrent learning: exact sensitivities carried forward. */
   type: 'rtrl';
   /** Ceiling on the sensitivities' memory, in bytes (> 0); a larger model is refused. Default 268435456 (256 MiB). */
@@ -32,6 +34,8 @@ export type OnlineAlgorithm = 'rtrl' | RtrlAlgorithm | {
 export interface OnlineLearnerOptions {
   /**
    * rtrl() or 'rtrl' (default): exact sensitivities carried forward, O(r⁴) per step.
+   * snap() (SnAp-1): RTRL's sensitivities kept only where a parameter feeds its own unit, O(n) per step for n
+   * parameters; an approximation (exact when W_rec is diagonal).
    * { type: 'tbptt', k }: a sliding window of the last k steps, back-propagated
    * at each update with error injected from the steps since the last update
    * (Williams & Peng's BPTT(k; n) with n = updateEvery).
@@ -301,7 +305,7 @@ function resolveOnline(spec: unknown): OnlineGradientAlgorithm | number {
   if (spec === undefined || spec === 'rtrl') return rtrl();
   const implementation = implementationOf(spec);
   if (implementation) return implementation.resolve(spec as object);
-  if (spec === null || typeof spec !== 'object') fail('algorithm', "rtrl(), 'rtrl', { type: 'rtrl', maxBytes } or { type: 'tbptt', k }", spec);
+  if (spec === null || typeof spec !== 'object') fail('algorithm', "rtrl(), 'rtrl', { type: 'rtrl', maxBytes }, snap() or { type: 'tbptt', k }", spec);
   const s = spec as Record<string, unknown>;
   if (s.type === 'rtrl') return resolveRtrl(s);
   if (s.type === 'tbptt') {

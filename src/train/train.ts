@@ -62,7 +62,9 @@ export interface TrainOptions<Data> {
   optimizer?: OptimizerSpec;
   /**
    * How the gradient is computed (RNNs): 'bptt', { type: 'tbptt', k }
-   * (an update after every chunk of k steps) or rtrl() (exact RTRL, imported from 'rnnkit'). Default 'bptt'.
+   * (an update after every chunk of k steps), rtrl() (exact RTRL, imported from 'rnnkit') or snap() (SnAp-1,
+   * an approximation; like rtrl(), each sequence's gradient accumulates over its steps and the weights are
+   * updated once per batch). Default 'bptt'.
    */
   algorithm?: GradientSpec;
   /** Visit examples in a fresh random order each epoch, without repetition. Default true. */

@@ -1,0 +1,162 @@
+import { Act, NONE, type Mem } from './types.js';
+
+/*
+ * SnAp-1 (Menick et al., ICLR 2021; docs/theory.md (T54)–(T59)): for each
+ * recurrent parameter θ_k, only its influence on the one unit u it feeds
+ * directly, an eligibility trace J[k] ≈ ∂h_u/∂θ_k (and J^c[k] ≈ ∂c_u/∂θ_k,
+ * LSTM), updated with the diagonal of the recurrent Jacobian. Traces are laid
+ * out [B][n], one per sequence and parameter, in RTRL's column order:
+ *   W_in (G·r·p) | W_rec (G·r·r) | b_rec (G·r) | b_hn (r, GRU) | h0 (r) | c0 (r, LSTM)
+ * — h0 (and c0) present when n says so (learned states). Row g·r + u of W_in,
+ * W_rec and b_rec (gate g of unit u) feeds unit u. Every step is O(B·n):
+ *   J ← γ·J + κ·s   (s: x_t for W_in, h_{t−1} for W_rec, 1 for the biases, 0 for h0, c0)
+ * and, when dH is not NONE, grad[k] += Σ_b (∂L_t/∂h_t)[b][u]·J[b][k].
+ */
+
+/**
+ * J ← decay·J + coef·s over `len` columns from `column` (s = mem[src + q], or 1 when src is NONE); grad += e·J
+ * unless grad is NONE.
+ */
+function trace(mem: Mem, j: number, grad: number, column: number, src: number, len: number, decay: number, coef: number, e: number): void {
+  j += column;
+  if (grad !== NONE) grad += column;
+  for (let q = 0; q < len; q++) {
+    const v = decay * mem[j + q]! + coef * (src === NONE ? 1 : mem[src + q]!);
+    mem[j + q] = v;
+    if (grad !== NONE) mem[grad + q] += e * v;
+  }
+}
+
+/** Gate row `row` of `rows` (G·r): its W_in columns (s = x_t, coefficient cIn), W_rec columns (h_{t−1}, cHid) and b_rec column (1, cIn). */
+function traceRow(
+  mem: Mem, j: number, grad: number, row: number, rows: number, xb: number, hb: number, p: number, r: number,
+  decay: number, cIn: number, cHid: number, e: number,
+): void {
+  trace(mem, j, grad, row * p, xb, p, decay, cIn, e);
+  trace(mem, j, grad, rows * p + row * r, hb, r, decay, cHid, e);
+  trace(mem, j, grad, rows * (p + r) + row, NONE, 1, decay, cIn, e);
+}
+
+/**
+ * The LSTM's pair of traces over `len` columns from `column` (T57):
+ *   J^c ← f·J^c + α·J^h + κ·s,   J^h ← β·J^h + κ_o·s + k_c·J^c (the new J^c);   grad += e·J^h.
+ */
+function trace2(
+  mem: Mem, jh: number, jc: number, grad: number, column: number, src: number, len: number, f: number, alpha: number, kappa: number,
+  beta: number, kappaO: number, kc: number, e: number,
+): void {
+  jh += column;
+  jc += column;
+  if (grad !== NONE) grad += column;
+  for (let q = 0; q < len; q++) {
+    const s = src === NONE ? 1 : mem[src + q]!, h = mem[jh + q]!;
+    const c = f * mem[jc + q]! + alpha * h + kappa * s;
+    const v = beta * h + kappaO * s + kc * c;
+    mem[jc + q] = c;
+    mem[jh + q] = v;
+    if (grad !== NONE) mem[grad + q] += e * v;
+  }
+}
+
+/** σ'(a) written in terms of y = σ(a). */
+function slope(y: number, act: number): number {
+  switch (act) {
+    case Act.sigmoid: return y * (1 - y);
+    case Act.tanh: return 1 - y * y;
+    case Act.relu: return y > 0 ? 1 : 0;
+    default: return 1;
+  }
+}
+
+/**
+ * Traces at the start of B sequences: zero, except 1 in column `column` + u
+ * of unit u (its own learned h0 or c0) when column is not NONE. (T55)
+ */
+export function snapInit(mem: Mem, j: number, batch: number, hiddenSize: number, paramCount: number, column: number): void {
+  mem.fill(0, j, j + batch * paramCount);
+  if (column === NONE) return;
+  for (let b = 0; b < batch; b++) for (let u = 0; u < hiddenSize; u++) mem[j + b * paramCount + column + u] = 1;
+}
+
+/**
+ * One Elman step for B sequences, in place (T54): J ← σ'(a_u)·(W_rec[u][u]·J + s).
+ * x is x_t [B][p], hPrev φ_{t−1} [B][r], h φ_t [B][r], dH ∂L_t/∂φ_t [B][r] or NONE.
+ */
+export function snapStep(
+  mem: Mem, j: number, wRec: number, x: number, hPrev: number, h: number, dH: number, grad: number,
+  batch: number, inputSize: number, hiddenSize: number, paramCount: number, act: number,
+): void {
+  const p = inputSize, r = hiddenSize, n = paramCount, bRecColumns = r * (p + r);
+  const learned = n > bRecColumns + r, gd = dH === NONE ? NONE : grad;
+  for (let b = 0; b < batch; b++) {
+    const jb = j + b * n;
+    for (let u = 0; u < r; u++) {
+      const d = slope(mem[h + b * r + u]!, act), decay = d * mem[wRec + u * r + u]!, e = gd === NONE ? 0 : mem[dH + b * r + u]!;
+      traceRow(mem, jb, gd, u, r, x + b * p, hPrev + b * r, p, r, decay, d, d, e);
+      if (learned) trace(mem, jb, gd, bRecColumns + r + u, NONE, 1, decay, 0, e);
+    }
+  }
+}
+
+/**
+ * One LSTM step for B sequences: J^h (jH) and J^c (jC) in place (T56)–(T57).
+ * x is x_t [B][p], hPrev h_{t−1} [B][r], c the cell state c_{t−1} [B][r] with
+ * c_t right after it, gates the activated i, f, g, o [B][4r], dH ∂L_t/∂h_t
+ * [B][r] or NONE.
+ */
+export function snapLstmStep(
+  mem: Mem, jH: number, jC: number, wRec: number, x: number, hPrev: number, c: number, gates: number, dH: number, grad: number,
+  batch: number, inputSize: number, hiddenSize: number, paramCount: number,
+): void {
+  const p = inputSize, r = hiddenSize, n = paramCount, G = 4 * r, wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
+  const learned = n > bRecColumns + G, gd = dH === NONE ? NONE : grad, diagonal = r * r;
+  for (let b = 0; b < batch; b++) {
+    const jh = jH + b * n, jc = jC + b * n, gb = gates + b * G;
+    for (let u = 0; u < r; u++) {
+      const i = mem[gb + u]!, f = mem[gb + r + u]!, g = mem[gb + 2 * r + u]!, o = mem[gb + 3 * r + u]!;
+      const tc = Math.tanh(mem[c + batch * r + b * r + u]!), w = wRec + u * (r + 1); // W_rec[u][u] of gate i; the next gate's is r² on
+      const ki = g * i * (1 - i), kf = mem[c + b * r + u]! * f * (1 - f), kg = i * (1 - g * g), ko = tc * o * (1 - o), kc = o * (1 - tc * tc);
+      const alpha = ki * mem[w]! + kf * mem[w + diagonal]! + kg * mem[w + 2 * diagonal]!, beta = ko * mem[w + 3 * diagonal]!;
+      const e = gd === NONE ? 0 : mem[dH + b * r + u]!;
+      for (let gate = 0; gate < 4; gate++) {
+        const row = gate * r + u, kappaO = gate === 3 ? ko : 0;
+        const kappa = gate === 0 ? ki : gate === 1 ? kf : gate === 2 ? kg : 0;
+        // W_in's row (s = x_t), W_rec's row (s = h_{t−1}), b_rec's column (s = 1).
+        trace2(mem, jh, jc, gd, row * p, x + b * p, p, f, alpha, kappa, beta, kappaO, kc, e);
+        trace2(mem, jh, jc, gd, wRecColumns + row * r, hPrev + b * r, r, f, alpha, kappa, beta, kappaO, kc, e);
+        trace2(mem, jh, jc, gd, bRecColumns + row, NONE, 1, f, alpha, kappa, beta, kappaO, kc, e);
+      }
+      // h0 and c0 of unit u: no immediate term.
+      if (learned) for (let col = bRecColumns + G + u; col < n; col += r) trace2(mem, jh, jc, gd, col, NONE, 1, f, alpha, 0, beta, 0, kc, e);
+    }
+  }
+}
+
+/**
+ * One GRU step for B sequences: J (jH) in place (T58). x is x_t [B][p], hPrev
+ * h_{t−1} [B][r], gates the activated r, z, n [B][3r], un ũ_n = W_hn·h_{t−1} +
+ * b_hn [B][r], dH ∂L_t/∂h_t [B][r] or NONE.
+ */
+export function snapGruStep(
+  mem: Mem, jH: number, wRec: number, x: number, hPrev: number, gates: number, un: number, dH: number, grad: number,
+  batch: number, inputSize: number, hiddenSize: number, paramCount: number,
+): void {
+  const p = inputSize, r = hiddenSize, n = paramCount, G = 3 * r, bRecColumns = G * (p + r);
+  const learned = n > bRecColumns + G + r, gd = dH === NONE ? NONE : grad, diagonal = r * r;
+  for (let b = 0; b < batch; b++) {
+    const jb = jH + b * n, gb = gates + b * G;
+    for (let u = 0; u < r; u++) {
+      const rg = mem[gb + u]!, z = mem[gb + r + u]!, nn = mem[gb + 2 * r + u]!, w = wRec + u * (r + 1);
+      const cn = (1 - z) * (1 - nn * nn), cr = cn * mem[un + b * r + u]! * rg * (1 - rg), cz = (mem[hPrev + b * r + u]! - nn) * z * (1 - z), cu = cn * rg;
+      const decay = cr * mem[w]! + cz * mem[w + diagonal]! + cu * mem[w + 2 * diagonal]! + z;
+      const e = gd === NONE ? 0 : mem[dH + b * r + u]!;
+      for (let gate = 0; gate < 3; gate++) {
+        // The input side takes c_r, c_z, c_n; the hidden side c_r, c_z, c_u (the reset gate scales W_hn·h_{t−1}).
+        const input = gate === 0 ? cr : gate === 1 ? cz : cn;
+        traceRow(mem, jb, gd, gate * r + u, G, x + b * p, hPrev + b * r, p, r, decay, input, gate === 2 ? cu : input, e);
+      }
+      trace(mem, jb, gd, bRecColumns + G + u, NONE, 1, decay, cu, e); // b_hn
+      if (learned) trace(mem, jb, gd, bRecColumns + G + r + u, NONE, 1, decay, 0, e);
+    }
+  }
+}

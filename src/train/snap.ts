@@ -1,0 +1,205 @@
+import { planRegions, type Kernels } from '../backend/index.js';
+import type { KernelPair } from '../backend/backend.js';
+import { attachKernels } from '../backend/wasm-kernels.js';
+import { checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../errors.js';
+import { snapGruStep, snapInit, snapLstmStep, snapStep } from '../kernels/js/snap.js';
+import { NONE } from '../kernels/js/types.js';
+import { activationCode } from '../model/functions.js';
+import { checkRecurrentModel, type RecurrentModel } from '../model/recurrent/model.js';
+import type { SequenceFrame } from '../model/recurrent/frame.js';
+import { CELLS } from '../model/recurrent/cells.js';
+import { batchGradient, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
+
+/*
+ * SnAp-1's façade (Menick et al., "Practical real time recurrent learning
+ * with a sparse approximation", ICLR 2021): the factory snap() and the
+ * implementation its result carries, with its kernel pair
+ * (src/kernels/js/snap.ts, assembly/snap.ts). Like rtrl() (src/train/rtrl.ts),
+ * nothing every training run loads imports this module: an app carries
+ * SnAp-1 only if it imports snap. docs/theory.md (T54)–(T59).
+ */
+
+/** The options of snap(). */
+export interface SnapOptions {
+  /**
+   * The n of SnAp-n: how many steps of influence each parameter's trace
+   * follows. Only 1 is implemented (each parameter's influence on the unit
+   * it feeds directly). Default 1.
+   */
+  n?: 1;
+  /**
+   * Ceiling on the traces' memory, in bytes (≥ 1): a model and batch that
+   * need more are refused before anything is allocated, with what they would
+   * need (snapBytes). Default 268435456 (256 MiB).
+   */
+  maxBytes?: number;
+}
+
+/** SnAp-1, as snap() returns it: what train(), computeGradients() and an OnlineLearner take as `algorithm`. */
+export interface SnapAlgorithm {
+  /** SnAp (Menick et al. 2021): RTRL's sensitivities kept only where a parameter feeds its own unit. */
+  readonly type: 'snap';
+  /** SnAp-n's n: 1. */
+  readonly n: 1;
+  /** Ceiling on the traces' memory, in bytes. */
+  readonly maxBytes: number;
+  /** SnAp-1's code, which train() runs: the reason a SnapAlgorithm comes from snap() and is not written by hand. */
+  readonly [IMPLEMENTATION]: object;
+}
+
+/**
+ * SnAp-1 (Menick et al. 2021) as a gradient algorithm: `algorithm: snap()`
+ * (or snap({ n: 1 })) in train(), trainAsync(), computeGradients() and an
+ * OnlineLearner. An approximation of RTRL's gradient: each parameter keeps
+ * only its influence on the unit it feeds, O(n) time and memory per step
+ * (n parameters) instead of RTRL's O(r·n); exact when W_rec (each gate block)
+ * is diagonal. A factory, so that bundlers leave SnAp-1 out of apps that do
+ * not import it.
+ */
+export function snap(options: SnapOptions = {}): SnapAlgorithm {
+  checkKeys('snap options', options, ['n', 'maxBytes']);
+  return make(options.n, options.maxBytes, '');
+}
+
+/** A SnAp spec checked: snap()'s result or a spread copy of one. */
+export function resolveSnap(spec: object): SnapAlgorithm {
+  checkKeys('algorithm', spec, ['type', 'n', 'maxBytes']);
+  const s = spec as { type?: unknown; n?: unknown; maxBytes?: unknown };
+  if (s.type !== 'snap') fail('algorithm.type', "'snap' (the algorithm snap() made)", s.type);
+  return make(s.n, s.maxBytes, 'algorithm.');
+}
+
+function make(n: unknown, maxBytes: unknown, prefix: string): SnapAlgorithm {
+  if (n !== undefined && n !== 1) {
+    fail(`${prefix}n`, '1 (SnAp-1, the only SnAp-n implemented: each parameter\'s influence on the unit it feeds; for the exact gradient use rtrl())', n);
+  }
+  return { type: 'snap', n: 1, maxBytes: checkNumber(`${prefix}maxBytes`, maxBytes ?? SNAP_DEFAULT_MAX_BYTES, 1), [IMPLEMENTATION]: SNAP };
+}
+
+/**
+ * SnAp-1's kernel pair: the JS twins and, for the wasm exports of the same
+ * names, which arguments are addresses. Attached when SnAp-1 runs.
+ */
+export const SNAP_KERNELS: KernelPair<{
+  snapStep: typeof snapStep; snapInit: typeof snapInit; snapLstmStep: typeof snapLstmStep; snapGruStep: typeof snapGruStep;
+}> = {
+  js: { snapStep, snapInit, snapLstmStep, snapGruStep },
+  addresses: { snapStep: 0b1111111, snapInit: 0b1, snapLstmStep: 0b111111111, snapGruStep: 0b11111111 },
+};
+
+/** SnAp-1's kernels for a frame's kernel table: the wasm exports on a wasm backend or a thread's recorder, else the JS twins. */
+export function snapKernels(kernels: Kernels): typeof SNAP_KERNELS.js {
+  return attachKernels(kernels, SNAP_KERNELS);
+}
+
+/** Default ceiling on SnAp-1's trace memory: 256 MiB. */
+export const SNAP_DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * SnAp-1 tracks one recurrent layer (Elman, LSTM or GRU) fed by vector
+ * inputs; refuses any other model with what to use instead.
+ */
+function checkSnapModel(model: RecurrentModel): void {
+  const s = model.structure;
+  if (s.numLayers === 1 && s.vocabularySize === 0) return;
+  const what = s.numLayers > 1 ? `${s.numLayers} stacked layers` : 'an embedding';
+  throw new RnnkitError(
+    `algorithm: SnAp-1 is implemented for a single recurrent layer (Elman, LSTM or GRU) on vector inputs, and this model has ${what}. ` +
+    "Use full BPTT ('bptt') or truncated BPTT ({ type: 'tbptt', k }); an OnlineLearner takes { type: 'tbptt', k } too.");
+}
+
+/**
+ * n: the recurrent parameters SnAp-1 keeps a trace for, in RTRL's column
+ * order: W_in (G·r·p), W_rec (G·r·r), b_rec (G·r), b_hn (r, GRU), h0 (r) and
+ * c0 (r, LSTM) if learned — every parameter of the recurrent layer.
+ */
+function traceColumns(model: RecurrentModel): number {
+  const { inputSize: p, hiddenSize: r, initialState, cell } = model.structure;
+  return CELLS[cell].gates * r * (p + r + 1) + (cell === 'gru' ? r : 0) + (initialState === 'learned' ? (cell === 'lstm' ? 2 * r : r) : 0);
+}
+
+/** Bytes SnAp-1 needs for B sequences: the traces (B·n values; LSTM J^h and J^c, 2·B·n) and the gradient (n). */
+export function snapBytes(model: RecurrentModel, batch: number): number {
+  checkRecurrentModel('model', model);
+  checkInteger('batch', batch, 1);
+  const n = traceColumns(model), blocks = CELLS[model.structure.cell].carriesCell ? 2 : 1;
+  return (blocks * batch * n + n) * (model.dtype === 'float64' ? 8 : 4);
+}
+
+export interface SnapRegions {
+  /** J^h ≈ ∂h_u/∂θ_k for each parameter k and the unit u it feeds, [B][n]. */
+  h: number;
+  /** J^c ≈ ∂c_u/∂θ_k (LSTM), else NONE. */
+  c: number;
+  /** The recurrent parameters' gradient, in trace-column order. */
+  gradient: number;
+}
+
+/**
+ * SnAp-1 as an online gradient algorithm: one batch's approximate gradient
+ * with the weights held fixed (train(), computeGradients(), a thread's
+ * share), or the OnlineLearner's, step by step.
+ */
+const SNAP: OnlineGradient<SnapAlgorithm, SnapRegions> = {
+  resolve: resolveSnap,
+  check(model, batch, algorithm) {
+    checkSnapModel(model);
+    const bytes = snapBytes(model, batch);
+    if (bytes <= algorithm.maxBytes) return;
+    const lstm = model.structure.cell === 'lstm';
+    throw new RnnkitError(
+      `SnAp-1 would need ${(bytes / 1024 ** 2).toFixed(1)} MiB for its traces (${lstm ? '2 × ' : ''}B·n = ${lstm ? '2 × ' : ''}${batch}·${traceColumns(model)} values), ` +
+      `over the cap of ${(algorithm.maxBytes / 1024 ** 2).toFixed(1)} MiB (algorithm.maxBytes). Use a smaller batch, or raise maxBytes.`);
+  },
+  plan(model, batch, start) {
+    const size = batch * traceColumns(model), lstm = CELLS[model.structure.cell].carriesCell;
+    const { offsets, end } = planRegions(start, { h: size, c: lstm ? size : 0, gradient: traceColumns(model) });
+    return { regions: { h: offsets.h, c: lstm ? offsets.c : NONE, gradient: offsets.gradient }, end };
+  },
+  /** J_0: zero, except 1 in the column of unit u's own h0 (and c0) when slot 0 holds the learned states. (T55) */
+  start(model, f, regions, learnedState) {
+    const r = model.structure.hiddenSize, n = traceColumns(model), lstm = regions.c !== NONE;
+    const h0Column = lstm ? n - 2 * r : n - r, mem = model.workspace.mem, { snapInit } = snapKernels(f.kernels);
+    snapInit(mem, regions.h, f.batch, r, n, learnedState ? h0Column : NONE);
+    if (lstm) snapInit(mem, regions.c, f.batch, r, n, learnedState ? h0Column + r : NONE);
+    f.kernels.fill(mem, regions.gradient, n, 0);
+  },
+  advance(model, f, regions, from, count) {
+    advanceSnap(model, f, regions, from, count);
+  },
+  flush(model, f, regions) {
+    const { inputSize: p, hiddenSize: r, initialState, cell } = model.structure;
+    const mem = model.workspace.mem, k = f.kernels, g = f.gradients.layers[0]!, G = CELLS[cell].gates * r;
+    const parts: [number, number][] = [[g.wIn, G * p], [g.wRec, G * r], [g.bRec, G]];
+    if (cell === 'gru') parts.push([g.bHn, r]);
+    if (initialState === 'learned') parts.push([g.h0, r]);
+    if (initialState === 'learned' && cell === 'lstm') parts.push([g.c0, r]);
+    let column = regions.gradient;
+    for (const [offset, size] of parts) {
+      k.addInPlace(mem, offset, column, size);
+      column += size;
+    }
+    k.fill(mem, regions.gradient, traceColumns(model), 0);
+  },
+  // A few multiply-adds per parameter and step (the LSTM's pair of traces about twice the others').
+  flops(model) {
+    return (model.structure.cell === 'lstm' ? 10 : 5) * traceColumns(model);
+  },
+  gradient(model, data, indices, algorithm) {
+    return batchGradient(SNAP, model, data, indices, algorithm);
+  },
+};
+
+/** Advances the traces over `count` slots from `from`, accumulating (∂L_t/∂h_{u,t})·J_t[k] from the frame's dH. */
+function advanceSnap(model: RecurrentModel, f: SequenceFrame, regions: SnapRegions, from: number, count: number): void {
+  const { inputSize: p, hiddenSize: r, activation, cell } = model.structure;
+  const n = traceColumns(model), B = f.batch, G = CELLS[cell].gates * r;
+  const mem = model.workspace.mem, k = snapKernels(f.kernels), wRec = model.parameterOffset(model.parameterName('W_rec'));
+  const layer = f.layers[0]!, R = regions;
+  for (let s = from; s < from + count; s++) {
+    const x = f.x + s * B * p, h = layer.h + s * B * r, dH = layer.dH + s * B * r, gates = layer.pre + s * B * G;
+    if (cell === 'lstm') k.snapLstmStep(mem, R.h, R.c, wRec, x, h, layer.c + s * B * r, gates, dH, R.gradient, B, p, r, n);
+    else if (cell === 'gru') k.snapGruStep(mem, R.h, wRec, x, h, gates, layer.un + s * B * r, dH, R.gradient, B, p, r, n);
+    else k.snapStep(mem, R.h, wRec, x, h, h + B * r, dH, R.gradient, B, p, r, n, activationCode(activation));
+  }
+}
