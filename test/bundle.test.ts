@@ -18,6 +18,7 @@ const TYPICAL = 'ElmanRNN, sequenceBatch, train';
 /** Each online algorithm's façade and JS kernels: what only an app that imports the factory may carry. */
 const ONLINE_ALGORITHMS: Record<string, { factory: string; files: string[]; marker: string }> = {
   rtrl: { factory: 'rtrl', files: ['src/train/rtrl.ts', 'src/kernels/js/rtrl.ts'], marker: 'RTRL would need' },
+  snap: { factory: 'snap', files: ['src/train/snap.ts', 'src/kernels/js/snap.ts'], marker: 'SnAp-1 would need' },
 };
 
 /** The source files esbuild keeps (bytes > 0 in the minified output) for `export { names } from 'rnnkit'`. */

@@ -4,6 +4,7 @@ import * as jsKernels from '../src/kernels/js/index.js';
 import { Act, LossKind, NONE } from '../src/kernels/js/types.js';
 import { Random } from '../src/model/random.js';
 import { RTRL_KERNELS, rtrlKernels } from '../src/train/rtrl.js';
+import { SNAP_KERNELS, snapKernels } from '../src/train/snap.js';
 import { expectParity, SIZES } from './helpers/parity.js';
 
 /**
@@ -12,7 +13,7 @@ import { expectParity, SIZES } from './helpers/parity.js';
  */
 
 /** The algorithms' own kernel pairs, attached on use (KernelPair): each new algorithm's pair goes here and into the parity cases below. */
-const PAIRS = { rtrl: RTRL_KERNELS };
+const PAIRS = { rtrl: RTRL_KERNELS, snap: SNAP_KERNELS };
 
 describe('every kernel exists twice behind one interface', () => {
   it('each kernel the wasm module exports has a JS twin: in the core table, or in an algorithm\'s kernel pair', () => {
@@ -28,14 +29,16 @@ describe('every kernel exists twice behind one interface', () => {
   });
 
   it('an attached pair runs the wasm exports on the wasm backends and the JS twins on js (so the parity cases compare the two)', () => {
-    expect(rtrlKernels(getBackend('js').kernels)).toBe(RTRL_KERNELS.js);
-    for (const name of ['wasm-simd', 'wasm-scalar'] as const) {
-      const kernels = rtrlKernels(getBackend(name).kernels);
-      for (const [kernel, twin] of Object.entries(RTRL_KERNELS.js)) expect(kernels[kernel as keyof typeof kernels]).not.toBe(twin);
-      expect(rtrlKernels(getBackend(name).kernels)).toBe(kernels); // wrapped once per table
+    for (const [pair, attach] of [[RTRL_KERNELS, rtrlKernels], [SNAP_KERNELS, snapKernels]] as const) {
+      expect(attach(getBackend('js').kernels)).toBe(pair.js);
+      for (const name of ['wasm-simd', 'wasm-scalar'] as const) {
+        const kernels: object = attach(getBackend(name).kernels);
+        for (const [kernel, twin] of Object.entries(pair.js)) expect((kernels as Record<string, unknown>)[kernel]).not.toBe(twin);
+        expect(attach(getBackend(name).kernels)).toBe(kernels); // wrapped once per table
+      }
     }
     // The core table the js backend references holds no algorithm's kernels: those enter a bundle with their algorithm only.
-    expect(Object.keys(getBackend('js').kernels).filter((name) => /rtrl/i.test(name))).toEqual([]);
+    expect(Object.keys(getBackend('js').kernels).filter((name) => /rtrl|snap/i.test(name))).toEqual([]);
   });
 });
 
@@ -133,6 +136,36 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
               : rtrlKernels(K).gruRtrlStep(mem, o.pH!, o.a!, o.wRec!, o.x!, o.hPrev!, o.gates!, o.un!, withGrad ? o.dH! : NONE, o.grad!, B, p, r, n),
           });
         }
+      }
+    }
+  });
+
+  it('SnAp-1\'s trace steps (Elman every σ, LSTM, GRU) and initialisation, with and without the gradient and the learned states\' columns', () => {
+    // p = s, so that W_in's rows are and are not multiples of 4 long; W_rec's rows are r = min(s, 13) long.
+    const B = 2, p = s, r = Math.min(s, 13);
+    for (const [cell, G] of [['elman', 1], ['lstm', 4], ['gru', 3]] as const) {
+      for (const learned of [false, true]) {
+        const n = G * r * (p + r + 1) + (cell === 'gru' ? r : 0) + (learned ? (cell === 'lstm' ? 2 * r : r) : 0);
+        const regions = { jH: B * n, jC: B * n, wRec: G * r * r, x: B * p, hPrev: B * r, h: B * r, c: 2 * B * r, gates: B * G * r, un: B * r, dH: B * r, grad: n };
+        const fill = (mem: Float32Array, o: Record<string, number>) => {
+          for (let i = 0; i < G * r * r; i++) mem[o.wRec! + i]! *= 0.5 / Math.sqrt(r);
+          // Gates and states as the forward pass leaves them: sigmoids in (0, 1), LSTM's g, GRU's n and tanh states in (−1, 1).
+          for (let i = 0; i < B * G * r; i++) mem[o.gates! + i] = Math.floor((i % (G * r)) / r) === 2 ? Math.tanh(2 * mem[o.gates! + i]!) : 1 / (1 + Math.exp(-2 * mem[o.gates! + i]!));
+          for (let i = 0; i < B * r; i++) mem[o.h! + i] = Math.tanh(mem[o.h! + i]!);
+        };
+        for (const withGrad of [true, false]) {
+          const dH = (o: Record<string, number>) => (withGrad ? o.dH! : NONE);
+          if (cell === 'elman') {
+            for (const act of [Act.tanh, Act.sigmoid, Act.relu, Act.identity]) {
+              expectParity({ regions, fill, run: (K, mem, o) => snapKernels(K).snapStep(mem, o.jH!, o.wRec!, o.x!, o.hPrev!, o.h!, dH(o), o.grad!, B, p, r, n, act) });
+            }
+          } else if (cell === 'lstm') {
+            expectParity({ regions, fill, run: (K, mem, o) => snapKernels(K).snapLstmStep(mem, o.jH!, o.jC!, o.wRec!, o.x!, o.hPrev!, o.c!, o.gates!, dH(o), o.grad!, B, p, r, n) });
+          } else {
+            expectParity({ regions, fill, run: (K, mem, o) => snapKernels(K).snapGruStep(mem, o.jH!, o.wRec!, o.x!, o.hPrev!, o.gates!, o.un!, dH(o), o.grad!, B, p, r, n) });
+          }
+        }
+        for (const column of [NONE, n - r]) expectParity({ regions: { j: B * n }, run: (K, mem, o) => snapKernels(K).snapInit(mem, o.j!, B, r, n, column) });
       }
     }
   });
