@@ -26,13 +26,6 @@ function trace(j: usize, grad: usize, column: i32, src: usize, len: i32, decay: 
   }
 }
 
-/** Gate row `row` of `rows` (G·r): its W_in columns (s = x_t, coefficient cIn), W_rec columns (h_{t−1}, cHid) and b_rec column (1, cIn). */
-function traceRow(j: usize, grad: usize, row: i32, rows: i32, xb: usize, hb: usize, p: i32, r: i32, decay: f32, cIn: f32, cHid: f32, e: f32): void {
-  trace(j, grad, row * p, xb, p, decay, cIn, e);
-  trace(j, grad, rows * p + row * r, hb, r, decay, cHid, e);
-  trace(j, grad, rows * (p + r) + row, 0, 1, decay, cIn, e);
-}
-
 /** The LSTM's pair (T57) over len columns from `column`: J^c ← f·J^c + α·J^h + κ·s, J^h ← β·J^h + κ_o·s + k_c·J^c; grad += e·J^h unless grad is 0. */
 function trace2(
   jh: usize, jc: usize, grad: usize, column: i32, src: usize, len: i32, f: f32, alpha: f32, kappa: f32, beta: f32, kappaO: f32, kc: f32, e: f32,
@@ -76,73 +69,82 @@ export function snapInit(j: usize, batch: i32, hiddenSize: i32, paramCount: i32,
   for (let b = 0; b < batch; b++) for (let u = 0; u < hiddenSize; u++) put(j, b * paramCount + column + u, 1);
 }
 
-/** One Elman step in place (T54): J ← σ'(a_u)·(W_rec[u][u]·J + s); grad += dH·J unless dH is 0. */
+/** One Elman step in place (T56): J ← σ'(a_u)·(W_rec[u][u]·J + s); grad += dH·J unless dH is 0. */
 export function snapStep(
   j: usize, wRec: usize, x: usize, hPrev: usize, h: usize, dH: usize, grad: usize,
   batch: i32, inputSize: i32, hiddenSize: i32, paramCount: i32, act: i32,
 ): void {
-  const p = inputSize, r = hiddenSize, n = paramCount, bRecColumns = r * (p + r);
-  const learned = n > bRecColumns + r, gd: usize = dH != 0 ? grad : 0;
-  for (let b = 0; b < batch; b++) {
-    const jb = at(j, b * n);
-    for (let u = 0; u < r; u++) {
-      const d = derivative(get(h, b * r + u), act), decay = d * get(wRec, u * r + u), e: f32 = gd != 0 ? get(dH, b * r + u) : 0;
-      traceRow(jb, gd, u, r, at(x, b * p), at(hPrev, b * r), p, r, decay, d, d, e);
-      if (learned) trace(jb, gd, bRecColumns + r + u, 0, 1, decay, 0, e);
-    }
-  }
+  snapCell(1, j, 0, wRec, x, hPrev, h, 0, dH, grad, batch, inputSize, hiddenSize, paramCount, act);
 }
 
-/** One LSTM step: J^h, J^c in place (T56)–(T57); grad += dH·J^h unless dH is 0. */
+/** One LSTM step: J^h, J^c in place (T57); grad += dH·J^h unless dH is 0. c: c_{t−1} with c_t after it. */
 export function snapLstmStep(
   jH: usize, jC: usize, wRec: usize, x: usize, hPrev: usize, c: usize, gates: usize, dH: usize, grad: usize,
   batch: i32, inputSize: i32, hiddenSize: i32, paramCount: i32,
 ): void {
-  const p = inputSize, r = hiddenSize, n = paramCount, G = 4 * r, wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
-  const learned = n > bRecColumns + G, gd: usize = dH != 0 ? grad : 0, diagonal = r * r, one: f32 = 1;
-  for (let b = 0; b < batch; b++) {
-    const jh = at(jH, b * n), jc = at(jC, b * n), gb = at(gates, b * G);
-    for (let u = 0; u < r; u++) {
-      const i = get(gb, u), f = get(gb, r + u), g = get(gb, 2 * r + u), o = get(gb, 3 * r + u);
-      const tc = tanh1(get(c, batch * r + b * r + u)), w = at(wRec, u * (r + 1));
-      const ki = g * i * (one - i), kf = get(c, b * r + u) * f * (one - f), kg = i * (one - g * g), ko = tc * o * (one - o), kc = o * (one - tc * tc);
-      const alpha = ki * get(w, 0) + kf * get(w, diagonal) + kg * get(w, 2 * diagonal), beta = ko * get(w, 3 * diagonal);
-      const e: f32 = gd != 0 ? get(dH, b * r + u) : 0;
-      for (let gate = 0; gate < 4; gate++) {
-        const row = gate * r + u, kappaO: f32 = gate == 3 ? ko : 0;
-        const kappa: f32 = gate == 0 ? ki : gate == 1 ? kf : gate == 2 ? kg : 0;
-        // W_in's row (s = x_t), W_rec's row (s = h_{t−1}), b_rec's column (s = 1).
-        trace2(jh, jc, gd, row * p, at(x, b * p), p, f, alpha, kappa, beta, kappaO, kc, e);
-        trace2(jh, jc, gd, wRecColumns + row * r, at(hPrev, b * r), r, f, alpha, kappa, beta, kappaO, kc, e);
-        trace2(jh, jc, gd, bRecColumns + row, 0, 1, f, alpha, kappa, beta, kappaO, kc, e);
-      }
-      // h0 and c0 of unit u: no immediate term.
-      if (learned) for (let col = bRecColumns + G + u; col < n; col += r) trace2(jh, jc, gd, col, 0, 1, f, alpha, 0, beta, 0, kc, e);
-    }
-  }
+  snapCell(4, jH, jC, wRec, x, hPrev, c, gates, dH, grad, batch, inputSize, hiddenSize, paramCount, 0);
 }
 
-/** One GRU step: J in place (T58); grad += dH·J unless dH is 0. */
+/** One GRU step: J in place (T58); grad += dH·J unless dH is 0. un: ũ_n. */
 export function snapGruStep(
   jH: usize, wRec: usize, x: usize, hPrev: usize, gates: usize, un: usize, dH: usize, grad: usize,
   batch: i32, inputSize: i32, hiddenSize: i32, paramCount: i32,
 ): void {
-  const p = inputSize, r = hiddenSize, n = paramCount, G = 3 * r, bRecColumns = G * (p + r);
-  const learned = n > bRecColumns + G + r, gd: usize = dH != 0 ? grad : 0, diagonal = r * r, one: f32 = 1;
+  snapCell(3, jH, 0, wRec, x, hPrev, un, gates, dH, grad, batch, inputSize, hiddenSize, paramCount, 0);
+}
+
+/**
+ * The three steps (one copy of the loops), by gate count: 1 Elman (state φ_t, act its σ), 4 LSTM (state c_{t−1}
+ * then c_t), 3 GRU (state ũ_n). Columns per unit u: gate rows g·r + u of W_in, W_rec, b_rec; then b_hn (GRU),
+ * h0 and c0 (LSTM) when n has them.
+ */
+function snapCell(
+  gateCount: i32, jH: usize, jC: usize, wRec: usize, x: usize, hPrev: usize, state: usize, gates: usize, dH: usize, grad: usize,
+  batch: i32, p: i32, r: i32, n: i32, act: i32,
+): void {
+  const G = gateCount * r, bRecColumns = G * (p + r), stateColumns = bRecColumns + G + (gateCount == 3 ? r : 0);
+  const learned = n > stateColumns, gd: usize = dH != 0 ? grad : 0, diagonal = r * r, one: f32 = 1;
   for (let b = 0; b < batch; b++) {
-    const jb = at(jH, b * n), gb = at(gates, b * G);
+    const jh = at(jH, b * n), jc = at(jC, b * n), gb = at(gates, b * G), xb = at(x, b * p), hb = at(hPrev, b * r);
     for (let u = 0; u < r; u++) {
-      const rg = get(gb, u), z = get(gb, r + u), nn = get(gb, 2 * r + u), w = at(wRec, u * (r + 1));
-      const cn = (one - z) * (one - nn * nn), cr = cn * get(un, b * r + u) * rg * (one - rg), cz = (get(hPrev, b * r + u) - nn) * z * (one - z), cu = cn * rg;
-      const decay = cr * get(w, 0) + cz * get(w, diagonal) + cu * get(w, 2 * diagonal) + z;
-      const e: f32 = gd != 0 ? get(dH, b * r + u) : 0;
-      for (let gate = 0; gate < 3; gate++) {
-        // The input side takes c_r, c_z, c_n; the hidden side c_r, c_z, c_u (the reset gate scales W_hn·h_{t−1}).
-        const input: f32 = gate == 0 ? cr : gate == 1 ? cz : cn;
-        traceRow(jb, gd, gate * r + u, G, at(x, b * p), at(hPrev, b * r), p, r, decay, input, gate == 2 ? cu : input, e);
+      const w = at(wRec, u * (r + 1)), e: f32 = gd != 0 ? get(dH, b * r + u) : 0;
+      if (gateCount == 4) {
+        const i = get(gb, u), f = get(gb, r + u), g = get(gb, 2 * r + u), o = get(gb, 3 * r + u), tc = tanh1(get(state, batch * r + b * r + u));
+        const ki = g * i * (one - i), kf = get(state, b * r + u) * f * (one - f), kg = i * (one - g * g), ko = tc * o * (one - o), kc = o * (one - tc * tc);
+        const alpha = ki * get(w, 0) + kf * get(w, diagonal) + kg * get(w, 2 * diagonal), beta = ko * get(w, 3 * diagonal);
+        for (let gate = 0; gate < 4; gate++) {
+          const row = gate * r + u, kappaO: f32 = gate == 3 ? ko : 0, kappa: f32 = gate == 0 ? ki : gate == 1 ? kf : gate == 2 ? kg : 0;
+          // W_in's row (s = x_t), W_rec's row (s = h_{t−1}), b_rec's column (s = 1).
+          trace2(jh, jc, gd, row * p, xb, p, f, alpha, kappa, beta, kappaO, kc, e);
+          trace2(jh, jc, gd, G * p + row * r, hb, r, f, alpha, kappa, beta, kappaO, kc, e);
+          trace2(jh, jc, gd, bRecColumns + row, 0, 1, f, alpha, kappa, beta, kappaO, kc, e);
+        }
+        // h0 and c0 of unit u: no immediate term.
+        if (learned) for (let col = stateColumns + u; col < n; col += r) trace2(jh, jc, gd, col, 0, 1, f, alpha, 0, beta, 0, kc, e);
+        continue;
       }
-      trace(jb, gd, bRecColumns + G + u, 0, 1, decay, cu, e); // b_hn
-      if (learned) trace(jb, gd, bRecColumns + G + r + u, 0, 1, decay, 0, e);
+      // Elman: decay σ'·W_rec[u][u], every coefficient σ'. GRU: the input side takes c_r, c_z, c_n, the hidden
+      // side c_r, c_z, c_u (the reset gate scales W_hn·h_{t−1}), b_hn c_u.
+      let decay: f32, cr: f32, cz: f32 = 0, cn: f32 = 0, cu: f32 = 0;
+      if (gateCount == 1) {
+        cr = derivative(get(state, b * r + u), act);
+        decay = cr * get(w, 0);
+      } else {
+        const rg = get(gb, u), z = get(gb, r + u), nn = get(gb, 2 * r + u);
+        cn = (one - z) * (one - nn * nn);
+        cr = cn * get(state, b * r + u) * rg * (one - rg);
+        cz = (get(hb, u) - nn) * z * (one - z);
+        cu = cn * rg;
+        decay = cr * get(w, 0) + cz * get(w, diagonal) + cu * get(w, 2 * diagonal) + z;
+      }
+      for (let gate = 0; gate < gateCount; gate++) {
+        const row = gate * r + u, input: f32 = gate == 0 ? cr : gate == 1 ? cz : cn;
+        trace(jh, gd, row * p, xb, p, decay, input, e);
+        trace(jh, gd, G * p + row * r, hb, r, decay, gate == 2 ? cu : input, e);
+        trace(jh, gd, bRecColumns + row, 0, 1, decay, input, e);
+      }
+      if (gateCount == 3) trace(jh, gd, bRecColumns + G + u, 0, 1, decay, cu, e); // b_hn
+      if (learned) trace(jh, gd, stateColumns + u, 0, 1, decay, 0, e); // h0
     }
   }
 }

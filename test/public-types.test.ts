@@ -192,7 +192,7 @@ describe.skipIf(!built)('the published types (dist/*.d.ts)', () => {
     const source = `
 import {
   ElmanRNN, RecurrentNetwork, FeedForwardNetwork, RnnStepper, OnlineLearner, Vocabulary, Standardizer, Random, createThreadPool,
-  sequenceBatch, rowBatch, train, trainAsync, computeGradients, createOptimizer, measure, earlyStopping, stepDecay, sample, rtrl,
+  sequenceBatch, rowBatch, train, trainAsync, computeGradients, createOptimizer, measure, earlyStopping, stepDecay, sample, rtrl, snap,
   toJSON, fromJSON, textDataset, forecastWindows, getBackend, RnnkitError, DivergenceError, type SequenceBatch,
 } from 'rnnkit';
 import { analyzeGradientFlow, gradientMonitor } from 'rnnkit/analysis';
@@ -232,6 +232,14 @@ ffnn.predict(rowBatch({ inputs: [[1, 2]], targets: [[1]] }));
 computeGradients(model, batch, { algorithm: rtrl() }).gradients.W_rec;
 train(model, batch, { algorithm: rtrl({ maxBytes: 2 ** 20 }) });
 const maxBytes: number = rtrl().maxBytes;
+train(model, batch, { algorithm: snap({ n: 1 }) });
+computeGradients(lstm, batch, { algorithm: snap({ maxBytes: 2 ** 20 }) }).gradients.W_rec_l0;
+new OnlineLearner(model, { algorithm: snap() }).dispose();
+const one: 1 = snap().n;
+// @ts-expect-error only SnAp-1 is implemented
+snap({ n: 2 });
+// @ts-expect-error nor is SnAp-1 built in: snap() brings it
+train(model, batch, { algorithm: { type: 'snap', n: 1, maxBytes: 1e6 } });
 // @ts-expect-error RTRL is not built into train() and computeGradients(): rtrl() brings it
 computeGradients(model, batch, { algorithm: 'rtrl' });
 // @ts-expect-error nor as a plain object: rtrl({ maxBytes }) is the one way to write it
@@ -287,7 +295,7 @@ pool.passes;
 // @ts-expect-error internal
 createOptimizer({ type: 'sgd', learningRate: 0.1 }, { moment1: 0, moment2: 0 });
 
-export { names, counts, cfg, steps, states, meanLoss, result, why, gradients, onnx, maxBytes };
+export { names, counts, cfg, steps, states, meanLoss, result, why, gradients, onnx, maxBytes, one };
 `;
     const options: ts.CompilerOptions = {
       strict: true, noEmit: true, skipLibCheck: false, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,

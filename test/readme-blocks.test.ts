@@ -109,11 +109,12 @@ const cases: Record<string, Case> = {
       expect(rnnkit.measure(model, data).steps).toBe(240);
     },
   },
-  "import { computeGradients, rtrl } from 'rnnkit';": {
-    prelude: MODEL_AND_DATA, expose: '{ model, rtrl }',
-    check: ({ model, rtrl }) => {
+  "import { computeGradients, rtrl, snap } from 'rnnkit';": {
+    prelude: MODEL_AND_DATA, expose: '{ model, rtrl, snap }',
+    check: ({ model, rtrl, snap }) => {
       expect(model.optimizerState.spec.type).toBe('adam');
       expect(rtrl()).toMatchObject({ type: 'rtrl', maxBytes: rnnkit.RTRL_DEFAULT_MAX_BYTES });
+      expect(snap({ n: 1 })).toMatchObject({ type: 'snap', n: 1, maxBytes: rnnkit.SNAP_DEFAULT_MAX_BYTES });
     },
   },
   "import { OnlineLearner, rtrl } from 'rnnkit';": {

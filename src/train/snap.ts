@@ -9,6 +9,8 @@ import { checkRecurrentModel, type RecurrentModel } from '../model/recurrent/mod
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { CELLS } from '../model/recurrent/cells.js';
 import { batchGradient, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
+// RTRL's column order and flush (no RTRL kernel): an app that imports snap keeps only these two functions of rtrl.ts.
+import { rtrlFlush, sensitivityColumns as traceColumns, type RtrlRegions } from './rtrl.js';
 
 /*
  * SnAp-1's façade (Menick et al., "Practical real time recurrent learning
@@ -39,7 +41,7 @@ export interface SnapOptions {
 export interface SnapAlgorithm {
   /** SnAp (Menick et al. 2021): RTRL's sensitivities kept only where a parameter feeds its own unit. */
   readonly type: 'snap';
-  /** SnAp-n's n: 1. */
+  /** The n of SnAp-n, how far each parameter's trace reaches: always 1 (the unit it feeds). */
   readonly n: 1;
   /** Ceiling on the traces' memory, in bytes. */
   readonly maxBytes: number;
@@ -108,16 +110,6 @@ function checkSnapModel(model: RecurrentModel): void {
     "Use full BPTT ('bptt') or truncated BPTT ({ type: 'tbptt', k }); an OnlineLearner takes { type: 'tbptt', k } too.");
 }
 
-/**
- * n: the recurrent parameters SnAp-1 keeps a trace for, in RTRL's column
- * order: W_in (G·r·p), W_rec (G·r·r), b_rec (G·r), b_hn (r, GRU), h0 (r) and
- * c0 (r, LSTM) if learned — every parameter of the recurrent layer.
- */
-function traceColumns(model: RecurrentModel): number {
-  const { inputSize: p, hiddenSize: r, initialState, cell } = model.structure;
-  return CELLS[cell].gates * r * (p + r + 1) + (cell === 'gru' ? r : 0) + (initialState === 'learned' ? (cell === 'lstm' ? 2 * r : r) : 0);
-}
-
 /** Bytes SnAp-1 needs for B sequences: the traces (B·n values; LSTM J^h and J^c, 2·B·n) and the gradient (n). */
 export function snapBytes(model: RecurrentModel, batch: number): number {
   checkRecurrentModel('model', model);
@@ -167,23 +159,13 @@ const SNAP: OnlineGradient<SnapAlgorithm, SnapRegions> = {
   advance(model, f, regions, from, count) {
     advanceSnap(model, f, regions, from, count);
   },
+  // The gradient, in RTRL's column order (W_in, W_rec, b_rec, b_hn, h0, c0), into the frame's gradient block.
   flush(model, f, regions) {
-    const { inputSize: p, hiddenSize: r, initialState, cell } = model.structure;
-    const mem = model.workspace.mem, k = f.kernels, g = f.gradients.layers[0]!, G = CELLS[cell].gates * r;
-    const parts: [number, number][] = [[g.wIn, G * p], [g.wRec, G * r], [g.bRec, G]];
-    if (cell === 'gru') parts.push([g.bHn, r]);
-    if (initialState === 'learned') parts.push([g.h0, r]);
-    if (initialState === 'learned' && cell === 'lstm') parts.push([g.c0, r]);
-    let column = regions.gradient;
-    for (const [offset, size] of parts) {
-      k.addInPlace(mem, offset, column, size);
-      column += size;
-    }
-    k.fill(mem, regions.gradient, traceColumns(model), 0);
+    rtrlFlush(model, f, regions as unknown as RtrlRegions);
   },
   // A few multiply-adds per parameter and step (the LSTM's pair of traces about twice the others').
   flops(model) {
-    return (model.structure.cell === 'lstm' ? 10 : 5) * traceColumns(model);
+    return (model.structure.cell === 'lstm' ? 10 : 4) * traceColumns(model);
   },
   gradient(model, data, indices, algorithm) {
     return batchGradient(SNAP, model, data, indices, algorithm);

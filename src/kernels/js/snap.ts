@@ -79,7 +79,7 @@ export function snapInit(mem: Mem, j: number, batch: number, hiddenSize: number,
 }
 
 /**
- * One Elman step for B sequences, in place (T54): J ← σ'(a_u)·(W_rec[u][u]·J + s).
+ * One Elman step for B sequences, in place (T56): J ← σ'(a_u)·(W_rec[u][u]·J + s).
  * x is x_t [B][p], hPrev φ_{t−1} [B][r], h φ_t [B][r], dH ∂L_t/∂φ_t [B][r] or NONE.
  */
 export function snapStep(
@@ -99,7 +99,7 @@ export function snapStep(
 }
 
 /**
- * One LSTM step for B sequences: J^h (jH) and J^c (jC) in place (T56)–(T57).
+ * One LSTM step for B sequences: J^h (jH) and J^c (jC) in place (T57).
  * x is x_t [B][p], hPrev h_{t−1} [B][r], c the cell state c_{t−1} [B][r] with
  * c_t right after it, gates the activated i, f, g, o [B][4r], dH ∂L_t/∂h_t
  * [B][r] or NONE.
