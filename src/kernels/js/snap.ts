@@ -27,16 +27,6 @@ function trace(mem: Mem, j: number, grad: number, column: number, src: number, l
   }
 }
 
-/** Gate row `row` of `rows` (G·r): its W_in columns (s = x_t, coefficient cIn), W_rec columns (h_{t−1}, cHid) and b_rec column (1, cIn). */
-function traceRow(
-  mem: Mem, j: number, grad: number, row: number, rows: number, xb: number, hb: number, p: number, r: number,
-  decay: number, cIn: number, cHid: number, e: number,
-): void {
-  trace(mem, j, grad, row * p, xb, p, decay, cIn, e);
-  trace(mem, j, grad, rows * p + row * r, hb, r, decay, cHid, e);
-  trace(mem, j, grad, rows * (p + r) + row, NONE, 1, decay, cIn, e);
-}
-
 /**
  * The LSTM's pair of traces over `len` columns from `column` (T57):
  *   J^c ← f·J^c + α·J^h + κ·s,   J^h ← β·J^h + κ_o·s + k_c·J^c (the new J^c);   grad += e·J^h.
@@ -86,16 +76,7 @@ export function snapStep(
   mem: Mem, j: number, wRec: number, x: number, hPrev: number, h: number, dH: number, grad: number,
   batch: number, inputSize: number, hiddenSize: number, paramCount: number, act: number,
 ): void {
-  const p = inputSize, r = hiddenSize, n = paramCount, bRecColumns = r * (p + r);
-  const learned = n > bRecColumns + r, gd = dH === NONE ? NONE : grad;
-  for (let b = 0; b < batch; b++) {
-    const jb = j + b * n;
-    for (let u = 0; u < r; u++) {
-      const d = slope(mem[h + b * r + u]!, act), decay = d * mem[wRec + u * r + u]!, e = gd === NONE ? 0 : mem[dH + b * r + u]!;
-      traceRow(mem, jb, gd, u, r, x + b * p, hPrev + b * r, p, r, decay, d, d, e);
-      if (learned) trace(mem, jb, gd, bRecColumns + r + u, NONE, 1, decay, 0, e);
-    }
-  }
+  snapCell(mem, 1, j, NONE, wRec, x, hPrev, h, NONE, dH, grad, batch, inputSize, hiddenSize, paramCount, act);
 }
 
 /**
@@ -108,28 +89,7 @@ export function snapLstmStep(
   mem: Mem, jH: number, jC: number, wRec: number, x: number, hPrev: number, c: number, gates: number, dH: number, grad: number,
   batch: number, inputSize: number, hiddenSize: number, paramCount: number,
 ): void {
-  const p = inputSize, r = hiddenSize, n = paramCount, G = 4 * r, wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
-  const learned = n > bRecColumns + G, gd = dH === NONE ? NONE : grad, diagonal = r * r;
-  for (let b = 0; b < batch; b++) {
-    const jh = jH + b * n, jc = jC + b * n, gb = gates + b * G;
-    for (let u = 0; u < r; u++) {
-      const i = mem[gb + u]!, f = mem[gb + r + u]!, g = mem[gb + 2 * r + u]!, o = mem[gb + 3 * r + u]!;
-      const tc = Math.tanh(mem[c + batch * r + b * r + u]!), w = wRec + u * (r + 1); // W_rec[u][u] of gate i; the next gate's is r² on
-      const ki = g * i * (1 - i), kf = mem[c + b * r + u]! * f * (1 - f), kg = i * (1 - g * g), ko = tc * o * (1 - o), kc = o * (1 - tc * tc);
-      const alpha = ki * mem[w]! + kf * mem[w + diagonal]! + kg * mem[w + 2 * diagonal]!, beta = ko * mem[w + 3 * diagonal]!;
-      const e = gd === NONE ? 0 : mem[dH + b * r + u]!;
-      for (let gate = 0; gate < 4; gate++) {
-        const row = gate * r + u, kappaO = gate === 3 ? ko : 0;
-        const kappa = gate === 0 ? ki : gate === 1 ? kf : gate === 2 ? kg : 0;
-        // W_in's row (s = x_t), W_rec's row (s = h_{t−1}), b_rec's column (s = 1).
-        trace2(mem, jh, jc, gd, row * p, x + b * p, p, f, alpha, kappa, beta, kappaO, kc, e);
-        trace2(mem, jh, jc, gd, wRecColumns + row * r, hPrev + b * r, r, f, alpha, kappa, beta, kappaO, kc, e);
-        trace2(mem, jh, jc, gd, bRecColumns + row, NONE, 1, f, alpha, kappa, beta, kappaO, kc, e);
-      }
-      // h0 and c0 of unit u: no immediate term.
-      if (learned) for (let col = bRecColumns + G + u; col < n; col += r) trace2(mem, jh, jc, gd, col, NONE, 1, f, alpha, 0, beta, 0, kc, e);
-    }
-  }
+  snapCell(mem, 4, jH, jC, wRec, x, hPrev, c, gates, dH, grad, batch, inputSize, hiddenSize, paramCount, 0);
 }
 
 /**
@@ -141,22 +101,61 @@ export function snapGruStep(
   mem: Mem, jH: number, wRec: number, x: number, hPrev: number, gates: number, un: number, dH: number, grad: number,
   batch: number, inputSize: number, hiddenSize: number, paramCount: number,
 ): void {
-  const p = inputSize, r = hiddenSize, n = paramCount, G = 3 * r, bRecColumns = G * (p + r);
-  const learned = n > bRecColumns + G + r, gd = dH === NONE ? NONE : grad, diagonal = r * r;
+  snapCell(mem, 3, jH, NONE, wRec, x, hPrev, un, gates, dH, grad, batch, inputSize, hiddenSize, paramCount, 0);
+}
+
+/**
+ * The three steps (one copy of the loops), by gate count: 1 Elman (state φ_t, act its σ), 4 LSTM (state c_{t−1}
+ * then c_t), 3 GRU (state ũ_n). Columns per unit u: gate rows g·r + u of W_in, W_rec, b_rec; then b_hn (GRU),
+ * h0 and c0 (LSTM) when n has them. W_rec[g·r + u][u], gate g's diagonal entry for unit u, is r² after gate g − 1's.
+ */
+function snapCell(
+  mem: Mem, gateCount: number, jH: number, jC: number, wRec: number, x: number, hPrev: number, state: number, gates: number,
+  dH: number, grad: number, batch: number, p: number, r: number, n: number, act: number,
+): void {
+  const G = gateCount * r, bRecColumns = G * (p + r), stateColumns = bRecColumns + G + (gateCount === 3 ? r : 0);
+  const learned = n > stateColumns, gd = dH === NONE ? NONE : grad, diagonal = r * r;
   for (let b = 0; b < batch; b++) {
-    const jb = jH + b * n, gb = gates + b * G;
+    const jh = jH + b * n, jc = jC + b * n, gb = gates + b * G, xb = x + b * p, hb = hPrev + b * r;
     for (let u = 0; u < r; u++) {
-      const rg = mem[gb + u]!, z = mem[gb + r + u]!, nn = mem[gb + 2 * r + u]!, w = wRec + u * (r + 1);
-      const cn = (1 - z) * (1 - nn * nn), cr = cn * mem[un + b * r + u]! * rg * (1 - rg), cz = (mem[hPrev + b * r + u]! - nn) * z * (1 - z), cu = cn * rg;
-      const decay = cr * mem[w]! + cz * mem[w + diagonal]! + cu * mem[w + 2 * diagonal]! + z;
-      const e = gd === NONE ? 0 : mem[dH + b * r + u]!;
-      for (let gate = 0; gate < 3; gate++) {
-        // The input side takes c_r, c_z, c_n; the hidden side c_r, c_z, c_u (the reset gate scales W_hn·h_{t−1}).
-        const input = gate === 0 ? cr : gate === 1 ? cz : cn;
-        traceRow(mem, jb, gd, gate * r + u, G, x + b * p, hPrev + b * r, p, r, decay, input, gate === 2 ? cu : input, e);
+      const w = wRec + u * (r + 1), e = gd === NONE ? 0 : mem[dH + b * r + u]!;
+      if (gateCount === 4) {
+        const i = mem[gb + u]!, f = mem[gb + r + u]!, g = mem[gb + 2 * r + u]!, o = mem[gb + 3 * r + u]!, tc = Math.tanh(mem[state + batch * r + b * r + u]!);
+        const ki = g * i * (1 - i), kf = mem[state + b * r + u]! * f * (1 - f), kg = i * (1 - g * g), ko = tc * o * (1 - o), kc = o * (1 - tc * tc);
+        const alpha = ki * mem[w]! + kf * mem[w + diagonal]! + kg * mem[w + 2 * diagonal]!, beta = ko * mem[w + 3 * diagonal]!;
+        for (let gate = 0; gate < 4; gate++) {
+          const row = gate * r + u, kappaO = gate === 3 ? ko : 0, kappa = gate === 0 ? ki : gate === 1 ? kf : gate === 2 ? kg : 0;
+          // W_in's row (s = x_t), W_rec's row (s = h_{t−1}), b_rec's column (s = 1).
+          trace2(mem, jh, jc, gd, row * p, xb, p, f, alpha, kappa, beta, kappaO, kc, e);
+          trace2(mem, jh, jc, gd, G * p + row * r, hb, r, f, alpha, kappa, beta, kappaO, kc, e);
+          trace2(mem, jh, jc, gd, bRecColumns + row, NONE, 1, f, alpha, kappa, beta, kappaO, kc, e);
+        }
+        // h0 and c0 of unit u: no immediate term.
+        if (learned) for (let col = stateColumns + u; col < n; col += r) trace2(mem, jh, jc, gd, col, NONE, 1, f, alpha, 0, beta, 0, kc, e);
+        continue;
       }
-      trace(mem, jb, gd, bRecColumns + G + u, NONE, 1, decay, cu, e); // b_hn
-      if (learned) trace(mem, jb, gd, bRecColumns + G + r + u, NONE, 1, decay, 0, e);
+      // Elman: decay σ'·W_rec[u][u], every coefficient σ'. GRU: the input side takes c_r, c_z, c_n, the hidden
+      // side c_r, c_z, c_u (the reset gate scales W_hn·h_{t−1}), b_hn c_u.
+      let decay: number, cr: number, cz = 0, cn = 0, cu = 0;
+      if (gateCount === 1) {
+        cr = slope(mem[state + b * r + u]!, act);
+        decay = cr * mem[w]!;
+      } else {
+        const rg = mem[gb + u]!, z = mem[gb + r + u]!, nn = mem[gb + 2 * r + u]!;
+        cn = (1 - z) * (1 - nn * nn);
+        cr = cn * mem[state + b * r + u]! * rg * (1 - rg);
+        cz = (mem[hb + u]! - nn) * z * (1 - z);
+        cu = cn * rg;
+        decay = cr * mem[w]! + cz * mem[w + diagonal]! + cu * mem[w + 2 * diagonal]! + z;
+      }
+      for (let gate = 0; gate < gateCount; gate++) {
+        const row = gate * r + u, input = gate === 0 ? cr : gate === 1 ? cz : cn;
+        trace(mem, jh, gd, row * p, xb, p, decay, input, e);
+        trace(mem, jh, gd, G * p + row * r, hb, r, decay, gate === 2 ? cu : input, e);
+        trace(mem, jh, gd, bRecColumns + row, NONE, 1, decay, input, e);
+      }
+      if (gateCount === 3) trace(mem, jh, gd, bRecColumns + G + u, NONE, 1, decay, cu, e); // b_hn
+      if (learned) trace(mem, jh, gd, stateColumns + u, NONE, 1, decay, 0, e); // h0
     }
   }
 }
