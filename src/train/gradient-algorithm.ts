@@ -71,9 +71,11 @@ export function resolveGradientAlgorithm(spec: unknown): GradientAlgorithm {
   const implementation = implementationOf(spec);
   if (implementation) return implementation.resolve(spec as object) as RtrlAlgorithm | SnapAlgorithm;
   const s = spec as Record<string, unknown> | null;
-  if (spec === 'rtrl' || (typeof s === 'object' && s?.type === 'rtrl')) {
-    const call = typeof s === 'object' && s?.maxBytes !== undefined ? `rtrl({ maxBytes: ${String(s.maxBytes)} })` : 'rtrl()';
-    throw new RnnkitError(`algorithm: RTRL is not built into train() and computeGradients(), so that bundlers leave it out of apps that do not use it: write import { rtrl } from 'rnnkit' and algorithm: ${call}`);
+  // An online algorithm by name, or written by hand: say which factory to import.
+  const name = typeof s === 'object' ? s?.type : spec;
+  if (name === 'rtrl' || name === 'snap') {
+    const call = typeof s === 'object' && s?.maxBytes !== undefined ? `${name}({ maxBytes: ${String(s.maxBytes)} })` : `${name}()`;
+    throw new RnnkitError(`algorithm: ${name === 'rtrl' ? 'RTRL' : 'SnAp-1'} is not built into train() and computeGradients(), so that bundlers leave it out of apps that do not use it: write import { ${name} } from 'rnnkit' and algorithm: ${call}`);
   }
   if (spec === 'bptt') return { type: 'bptt' };
   if (s === null || typeof s !== 'object') fail('algorithm', "'bptt', { type: 'tbptt', k }, rtrl() or snap()", spec);

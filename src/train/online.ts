@@ -308,6 +308,7 @@ function resolveOnline(spec: unknown): OnlineGradientAlgorithm | number {
   if (spec === null || typeof spec !== 'object') fail('algorithm', "rtrl(), 'rtrl', { type: 'rtrl', maxBytes }, snap() or { type: 'tbptt', k }", spec);
   const s = spec as Record<string, unknown>;
   if (s.type === 'rtrl') return resolveRtrl(s);
+  if (s.type === 'snap') throw new RnnkitError("algorithm: SnAp-1 comes from its factory: write import { snap } from 'rnnkit' and algorithm: snap()");
   if (s.type === 'tbptt') {
     checkKeys('algorithm', s, ['type', 'k']);
     return checkInteger('algorithm.k', s.k, 1);
