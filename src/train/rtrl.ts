@@ -83,11 +83,20 @@ export const RTRL_DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
  * inputs; refuses any other model with what to use instead.
  */
 export function checkRtrlModel(model: RecurrentModel): void {
+  checkSingleLayerModel(model, 'exact RTRL');
+}
+
+/**
+ * The online algorithms that carry influences forward (exact RTRL, SnAp-1)
+ * track one recurrent layer fed by vector inputs; refuses any other model,
+ * naming the algorithm and what to use instead.
+ */
+export function checkSingleLayerModel(model: RecurrentModel, algorithm: string): void {
   const s = model.structure;
   if (s.numLayers === 1 && s.vocabularySize === 0) return;
   const what = s.numLayers > 1 ? `${s.numLayers} stacked layers` : 'an embedding';
   throw new RnnkitError(
-    `algorithm: exact RTRL is implemented for a single recurrent layer (Elman, LSTM or GRU) on vector inputs, and this model has ${what}. ` +
+    `algorithm: ${algorithm} is implemented for a single recurrent layer (Elman, LSTM or GRU) on vector inputs, and this model has ${what}. ` +
     "Use full BPTT ('bptt') or truncated BPTT ({ type: 'tbptt', k }); an OnlineLearner takes { type: 'tbptt', k } too.");
 }
 

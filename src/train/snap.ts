@@ -10,7 +10,7 @@ import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { CELLS } from '../model/recurrent/cells.js';
 import { batchGradient, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
 // RTRL's column order and flush (no RTRL kernel): an app that imports snap keeps only these two functions of rtrl.ts.
-import { rtrlFlush, sensitivityColumns as traceColumns, type RtrlRegions } from './rtrl.js';
+import { checkSingleLayerModel, rtrlFlush, sensitivityColumns as traceColumns, type RtrlRegions } from './rtrl.js';
 
 /*
  * SnAp-1's façade (Menick et al., "Practical real time recurrent learning
@@ -97,18 +97,6 @@ export function snapKernels(kernels: Kernels): typeof SNAP_KERNELS.js {
 /** Default ceiling on SnAp-1's trace memory: 256 MiB. */
 export const SNAP_DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
-/**
- * SnAp-1 tracks one recurrent layer (Elman, LSTM or GRU) fed by vector
- * inputs; refuses any other model with what to use instead.
- */
-function checkSnapModel(model: RecurrentModel): void {
-  const s = model.structure;
-  if (s.numLayers === 1 && s.vocabularySize === 0) return;
-  const what = s.numLayers > 1 ? `${s.numLayers} stacked layers` : 'an embedding';
-  throw new RnnkitError(
-    `algorithm: SnAp-1 is implemented for a single recurrent layer (Elman, LSTM or GRU) on vector inputs, and this model has ${what}. ` +
-    "Use full BPTT ('bptt') or truncated BPTT ({ type: 'tbptt', k }); an OnlineLearner takes { type: 'tbptt', k } too.");
-}
 
 /** Bytes SnAp-1 needs for B sequences: the traces (B·n values; LSTM J^h and J^c, 2·B·n) and the gradient (n). */
 export function snapBytes(model: RecurrentModel, batch: number): number {
@@ -135,7 +123,7 @@ export interface SnapRegions {
 const SNAP: OnlineGradient<SnapAlgorithm, SnapRegions> = {
   resolve: resolveSnap,
   check(model, batch, algorithm) {
-    checkSnapModel(model);
+    checkSingleLayerModel(model, 'SnAp-1');
     const bytes = snapBytes(model, batch);
     if (bytes <= algorithm.maxBytes) return;
     const lstm = model.structure.cell === 'lstm';

@@ -25,9 +25,7 @@ export function readmeSection(heading: string): { section: string; blocks: strin
  */
 export function runBlock(block: string, expose: string, modules: Record<string, unknown> = {}): Record<string, unknown> {
   const { code } = transformSync(block, { loader: 'ts', format: 'cjs' });
-  const load = (name: string) => (name in modules ? modules[name]
-    : name === 'rnnkit' ? rnnkit : name.startsWith('rnnkit/') ? requireFromHere(`../../dist/${name.slice(7)}.cjs`) : requireFromHere(name));
-  return new Function('require', `${code}\nreturn ${expose};`)(load);
+  return new Function('require', `${code}\nreturn ${expose};`)(loader(modules));
 }
 
 /** Every ```ts block of the README, with the heading it sits under and its line number. */
@@ -57,9 +55,14 @@ export async function runBlockAsync(block: string, prelude: string, expose: stri
       `const {${names.replace(/(\w+) as (\w+)/g, '$1: $2')}} = require('${from}');`);
   if (/^import /m.test(required)) throw new Error(`a README import this runner cannot read: ${/^import .*$/m.exec(required)![0]}`);
   const { code } = transformSync(required, { loader: 'ts' });
-  const load = (name: string) => (name in modules ? modules[name]
-    : name === 'rnnkit' ? rnnkit : name.startsWith('rnnkit/') ? requireFromHere(`../../dist/${name.slice(7)}.cjs`) : requireFromHere(name));
+  const load = loader(modules);
   const defaultOf = (m: { default?: unknown }) => m.default ?? m;
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<Record<string, unknown>>;
   return new AsyncFunction('require', 'defaultOf', `${prelude}\nreturn await (async () => {\n${code}\nreturn ${expose};\n})();`)(load, defaultOf);
+}
+
+/** `require` for a block: `modules` first, then the built package for 'rnnkit' and 'rnnkit/<entry>', then Node's. */
+function loader(modules: Record<string, unknown>): (name: string) => unknown {
+  return (name) => (name in modules ? modules[name]
+    : name === 'rnnkit' ? rnnkit : name.startsWith('rnnkit/') ? requireFromHere(`../../dist/${name.slice(7)}.cjs`) : requireFromHere(name));
 }

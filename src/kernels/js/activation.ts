@@ -67,3 +67,13 @@ export function activationBackward(mem: Mem, activation: number, grad: number, n
       throw new Error(`activationBackward: activation code ${act} is not elementwise`);
   }
 }
+
+/** σ'(a) written in terms of y = σ(a), one value at a time (the RTRL and SnAp-1 kernels; assembly/activation.ts has its twin). */
+export function derivative(y: number, act: number): number {
+  switch (act) {
+    case Act.sigmoid: return y * (1 - y);
+    case Act.tanh: return 1 - y * y;
+    case Act.relu: return y > 0 ? 1 : 0;
+    default: return 1;
+  }
+}

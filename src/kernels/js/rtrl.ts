@@ -1,5 +1,6 @@
+import { derivative } from './activation.js';
 import { matmulAB } from './matmul.js';
-import { Act, NONE, type Mem } from './types.js';
+import { NONE, type Mem } from './types.js';
 
 /*
  * Exact RTRL (Williams & Zipser; note 002 §3.2.1, with the w_lm erratum fixed).
@@ -43,16 +44,6 @@ export function rtrlStep(
         if (e !== 0) for (let c = 0; c < n; c++) mem[grad + c] += e * mem[row + c];
       }
     }
-  }
-}
-
-/** σ'(a) written in terms of y = σ(a). */
-function derivative(y: number, act: number): number {
-  switch (act) {
-    case Act.sigmoid: return y * (1 - y);
-    case Act.tanh: return 1 - y * y;
-    case Act.relu: return y > 0 ? 1 : 0;
-    default: return 1;
   }
 }
 

@@ -1,4 +1,5 @@
-import { Act, NONE, type Mem } from './types.js';
+import { derivative } from './activation.js';
+import { NONE, type Mem } from './types.js';
 
 /*
  * SnAp-1 (Menick et al., ICLR 2021; docs/theory.md (T54)–(T59)): for each
@@ -45,16 +46,6 @@ function trace2(
     mem[jc + q] = c;
     mem[jh + q] = v;
     if (grad !== NONE) mem[grad + q] += e * v;
-  }
-}
-
-/** σ'(a) written in terms of y = σ(a). */
-function slope(y: number, act: number): number {
-  switch (act) {
-    case Act.sigmoid: return y * (1 - y);
-    case Act.tanh: return 1 - y * y;
-    case Act.relu: return y > 0 ? 1 : 0;
-    default: return 1;
   }
 }
 
@@ -138,7 +129,7 @@ function snapCell(
       // side c_r, c_z, c_u (the reset gate scales W_hn·h_{t−1}), b_hn c_u.
       let decay: number, cr: number, cz = 0, cn = 0, cu = 0;
       if (gateCount === 1) {
-        cr = slope(mem[state + b * r + u]!, act);
+        cr = derivative(mem[state + b * r + u]!, act);
         decay = cr * mem[w]!;
       } else {
         const rg = mem[gb + u]!, z = mem[gb + r + u]!, nn = mem[gb + 2 * r + u]!;
