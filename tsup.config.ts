@@ -10,15 +10,17 @@ rmSync('dist', { recursive: true, force: true });
 
 /**
  * Every library entry is src/index.ts, the one public API. They differ only in
- * where the wasm kernels come from (src/backend/kernel-source.ts, the embedded
- * bytes, by default): this links another kernel source in its place.
+ * where the wasm kernels come from: src/backend/kernel-source.ts (the core
+ * module) and src/backend/online-kernel-source.ts (the online algorithms'),
+ * the embedded bytes by default. This links other sources in their place.
  */
-function kernelSource(file: string): Plugin {
+function kernelSource(core: string, online: string): Plugin {
   return {
     name: 'kernel-source',
     setup(build) {
       build.onResolve({ filter: /^\.\/kernel-source\.js$/ }, (args) =>
-        args.importer.endsWith(`${sep}src${sep}backend${sep}index.ts`) ? { path: resolve(file) } : undefined);
+        args.importer.endsWith(`${sep}src${sep}backend${sep}index.ts`) ? { path: resolve(core) } : undefined);
+      build.onResolve({ filter: /online-kernel-source\.js$/ }, () => ({ path: resolve(online) }));
     },
   };
 }
@@ -64,10 +66,13 @@ const declarations: Options['dts'] = { compilerOptions: { stripInternal: true } 
 export default defineConfig([
   // The default entry: the SIMD kernel build embedded (deflated, base64); needs no file system or fetch.
   // Its type declarations serve every entry, which all export the same API. The scalar build ships
-  // beside it as rnnkit-scalar.wasm, for useWasmModule (no entry embeds it).
+  // beside it as rnnkit-scalar.wasm, with its online kernels' rnnkit-online-scalar.wasm, for useWasmModule (no entry embeds them).
   {
     ...library, entry: { index: 'src/index.ts' }, dts: declarations,
-    onSuccess: async () => { copyFileSync('build/rnnkit-scalar.wasm', 'dist/rnnkit-scalar.wasm'); },
+    onSuccess: async () => {
+      copyFileSync('build/rnnkit-scalar.wasm', 'dist/rnnkit-scalar.wasm');
+      copyFileSync('build/rnnkit-online-scalar.wasm', 'dist/rnnkit-online-scalar.wasm');
+    },
   },
   // rnnkit/analysis: the gradient-flow tools. They import the models and the
   // error class from 'rnnkit', left to the app's resolver, so they work on
@@ -82,15 +87,15 @@ export default defineConfig([
   // rnnkit/csv: the CSV reader, self-contained.
   { ...library, entry: { csv: 'src/data/csv-entry.ts' }, dts: declarations },
   // rnnkit/js: no wasm bytes in the bundle; the js backend unless useWasmModule() is given a module.
-  { ...library, entry: { js: 'src/index.ts' }, esbuildPlugins: [kernelSource('src/entries/no-kernels.ts'), oneThread()] },
+  { ...library, entry: { js: 'src/index.ts' }, esbuildPlugins: [kernelSource('src/entries/no-kernels.ts', 'src/entries/no-online-kernels.ts'), oneThread()] },
   // The workerd and edge-light export conditions: ESM only, the kernels imported as a .wasm module.
   {
     ...library, format: ['esm'], entry: { workerd: 'src/index.ts' },
-    esbuildPlugins: [kernelSource('src/entries/workerd-kernels.ts'), wasmBesideEntry, oneThread()],
+    esbuildPlugins: [kernelSource('src/entries/workerd-kernels.ts', 'src/entries/workerd-online-kernels.ts'), wasmBesideEntry, oneThread()],
   },
   {
     ...library, format: ['esm'], entry: { 'edge-light': 'src/index.ts' },
-    esbuildPlugins: [kernelSource('src/entries/edge-light-kernels.ts'), wasmBesideEntry, oneThread()],
+    esbuildPlugins: [kernelSource('src/entries/edge-light-kernels.ts', 'src/entries/edge-light-online-kernels.ts'), wasmBesideEntry, oneThread()],
   },
   {
     // The command-line programs: ESM only, not part of the typed public API.

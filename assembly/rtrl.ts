@@ -1,5 +1,5 @@
 import { derivative, tanhLanes } from './activation';
-import { matmulAB } from './matmul';
+import { matmulAB } from './core-imports';
 import { at, get, put } from './memory';
 import { addInPlace, scaleInPlace } from './vector';
 

@@ -1,12 +1,16 @@
-// Compiles the AssemblyScript kernels three times (SIMD, scalar, threads) and embeds the
-// SIMD build, deflated, in src/backend/wasm-bytes.generated.ts, so the default
-// entry needs no file system or fetch to load it. The scalar build is not
-// embedded ('auto' never picks it: the JS kernels are faster where SIMD is
-// missing); it ships as dist/rnnkit-scalar.wasm for useWasmModule. Skips the
-// work when nothing in assembly/ changed since the last build. The threads build
-// (shared imported memory) ships nowhere: the library derives the same module
-// from the SIMD bytes (src/threads/shared-module.ts), and test/threads.test.ts
-// checks that the two are byte for byte the same.
+// Compiles the AssemblyScript kernels: the core module (assembly/index.ts) three
+// times (SIMD, scalar, threads) and the online algorithms' module
+// (assembly/online.ts, which imports the core module's memory) three times too.
+// The SIMD builds are embedded, deflated, in src/backend/wasm-bytes.generated.ts,
+// so the default entry needs no file system or fetch to load them; an app's
+// bundler keeps the online module's bytes only when the app imports an online
+// algorithm. The scalar builds are not embedded ('auto' never picks them: the
+// JS kernels are faster where SIMD is missing); they ship as
+// dist/rnnkit-scalar.wasm and dist/rnnkit-online-scalar.wasm for useWasmModule.
+// The threads builds (shared imported memory) ship nowhere: the library derives
+// the same modules from the SIMD bytes (src/threads/shared-module.ts), and
+// test/threads.test.ts checks that they are byte for byte the same. Skips the
+// work when nothing in assembly/ changed since the last build.
 import { execFileSync } from 'node:child_process';
 import { deflateRawSync, inflateRawSync, constants } from 'node:zlib';
 import zopfli from '@gfx/zopfli';
@@ -20,27 +24,46 @@ const generated = join(root, 'src/backend/wasm-bytes.generated.ts');
 const newestSource = Math.max(...sources.map((f) => statSync(f).mtimeMs), statSync(fileURLToPath(import.meta.url)).mtimeMs);
 if (existsSync(generated) && statSync(generated).mtimeMs > newestSource && !process.argv.includes('--force')) process.exit(0);
 
+/** Where arenas start (src/backend/wasm.ts): every module's static data must end below it. */
+const FIRST_ARENA_BYTE = 65536;
+
 mkdirSync(join(root, 'build'), { recursive: true });
 const asc = join(root, 'node_modules/assemblyscript/bin/asc.js');
 const binaries = {};
-for (const target of ['simd', 'scalar', 'threads']) {
+const targets = { simd: 'index', scalar: 'index', threads: 'index', 'online-simd': 'online', 'online-scalar': 'online', 'online-threads': 'online' };
+for (const [target, entry] of Object.entries(targets)) {
   // AS112 warns that a function with v128 in its signature could not be called from JS. The only such
   // functions are internal (assembly/activation.ts: sigmoidLanes, tanhLanes, loadTail, storeTail); every
   // kernel the module exports takes numbers and addresses.
-  execFileSync(process.execPath, [asc, '--config', 'asconfig.json', '--target', target, '--disableWarning', '112'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [asc, `assembly/${entry}.ts`, '--config', 'asconfig.json', '--target', target, '--disableWarning', '112'], { cwd: root, stdio: 'inherit' });
   binaries[target] = readFileSync(join(root, `build/rnnkit-${target}.wasm`));
 }
-// Zopfli's deflate stream is ~6% smaller than zlib's best (9.5 kB instead of 10.1 kB), and every byte of it is
-// in every app's bundle; zlib's is the fallback should zopfli ever fail. Either is standard DEFLATE (RFC 1951).
-const zlibBest = deflateRawSync(binaries.simd, { level: constants.Z_BEST_COMPRESSION, memLevel: 9 });
-let simd = zlibBest;
-try {
-  const smaller = Buffer.from(await new Promise((resolve, reject) =>
-    zopfli.deflate(binaries.simd, { numiterations: 50 }, (error, out) => (error ? reject(error) : resolve(out)))));
-  if (smaller.length < zlibBest.length && inflateRawSync(smaller).equals(binaries.simd)) simd = smaller;
-} catch (error) {
-  console.warn(`zopfli failed (${error.message}); embedding zlib's deflate stream`);
+
+// The two modules share one memory: the core module's static data, then the online module's (its
+// --memoryBase), both below the first arena. A core module that grew past the online base would have
+// its tables overwritten when the online module is instantiated: refuse to build it.
+for (const variant of ['simd', 'scalar']) {
+  const core = dataRange(binaries[variant]), online = dataRange(binaries[`online-${variant}`]);
+  if (core.end > online.start || online.end > FIRST_ARENA_BYTE) {
+    throw new Error(`static data overlap (${variant}): core [${core.start}, ${core.end}), online [${online.start}, ${online.end}), arenas from ${FIRST_ARENA_BYTE}: move "memoryBase" in asconfig.json`);
+  }
 }
+
+// Zopfli's deflate stream is ~6% smaller than zlib's best, and every byte of the core module is in every
+// app's bundle; zlib's is the fallback should zopfli ever fail. Either is standard DEFLATE (RFC 1951).
+async function smallestDeflate(bytes) {
+  const zlibBest = deflateRawSync(bytes, { level: constants.Z_BEST_COMPRESSION, memLevel: 9 });
+  try {
+    const smaller = Buffer.from(await new Promise((resolve, reject) =>
+      zopfli.deflate(bytes, { numiterations: 50 }, (error, out) => (error ? reject(error) : resolve(out)))));
+    if (smaller.length < zlibBest.length && inflateRawSync(smaller).equals(bytes)) return smaller;
+  } catch (error) {
+    console.warn(`zopfli failed (${error.message}); embedding zlib's deflate stream`);
+  }
+  return zlibBest;
+}
+const simd = await smallestDeflate(binaries.simd);
+const online = await smallestDeflate(binaries['online-simd']);
 writeFileSync(generated, `// Generated by scripts/build-wasm.mjs from assembly/: do not edit.
 /** The SIMD build's length in bytes. */
 export const SIMD_WASM_BYTES = ${binaries.simd.length};
@@ -48,5 +71,34 @@ export const SIMD_WASM_BYTES = ${binaries.simd.length};
 export const KERNELS_DEFLATE_BASE64 = '${simd.toString('base64')}';
 /** The SIMD build alone, base64, for tests that need its bytes; unused by the library, so bundles leave it out. */
 export const SIMD_WASM_BASE64 = '${binaries.simd.toString('base64')}';
+/** The online algorithms' SIMD module's length in bytes. */
+export const ONLINE_SIMD_WASM_BYTES = ${binaries['online-simd'].length};
+/** The online algorithms' SIMD module (assembly/online.ts) as a raw deflate stream, base64: ${online.length} bytes compressed. */
+export const ONLINE_KERNELS_DEFLATE_BASE64 = '${online.toString('base64')}';
 `);
-console.log(`wasm kernels: simd ${binaries.simd.length} B (${simd.length} B deflated, embedded), scalar ${binaries.scalar.length} B (build/rnnkit-scalar.wasm)`);
+console.log(`wasm kernels: simd ${binaries.simd.length} B (${simd.length} B deflated, embedded), online simd ${binaries['online-simd'].length} B (${online.length} B deflated, embedded), scalar ${binaries.scalar.length} B and online scalar ${binaries['online-scalar'].length} B (build/)`);
+
+/** [start, end) of a module's active data segments in memory 0 (offsets are i32.const). */
+function dataRange(bytes) {
+  let at = 8, start = Infinity, end = 0;
+  const u32 = () => { let result = 0, shift = 0, byte; do { byte = bytes[at++]; result |= (byte & 0x7f) << shift; shift += 7; } while (byte & 0x80); return result >>> 0; };
+  const s32 = () => { let result = 0, shift = 0, byte; do { byte = bytes[at++]; result |= (byte & 0x7f) << shift; shift += 7; } while (byte & 0x80); if (shift < 32 && (byte & 0x40)) result |= -1 << shift; return result; };
+  while (at < bytes.length) {
+    const id = bytes[at++], size = u32(), next = at + size;
+    if (id === 11) {
+      for (let n = u32(); n > 0; n--) {
+        const mode = u32();
+        if (mode !== 0) throw new Error(`data segment mode ${mode}: only active segments in memory 0 are expected`);
+        if (bytes[at++] !== 0x41) throw new Error('data segment offset is not an i32.const');
+        const offset = s32();
+        if (bytes[at++] !== 0x0b) throw new Error('data segment offset expression is not a single i32.const');
+        const length = u32();
+        start = Math.min(start, offset);
+        end = Math.max(end, offset + length);
+        at += length;
+      }
+    }
+    at = next;
+  }
+  return { start, end };
+}

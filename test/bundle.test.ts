@@ -2,23 +2,30 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { ONLINE_KERNELS_DEFLATE_BASE64 } from '../src/backend/wasm-bytes.generated.js';
 
 /*
  * What an app's bundler keeps of rnnkit. The size budget (`npm run size`)
  * caps a typical import — ElmanRNN, sequenceBatch and train after
  * tree-shaking — at 35 kB min+gzip; the online gradient algorithms stay out
- * of it by being factories that bring their own code (rtrl(); SnAp-1 and
- * UORO next: docs/online-algorithms.md). Checked here two ways: which source
+ * of it by being factories that bring their own code (rtrl(), snap(): their
+ * façades, JS kernels and the online kernels' wasm module;
+ * docs/online-algorithms.md). Checked here two ways: which source
  * files esbuild keeps (its metafile), and what the built dist/index.js gives
  * an app that imports from it.
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TYPICAL = 'ElmanRNN, sequenceBatch, train';
 
+/** The online kernels' wasm module (assembly/online.ts, embedded deflated) and its loader: every online algorithm brings them. */
+const ONLINE_MODULE_FILES = ['src/backend/attach-kernels.ts', 'src/backend/online-kernel-source.ts'];
+/** A piece of the online module's embedded bytes, to look for in a built bundle. */
+const ONLINE_BYTES = ONLINE_KERNELS_DEFLATE_BASE64.slice(100, 160);
+
 /** Each online algorithm's façade and JS kernels: what only an app that imports the factory may carry. */
 const ONLINE_ALGORITHMS: Record<string, { factory: string; files: string[]; marker: string }> = {
-  rtrl: { factory: 'rtrl', files: ['src/train/rtrl.ts', 'src/kernels/js/rtrl.ts'], marker: 'RTRL would need' },
-  snap: { factory: 'snap', files: ['src/train/snap.ts', 'src/kernels/js/snap.ts'], marker: 'SnAp-1 would need' },
+  rtrl: { factory: 'rtrl', files: ['src/train/rtrl.ts', 'src/kernels/js/rtrl.ts', ...ONLINE_MODULE_FILES], marker: 'RTRL would need' },
+  snap: { factory: 'snap', files: ['src/train/snap.ts', 'src/kernels/js/snap.ts', ...ONLINE_MODULE_FILES], marker: 'SnAp-1 would need' },
 };
 
 /** The source files esbuild keeps (bytes > 0 in the minified output) for `export { names } from 'rnnkit'`. */
@@ -59,7 +66,10 @@ describe('a typical import carries no online gradient algorithm', () => {
     const typical = await builtBundle(TYPICAL);
     for (const [name, { factory, marker }] of Object.entries(ONLINE_ALGORITHMS)) {
       expect(typical.includes(marker), `${name}'s code in a typical import of dist/index.js`).toBe(false);
-      expect((await builtBundle(`${TYPICAL}, ${factory}`)).includes(marker), `${name}'s code when ${factory} is imported`).toBe(true);
+      const using = await builtBundle(`${TYPICAL}, ${factory}`);
+      expect(using.includes(marker), `${name}'s code when ${factory} is imported`).toBe(true);
+      expect(using.includes(ONLINE_BYTES), `the online kernels' module when ${factory} is imported`).toBe(true);
     }
+    expect(typical.includes(ONLINE_BYTES), 'the online kernels\' module in a typical import').toBe(false);
   }, 30_000);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getBackend, simdKernelBytes } from '../src/backend/index.js';
+import { onlineKernelBytes } from '../src/backend/online-kernel-source.js';
 import * as jsKernels from '../src/kernels/js/index.js';
 import { Act, LossKind, NONE } from '../src/kernels/js/types.js';
 import { Random } from '../src/model/random.js';
@@ -16,15 +17,16 @@ import { expectParity, SIZES } from './helpers/parity.js';
 const PAIRS = { rtrl: RTRL_KERNELS, snap: SNAP_KERNELS };
 
 describe('every kernel exists twice behind one interface', () => {
-  it('each kernel the wasm module exports has a JS twin: in the core table, or in an algorithm\'s kernel pair', () => {
-    const exported = WebAssembly.Module.exports(new WebAssembly.Module(simdKernelBytes()))
+  it('each kernel the wasm modules export has a JS twin: the core module\'s in the core table, the online module\'s in an algorithm\'s kernel pair', () => {
+    const kernelsOf = (bytes: Uint8Array) => WebAssembly.Module.exports(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>))
       .filter((e) => e.kind === 'function' && e.name !== 'setScratch').map((e) => e.name);
-    const twins = [
-      ...Object.keys(getBackend('js').kernels).filter((name) => typeof (jsKernels as Record<string, unknown>)[name] === 'function'),
-      ...Object.values(PAIRS).flatMap((pair) => Object.keys(pair.js)),
-    ];
-    expect(exported.filter((name) => !twins.includes(name)), 'wasm kernels without a JS twin').toEqual([]);
-    expect(twins.filter((name) => !exported.includes(name)), 'JS kernels without a wasm twin').toEqual([]);
+    const core = kernelsOf(simdKernelBytes()), online = kernelsOf(onlineKernelBytes()!);
+    const coreTwins = Object.keys(getBackend('js').kernels).filter((name) => typeof (jsKernels as Record<string, unknown>)[name] === 'function');
+    const onlineTwins = Object.values(PAIRS).flatMap((pair) => Object.keys(pair.js));
+    expect(core.filter((name) => !coreTwins.includes(name)), 'core wasm kernels without a JS twin').toEqual([]);
+    expect(coreTwins.filter((name) => !core.includes(name)), 'core JS kernels without a wasm twin').toEqual([]);
+    expect(online.filter((name) => !onlineTwins.includes(name)), 'online wasm kernels without a JS twin').toEqual([]);
+    expect(onlineTwins.filter((name) => !online.includes(name)), 'online JS kernels without a wasm twin').toEqual([]);
     for (const pair of Object.values(PAIRS)) expect(Object.keys(pair.addresses).sort()).toEqual(Object.keys(pair.js).sort());
   });
 

@@ -45,6 +45,13 @@ describe('the threads module', () => {
     expect(Buffer.compare(simd, threads)).not.toBe(0);
   });
 
+  it('the online kernels\' threads module is their SIMD build with its imported memory made shared: byte for byte asc\'s', () => {
+    const online = readFileSync('build/rnnkit-online-simd.wasm');
+    const threads = readFileSync('build/rnnkit-online-threads.wasm');
+    expect(Buffer.compare(Buffer.from(sharedMemoryModuleBytes(online, 65536)), threads)).toBe(0);
+    expect(Buffer.compare(online, threads)).not.toBe(0);
+  });
+
   it('starts the workers asked for, on Node', async () => {
     expect(pool.threads).toBe(3);
     expect(pool.reason).toBeUndefined();

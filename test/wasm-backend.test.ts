@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { backendInfo, getBackend, useWasmModule, type BackendName } from '../src/backend/index.js';
-import { decodeBase64 } from '../src/backend/wasm.js';
+import { readFileSync } from 'node:fs';
+import { decodeBase64, wasmBackend } from '../src/backend/wasm.js';
 import { SIMD_WASM_BASE64 } from '../src/backend/wasm-bytes.generated.js';
 import type { Activation, LossName, OutputFunction } from '../src/model/functions.js';
 import { ElmanRNN } from '../src/model/rnn.js';
 import { computeGradients, type GradientSpec } from '../src/train/gradient-algorithm.js';
-import { rtrl } from '../src/train/rtrl.js';
+import { rtrl, RTRL_KERNELS, rtrlKernels } from '../src/train/rtrl.js';
+import { SNAP_KERNELS, snapKernels } from '../src/train/snap.js';
 import { train } from '../src/train/train.js';
 import { randomBatch } from './helpers/random-data.js';
 import { ACTIVATIONS, HEADS, type TargetKind } from './helpers/cases.js';
@@ -146,5 +148,56 @@ describe('the wasm backends', () => {
     const batch = randomBatch({ size: 2, steps: 4, inputSize: 2, outputSize: 1, targets: 'vector' });
     expect(model.evaluate(batch)).toBeCloseTo(reference.evaluate(batch), 5);
     expect(() => useWasmModule({} as never)).toThrow(/module: expected a WebAssembly.Module/);
+    expect(() => useWasmModule(module, { online: new Uint8Array(8) as never })).toThrow(/online: expected a WebAssembly.Module \(rnnkit-online-simd.wasm or rnnkit-online-scalar.wasm\)/);
+  });
+});
+
+describe('the online kernels\' module (assembly/online.ts)', () => {
+  const simd = () => new WebAssembly.Module(decodeBase64(SIMD_WASM_BASE64) as BufferSource);
+
+  it('is instantiated on first use, on the backend\'s own memory, and leaves the core module\'s static data as it was', () => {
+    const backend = wasmBackend(simd(), 'simd');
+    const exports = backend.instance.exports as Record<string, unknown>;
+    const memory = exports.memory as WebAssembly.Memory;
+    // The core module's static data: its data segments, the tables after its matmul scratch (which any kernel overwrites).
+    const scratchEnd = 1024 + (exports.setScratch as (a: number) => number)(0);
+    const staticData = () => Array.from(new Uint8Array(memory.buffer, scratchEnd, 57344 - scratchEnd));
+    const before = staticData();
+    expect(before.some((b) => b !== 0)).toBe(true);
+    const instances = WebAssembly.Instance;
+    let made = 0;
+    (WebAssembly as { Instance: unknown }).Instance = function (module: WebAssembly.Module, imports: WebAssembly.Imports) { made++; return new instances(module, imports); };
+    try {
+      const kernels = rtrlKernels(backend.kernels);
+      expect(made).toBe(1);
+      expect(rtrlKernels(backend.kernels)).toBe(kernels);
+      expect(snapKernels(backend.kernels)).not.toBe(SNAP_KERNELS.js);
+      expect(made).toBe(1); // one online instance per memory, shared by every algorithm
+    } finally {
+      (WebAssembly as { Instance: unknown }).Instance = instances;
+    }
+    expect(staticData()).toEqual(before);
+    const model = new ElmanRNN({ inputSize: 3, hiddenSize: 5, outputSize: 2, seed: 9, backend });
+    const reference = new ElmanRNN({ inputSize: 3, hiddenSize: 5, outputSize: 2, seed: 9, backend: 'js' });
+    const batch = randomBatch({ size: 3, steps: 6, inputSize: 3, outputSize: 2, targets: 'vector' });
+    const got = computeGradients(model, batch, { algorithm: rtrl() }), want = computeGradients(reference, batch, { algorithm: rtrl() });
+    for (const name of Object.keys(want.gradients)) {
+      expect(Array.from(got.gradients[name]!).every((v, i) => Math.abs(v - want.gradients[name]![i]!) <= 1e-5 * (1 + Math.abs(want.gradients[name]![i]!)))).toBe(true);
+    }
+    expect(staticData()).toEqual(before);
+  });
+
+  it('a scalar module given without its online twin: RTRL and SnAp-1 run their JS kernels on its memory, with the same gradients', () => {
+    const scalar = new WebAssembly.Module(readFileSync(new URL('../build/rnnkit-scalar.wasm', import.meta.url)));
+    const backend = wasmBackend(scalar, 'scalar');
+    expect(rtrlKernels(backend.kernels)).toBe(RTRL_KERNELS.js);
+    expect(snapKernels(backend.kernels)).toBe(SNAP_KERNELS.js);
+    const model = new ElmanRNN({ inputSize: 3, hiddenSize: 5, outputSize: 2, seed: 2, backend });
+    const reference = new ElmanRNN({ inputSize: 3, hiddenSize: 5, outputSize: 2, seed: 2, backend: 'wasm-scalar' });
+    const batch = randomBatch({ size: 2, steps: 5, inputSize: 3, outputSize: 2, targets: 'vector' });
+    const got = computeGradients(model, batch, { algorithm: rtrl() }), want = computeGradients(reference, batch, { algorithm: rtrl() });
+    for (const name of Object.keys(want.gradients)) {
+      expect(Array.from(got.gradients[name]!).every((v, i) => Math.abs(v - want.gradients[name]![i]!) <= 1e-5 * (1 + Math.abs(want.gradients[name]![i]!)))).toBe(true);
+    }
   });
 });

@@ -111,11 +111,18 @@ export function simdKernelBytes(): Uint8Array<ArrayBuffer> {
 export function useWasmModule(module: WebAssembly.Module, options: {
   /** Which build the module is: 'simd' (rnnkit-simd.wasm) or 'scalar' (rnnkit-scalar.wasm). Default 'simd'. */
   variant?: WasmVariant;
+  /**
+   * The online algorithms' kernels of the same build (rnnkit-online-simd.wasm or rnnkit-online-scalar.wasm), which
+   * rtrl(), snap() and uoro() run on this backend. Default: the entry's own SIMD build for a 'simd' module (none in
+   * rnnkit/js); without one, those algorithms run their JS twins on this backend's memory, with the same results.
+   */
+  online?: WebAssembly.Module;
 } = {}): Backend {
-  checkKeys('useWasmModule options', options, ['variant']);
+  checkKeys('useWasmModule options', options, ['variant', 'online']);
   if (typeof WebAssembly !== 'object' || !(module instanceof WebAssembly.Module)) fail('module', 'a WebAssembly.Module', module);
   const variant = checkOneOf('variant', options.variant ?? 'simd', ['simd', 'scalar']);
-  const backend = wasmBackend(module, variant);
+  if (options.online !== undefined && !(options.online instanceof WebAssembly.Module)) fail('online', 'a WebAssembly.Module (rnnkit-online-simd.wasm or rnnkit-online-scalar.wasm)', options.online);
+  const backend = wasmBackend(module, variant, {}, options.online);
   loaded.set(backend.name, backend);
   failures.delete(backend.name);
   if (variant === 'simd') automatic = backend;

@@ -1,8 +1,8 @@
 import { NONE, type Mem } from '../kernels/js/types.js';
-import type { KernelPair, Kernels } from './backend.js';
+import type { Kernels } from './backend.js';
 
 /** The functions the AssemblyScript module exports (assembly/index.ts): addresses in bytes, 0 = no buffer. */
-interface WasmExports {
+export interface WasmExports {
   memory: WebAssembly.Memory;
   [kernel: string]: ((...args: number[]) => number) | WebAssembly.Memory;
 }
@@ -27,38 +27,36 @@ const ADDRESS_ARGUMENTS: Record<keyof Kernels, number> = {
 
 type N = number;
 
-/** The exports behind each table wasmKernels made (a wasm backend's, or a thread's recorder's): what attachKernels wraps. */
-const exportsOf = new WeakMap<object, WasmExports>();
+/**
+ * What stands behind a table wasmKernels made: the module's exports, and for a
+ * wasm backend the online algorithms' module to instantiate on its memory
+ * (src/backend/attach-kernels.ts).
+ */
+export interface KernelSource {
+  readonly exports: WasmExports;
+  /** The build of the core module: which online module matches it. Absent for a thread's recorder. */
+  readonly variant?: 'simd' | 'scalar';
+  /** The online module given to useWasmModule, if any. */
+  readonly online?: WebAssembly.Module;
+}
+
+/** The source behind each table wasmKernels made (a wasm backend's, or a thread's recorder's): what attachKernels wraps. */
+const sources = new WeakMap<object, KernelSource>();
 
 /**
  * The Kernels interface over a wasm instance. A view's byteOffset is its
  * arena's address in linear memory, so element offset `o` of `mem` is byte
  * address mem.byteOffset + 4·o; NONE becomes the null address 0.
  */
-export function wasmKernels(exports: WasmExports): Kernels {
+export function wasmKernels(exports: WasmExports, source: Omit<KernelSource, 'exports'> = {}): Kernels {
   const kernels = wrap(exports, ADDRESS_ARGUMENTS) as Kernels;
-  exportsOf.set(kernels, exports);
+  sources.set(kernels, { exports, ...source });
   return kernels;
 }
 
-/** Each table's attached pairs, so a pair is wrapped once per table. */
-const attached = new WeakMap<object, Map<object, object>>();
-
-/**
- * A kernel pair's functions for the kernel table `table` runs: on a wasm
- * backend, or a thread's recorder, the module's exports of those names,
- * wrapped as the core kernels are (a recorder's then record, for a worker to
- * replay by name); on the js backend (any table not made from wasm exports)
- * the JS twins, which work on its typed arrays.
- */
-export function attachKernels<K extends object>(table: Kernels, pair: KernelPair<K>): K {
-  const exports = exportsOf.get(table);
-  if (!exports) return pair.js;
-  let pairs = attached.get(table);
-  if (!pairs) attached.set(table, (pairs = new Map()));
-  let kernels = pairs.get(pair) as K | undefined;
-  if (!kernels) pairs.set(pair, (kernels = wrap(exports, pair.addresses) as K));
-  return kernels;
+/** The module behind a kernel table; undefined for the js backend's. */
+export function kernelSourceOf(table: Kernels): KernelSource | undefined {
+  return sources.get(table);
 }
 
 /**
@@ -66,7 +64,7 @@ export function attachKernels<K extends object>(table: Kernels, pair: KernelPair
  * more than 14 arguments after `mem` (lstmRtrlStep); a wasm function ignores
  * the extra undefined ones.
  */
-function wrap(exports: WasmExports, masks: Readonly<Record<string, number>>): Record<string, unknown> {
+export function wrap(exports: WasmExports, masks: Readonly<Record<string, number>>): Record<string, unknown> {
   const kernels: Record<string, unknown> = {};
   for (const name of Object.keys(masks)) {
     const fn = exports[name], mask = masks[name]!;

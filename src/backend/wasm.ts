@@ -14,13 +14,18 @@ const FIRST_ARENA_BYTE = 65536;
  * every model on this backend shares, handed out by a first-fit allocator.
  * The module exports its memory: its own, or the shared one it imports
  * (`imports.env.memory`, the threads' module, src/threads/shared-module.ts).
+ * `online` is the online algorithms' module for this build, when the caller
+ * has one (useWasmModule, a thread pool); else the entry's own.
  */
-export function wasmBackend(module: WebAssembly.Module, variant: WasmVariant, imports: WebAssembly.Imports = {}): Backend & { readonly instance: WebAssembly.Instance } {
+export function wasmBackend(
+  module: WebAssembly.Module, variant: WasmVariant, imports: WebAssembly.Imports = {}, online?: WebAssembly.Module,
+): Backend & { readonly instance: WebAssembly.Instance } {
   const instance = new WebAssembly.Instance(module, imports);
   const exports = instance.exports as Record<string, unknown>;
   const memory = exports.memory;
   if (!(memory instanceof WebAssembly.Memory)) fail('module', 'the rnnkit kernel module (it exports no memory)');
-  const kernels = wasmKernels(exports as never);
+  // The online algorithms' module, when given, is instantiated on this memory at their first use (attach-kernels.ts).
+  const kernels = wasmKernels(exports as never, { variant, online });
   const allocator = new LinearAllocator(memory, FIRST_ARENA_BYTE);
   return {
     instance,

@@ -1,4 +1,5 @@
 import { simdKernelBytes, type Arena, type Backend } from '../backend/index.js';
+import { onlineKernelBytes } from '../backend/online-kernel-source.js';
 import { wasmBackend } from '../backend/wasm.js';
 import { checkInteger, checkKeys, checkNumber, RnnkitError } from '../errors.js';
 import type { Network } from '../model/network.js';
@@ -355,11 +356,18 @@ function startWorkers(count: number, handles: ThreadHandle[]): SharedParts {
   if (typeof (Atomics as { waitAsync?: unknown }).waitAsync !== 'function') throw new Error('this runtime lacks Atomics.waitAsync');
   const spawn = workerFactory();
   const bytes = sharedMemoryModuleBytes(simdKernelBytes(), MAXIMUM_PAGES);
+  // The online algorithms' kernels (assembly/online.ts) on the same shared memory, in every worker: a pool
+  // cannot learn later which algorithms it will run, so a thread pool carries them (src/backend/attach-kernels.ts).
+  const onlineBytes = onlineKernelBytes();
+  const online = onlineBytes && sharedMemoryModuleBytes(onlineBytes, MAXIMUM_PAGES);
+  const onlineModule = online && new WebAssembly.Module(online as Uint8Array<ArrayBuffer>);
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES, shared: true });
   const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
-  const backend = wasmBackend(module, 'simd', { env: { memory } });
+  const backend = wasmBackend(module, 'simd', { env: { memory } }, onlineModule);
   const exports = backend.instance.exports as Record<string, unknown>;
   const names = Object.keys(exports).filter((name) => typeof exports[name] === 'function');
+  // A recorder records the online kernels too, numbered after the core ones; a worker looks them up in the same order.
+  if (onlineModule) for (const e of WebAssembly.Module.exports(onlineModule)) if (e.kind === 'function' && !names.includes(e.name)) names.push(e.name);
   const scratchBytes = (exports.setScratch as (address: number) => number)(0);
   const control = backend.allocate(RECORD_WORDS * count, 'float32');
   const controlWord = control.mem.byteOffset >> 2;
@@ -377,7 +385,7 @@ function startWorkers(count: number, handles: ThreadHandle[]): SharedParts {
   for (let w = 0; w < count; w++) {
     const handle = spawn();
     handles.push(handle);
-    handle.postMessage({ bytes, memory, control: control.mem.byteOffset + w * RECORD_WORDS * 4, names, scratch: scratch[w]!.mem.byteOffset });
+    handle.postMessage({ modules: online ? [bytes, online] : [bytes], memory, control: control.mem.byteOffset + w * RECORD_WORDS * 4, names, scratch: scratch[w]!.mem.byteOffset });
   }
   return parts;
 }

@@ -9,8 +9,11 @@
  * index 0 either way), and the module's data segments, constant tables only,
  * are written again, identically, by each instance.
  *
- * Building a third module with asc (--importMemory --sharedMemory) would give
- * the same code; deriving it here keeps its 26 kB out of the bundle.
+ * The online kernels' module (assembly/online.ts) imports its memory already:
+ * that import is made shared, with the same maximum.
+ *
+ * Building these modules with asc (--importMemory --sharedMemory) would give
+ * the same code; deriving them here keeps their bytes out of the bundle.
  * test/threads.test.ts checks the result against asc's own.
  */
 
@@ -31,23 +34,27 @@ export function sharedMemoryModuleBytes(bytes: Uint8Array, maximumPages: number)
     sections.push({ id, body: bytes.subarray(reader.at, reader.at + size) });
     reader.at += size;
   }
-  const memory = sections.find((s) => s.id === SECTION_MEMORY);
-  if (!memory) throw new Error('the kernel module defines no memory');
-  const limits = { at: 0 };
-  if (readU32(memory.body, limits) !== 1) throw new Error('the kernel module defines more than one memory');
-  const flags = memory.body[limits.at++]!;
-  const initial = readU32(memory.body, limits);
-  if (flags & 1) readU32(memory.body, limits);
-
-  const entry = [...name('env'), ...name('memory'), KIND_MEMORY, LIMITS_SHARED_WITH_MAX, ...u32(initial), ...u32(maximumPages)];
   const imports = sections.find((s) => s.id === SECTION_IMPORT);
+  const memory = sections.find((s) => s.id === SECTION_MEMORY);
   let importBody: number[];
-  if (imports) {
-    const count = { at: 0 };
-    const n = readU32(imports.body, count);
-    importBody = [...u32(n + 1), ...imports.body.subarray(count.at), ...entry];
+  if (!memory) {
+    // A module that imports its memory (the online kernels, assembly/online.ts): that import becomes shared.
+    if (!imports) throw new Error('the kernel module defines no memory');
+    importBody = sharedMemoryImports(imports.body, maximumPages);
   } else {
-    importBody = [...u32(1), ...entry];
+    const limits = { at: 0 };
+    if (readU32(memory.body, limits) !== 1) throw new Error('the kernel module defines more than one memory');
+    const flags = memory.body[limits.at++]!;
+    const initial = readU32(memory.body, limits);
+    if (flags & 1) readU32(memory.body, limits);
+    const entry = [...name('env'), ...name('memory'), KIND_MEMORY, LIMITS_SHARED_WITH_MAX, ...u32(initial), ...u32(maximumPages)];
+    if (imports) {
+      const count = { at: 0 };
+      const n = readU32(imports.body, count);
+      importBody = [...u32(n + 1), ...imports.body.subarray(count.at), ...entry];
+    } else {
+      importBody = [...u32(1), ...entry];
+    }
   }
   const out: number[] = [...bytes.subarray(0, 8)];
   const emit = (id: number, body: ArrayLike<number>) => { out.push(id, ...u32(body.length)); for (let i = 0; i < body.length; i++) out.push(body[i]!); };
@@ -61,6 +68,35 @@ export function sharedMemoryModuleBytes(bytes: Uint8Array, maximumPages: number)
   }
   if (!placed) emit(SECTION_IMPORT, importBody);
   return Uint8Array.from(out);
+}
+
+/** An import section with its memory import's limits made shared, with a maximum; every other import as it was. */
+function sharedMemoryImports(body: Uint8Array, maximumPages: number): number[] {
+  const reader = { at: 0 };
+  const count = readU32(body, reader);
+  const out = u32(count);
+  let memories = 0;
+  for (let i = 0; i < count; i++) {
+    const start = reader.at;
+    for (let field = 0; field < 2; field++) { const length = readU32(body, reader); reader.at += length; } // module and field names
+    const kind = body[reader.at++]!;
+    if (kind === KIND_MEMORY) {
+      out.push(...body.subarray(start, reader.at));
+      const flags = body[reader.at++]!;
+      const initial = readU32(body, reader);
+      if (flags & 1) readU32(body, reader);
+      out.push(LIMITS_SHARED_WITH_MAX, ...u32(initial), ...u32(maximumPages));
+      memories++;
+      continue;
+    }
+    if (kind === 0) readU32(body, reader); // a function: its type index
+    else if (kind === 1) { reader.at++; const flags = body[reader.at++]!; readU32(body, reader); if (flags & 1) readU32(body, reader); } // a table: type, limits
+    else if (kind === 3) reader.at += 2; // a global: value type, mutability
+    else throw new Error(`unknown import kind ${kind}`);
+    out.push(...body.subarray(start, reader.at));
+  }
+  if (memories !== 1) throw new Error('the kernel module neither defines nor imports one memory');
+  return out;
 }
 
 function readU32(bytes: Uint8Array, reader: { at: number }): number {

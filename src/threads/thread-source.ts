@@ -13,6 +13,10 @@
  *   [4] status  0, or 1 after an error (its text in bytes 64.., length in [6])
  *   [5] ready   1 once the kernels are instantiated
  *   bytes 32..39: the run's result, a float64 (the sum of what the kernels returned)
+ * The start message carries the core kernels' module and the online ones'
+ * (both on the shared memory; the online one calls the core one's matmulAB)
+ * and every kernel's
+ * name, core first: an opcode is an index into those names.
  * A tape is the kernel calls of one share, recorded by the caller
  * (src/threads/recorder.ts): opcode, argument count, the arguments.
  * One message starts a worker; after that, no message is sent per run.
@@ -22,7 +26,7 @@ const port = typeof self === "object" && self !== null && typeof self.postMessag
   : (typeof require === "function" ? require("node:worker_threads") : process.getBuiltinModule("node:worker_threads")).parentPort;
 const receive = (handle) => { if (port.once) port.once("message", handle); else port.onmessage = (event) => handle(event.data); };
 receive((init) => {
-  const { bytes, memory, control, names, scratch } = init;
+  const { modules, memory, control, names, scratch } = init;
   const base = control >> 2;
   let words = new Int32Array(memory.buffer), floats = new Float64Array(memory.buffer);
   const fail = (error) => {
@@ -33,9 +37,13 @@ receive((init) => {
   };
   let kernels;
   try {
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-    exports.setScratch(scratch);
-    kernels = names.map((name) => exports[name]);
+    const all = {};
+    for (const bytes of modules) {
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { ...all, memory } }).exports;
+      if (exports.setScratch) exports.setScratch(scratch);
+      for (const name in exports) if (!(name in all)) all[name] = exports[name];
+    }
+    kernels = names.map((name) => all[name]);
   } catch (error) {
     fail(error);
   }

@@ -1,6 +1,6 @@
 import { planRegions, type Kernels } from '../backend/index.js';
 import type { KernelPair } from '../backend/backend.js';
-import { attachKernels } from '../backend/wasm-kernels.js';
+import { attachKernels } from '../backend/attach-kernels.js';
 import { checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../errors.js';
 import { gruRtrlStep, lstmRtrlStep, rtrlInit, rtrlStep } from '../kernels/js/rtrl.js';
 import { NONE } from '../kernels/js/types.js';

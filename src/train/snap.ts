@@ -1,6 +1,6 @@
 import { planRegions, type Kernels } from '../backend/index.js';
 import type { KernelPair } from '../backend/backend.js';
-import { attachKernels } from '../backend/wasm-kernels.js';
+import { attachKernels } from '../backend/attach-kernels.js';
 import { checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../errors.js';
 import { snapGruStep, snapInit, snapLstmStep, snapStep } from '../kernels/js/snap.js';
 import { NONE } from '../kernels/js/types.js';

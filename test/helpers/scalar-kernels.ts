@@ -3,7 +3,9 @@ import { useWasmModule } from '../../src/backend/index.js';
 
 /*
  * The scalar wasm build is not embedded in any entry (src/backend/kernel-source.ts);
- * the tests load it from build/ as a user would load rnnkit-scalar.wasm, so every
- * suite can run the parity and backend checks on it.
+ * the tests load it from build/ as a user would load rnnkit-scalar.wasm (with its
+ * online kernels, rnnkit-online-scalar.wasm), so every suite can run the parity
+ * and backend checks on it.
  */
-useWasmModule(new WebAssembly.Module(readFileSync(new URL('../../build/rnnkit-scalar.wasm', import.meta.url))), { variant: 'scalar' });
+const compile = (file: string) => new WebAssembly.Module(readFileSync(new URL(`../../build/${file}`, import.meta.url)));
+useWasmModule(compile('rnnkit-scalar.wasm'), { variant: 'scalar', online: compile('rnnkit-online-scalar.wasm') });

@@ -2,7 +2,8 @@
 // learns to output, at each step, the mean of the previous step's two inputs.
 // 16 sequences of 12 steps, all from fixed seeds; 40 full-batch steps. Plain
 // JavaScript over the public API, so it loads unchanged in Node, Bun, Deno,
-// workerd, a page and a worker.
+// workerd, a page and a worker. Then the same stream is learned online
+// (SnAp-1, one step at a time), which loads the online kernels' module.
 
 export const STEPS = 40;
 
@@ -28,7 +29,22 @@ export function trainingJob(rnnkit) {
   const batch = sequenceBatch({ inputs, targets });
   const model = new ElmanRNN({ inputSize: 2, hiddenSize: 8, outputSize: 1, seed: 7 });
   const result = train(model, batch, { epochs: STEPS, shuffle: false, optimizer: { type: 'adam', learningRate: 0.02 } });
+  // The same stream learned online, one step at a time, by SnAp-1: the online kernels' own wasm module loads here.
+  const { OnlineLearner, snap } = rnnkit;
+  const learner = new OnlineLearner(new ElmanRNN({ inputSize: 2, hiddenSize: 8, outputSize: 1, seed: 7 }), {
+    algorithm: snap({ n: 1 }), optimizer: { type: 'adam', learningRate: 0.02 },
+  });
+  let onlineFirst = 0, onlineLoss = 0;
+  for (let b = 0; b < 16; b++) {
+    for (let t = 0; t < 12; t++) {
+      const { loss } = learner.learn(inputs[b][t], targets[b][t]);
+      if (b < 2) onlineFirst += loss;
+      if (b >= 14) onlineLoss += loss;
+    }
+  }
   return {
+    onlineFirst,
+    onlineLoss,
     runtime: runtime(),
     backend: model.backend.name,
     fallbacks: backendInfo().fallbacks,

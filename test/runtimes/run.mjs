@@ -148,6 +148,10 @@ function problem(report, expected, reference, check, label) {
   if (reference && Math.abs(report.loss - reference.loss) > TOLERANCE * reference.loss) {
     return `loss ${report.loss} differs from Node's ${reference.loss} on ${expected}`;
   }
+  if (!(report.onlineLoss < report.onlineFirst / 2)) return `did not learn online: loss ${report.onlineFirst} → ${report.onlineLoss} over 24 steps`;
+  if (reference && Math.abs(report.onlineLoss - reference.onlineLoss) > TOLERANCE * reference.onlineLoss) {
+    return `online loss ${report.onlineLoss} differs from Node's ${reference.onlineLoss} on ${expected}`;
+  }
   return check?.(report);
 }
 

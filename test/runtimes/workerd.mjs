@@ -46,8 +46,9 @@ ${modules.map((m) => `    ${m},`).join('\n')}
  */
 async function layOut(scratch, dir, how) {
   const dist = join(scratch, 'node_modules/rnnkit/dist');
-  copyFileSync(join(dist, 'rnnkit-simd.wasm'), join(dir, 'rnnkit-simd.wasm'));
-  const wasm = '(name = "rnnkit-simd.wasm", wasm = embed "rnnkit-simd.wasm")';
+  const wasmFiles = ['rnnkit-simd.wasm', 'rnnkit-online-simd.wasm'];
+  for (const file of wasmFiles) copyFileSync(join(dist, file), join(dir, file));
+  const wasm = wasmFiles.map((file) => `(name = "${file}", wasm = embed "${file}")`);
   if (how === 'modules') {
     const exports = JSON.parse(readFileSync(join(scratch, 'node_modules/rnnkit/package.json'), 'utf8')).exports['.'];
     copyFileSync(join(scratch, 'node_modules/rnnkit', exports.workerd.default), join(dir, 'rnnkit.js'));
@@ -57,7 +58,7 @@ async function layOut(scratch, dir, how) {
       '(name = "worker.js", esModule = embed "worker.js")',
       '(name = "job.mjs", esModule = embed "job.mjs")',
       '(name = "rnnkit", esModule = embed "rnnkit.js")',
-      wasm,
+      ...wasm,
     ];
   }
   await build({
@@ -67,7 +68,7 @@ async function layOut(scratch, dir, how) {
     conditions: how === 'bundled' ? ['workerd', 'worker', 'browser'] : [],
     external: ['*.wasm'],
   });
-  return ['(name = "worker.js", esModule = embed "worker.js")', wasm];
+  return ['(name = "worker.js", esModule = embed "worker.js")', ...wasm];
 }
 
 /** Starts workerd, requests the worker once, stops workerd by its PID; resolves with the job's report. */
