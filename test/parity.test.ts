@@ -4,6 +4,7 @@ import * as jsKernels from '../src/kernels/js/index.js';
 import { Act, LossKind, NONE } from '../src/kernels/js/types.js';
 import { Random } from '../src/model/random.js';
 import { RTRL_KERNELS, rtrlKernels } from '../src/train/rtrl.js';
+import { UORO_KERNELS, uoroKernels } from '../src/train/uoro.js';
 import { expectParity, SIZES } from './helpers/parity.js';
 
 /**
@@ -12,7 +13,7 @@ import { expectParity, SIZES } from './helpers/parity.js';
  */
 
 /** The algorithms' own kernel pairs, attached on use (KernelPair): each new algorithm's pair goes here and into the parity cases below. */
-const PAIRS = { rtrl: RTRL_KERNELS };
+const PAIRS = { rtrl: RTRL_KERNELS, uoro: UORO_KERNELS };
 
 describe('every kernel exists twice behind one interface', () => {
   it('each kernel the wasm module exports has a JS twin: in the core table, or in an algorithm\'s kernel pair', () => {
@@ -29,13 +30,17 @@ describe('every kernel exists twice behind one interface', () => {
 
   it('an attached pair runs the wasm exports on the wasm backends and the JS twins on js (so the parity cases compare the two)', () => {
     expect(rtrlKernels(getBackend('js').kernels)).toBe(RTRL_KERNELS.js);
+    expect(uoroKernels(getBackend('js').kernels)).toBe(UORO_KERNELS.js);
     for (const name of ['wasm-simd', 'wasm-scalar'] as const) {
       const kernels = rtrlKernels(getBackend(name).kernels);
       for (const [kernel, twin] of Object.entries(RTRL_KERNELS.js)) expect(kernels[kernel as keyof typeof kernels]).not.toBe(twin);
       expect(rtrlKernels(getBackend(name).kernels)).toBe(kernels); // wrapped once per table
+      const uoro = uoroKernels(getBackend(name).kernels);
+      for (const [kernel, twin] of Object.entries(UORO_KERNELS.js)) expect(uoro[kernel as keyof typeof uoro]).not.toBe(twin);
+      expect(uoroKernels(getBackend(name).kernels)).toBe(uoro);
     }
     // The core table the js backend references holds no algorithm's kernels: those enter a bundle with their algorithm only.
-    expect(Object.keys(getBackend('js').kernels).filter((name) => /rtrl/i.test(name))).toEqual([]);
+    expect(Object.keys(getBackend('js').kernels).filter((name) => /rtrl|uoro/i.test(name))).toEqual([]);
   });
 });
 
@@ -131,6 +136,49 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
             run: (K, mem, o) => cell === 'lstm'
               ? rtrlKernels(K).lstmRtrlStep(mem, o.pH!, o.pC!, o.a!, o.wRec!, o.x!, o.hPrev!, o.c!, o.gates!, withGrad ? o.dH! : NONE, o.grad!, B, p, r, n)
               : rtrlKernels(K).gruRtrlStep(mem, o.pH!, o.a!, o.wRec!, o.x!, o.hPrev!, o.gates!, o.un!, withGrad ? o.dH! : NONE, o.grad!, B, p, r, n),
+          });
+        }
+      }
+    }
+  });
+
+  it('UORO: the signs, the initialisation, every cell\'s tangents and the update, with and without the gradient and learned columns', () => {
+    const B = 2, p = 3, r = Math.min(s, 31);
+    for (const [cell, gates] of [['elman', 1], ['lstm', 4], ['gru', 3]] as const) {
+      const S = cell === 'lstm' ? 2 : 1, G = gates * r;
+      for (const extra of [0, S * r]) {
+        const n = G * (p + r + 1) + (cell === 'gru' ? r : 0) + extra;
+        const regions = {
+          state: 3 * S * B * r, theta: B * n, delta: B * (G + r), wRec: G * r, x: B * p, hPrev: B * r, c: 2 * B * r, gates: B * G,
+          un: B * r, phi: B * r, dH: B * r, grad: n, ids: B,
+        };
+        const fill = (mem: Float32Array, o: Record<string, number>) => {
+          for (let i = 0; i < G * r; i++) mem[o.wRec! + i]! *= 0.5 / Math.sqrt(r);
+          for (let b = 0; b < B; b++) mem[o.ids! + b] = 3 * b + 7;
+          for (let i = 0; i < B * r; i++) mem[o.phi! + i] = Math.tanh(mem[o.phi! + i]!);
+          for (let i = 0; i < S * B * r; i++) mem[o.state! + 2 * S * B * r + i] = mem[o.state! + 2 * S * B * r + i]! > 0 ? 1 : -1;
+          for (let b = 0; b < B; b++) {
+            for (let k = 0; k < G; k++) {
+              const at = o.gates! + b * G + k, squashed = Math.floor(k / r) === 2;
+              mem[at] = squashed ? Math.tanh(2 * mem[at]!) : 1 / (1 + Math.exp(-2 * mem[at]!));
+            }
+          }
+        };
+        const nu = (o: Record<string, number>) => o.state! + 2 * S * B * r;
+        expectParity({ regions, fill, run: (K, mem, o) => uoroKernels(K).uoroNoise(mem, nu(o), o.ids!, B, r, S, 12345, 7, 3) });
+        for (const learned of [0, 1]) expectParity({ regions, fill, run: (K, mem, o) => uoroKernels(K).uoroInit(mem, o.state!, o.theta!, B, r, S, n, learned) });
+        expectParity({
+          regions, fill,
+          run: (K, mem, o) => cell === 'lstm'
+            ? uoroKernels(K).lstmUoroTangents(mem, o.state!, o.delta!, o.wRec!, o.c!, o.gates!, B, r)
+            : cell === 'gru'
+              ? uoroKernels(K).gruUoroTangents(mem, o.state!, o.delta!, o.wRec!, o.hPrev!, o.gates!, o.un!, B, r)
+              : uoroKernels(K).elmanUoroTangents(mem, o.state!, o.delta!, o.wRec!, o.phi!, B, r, Act.tanh),
+        });
+        for (const withGrad of [true, false]) {
+          expectParity({
+            regions, fill,
+            run: (K, mem, o) => uoroKernels(K).uoroUpdate(mem, o.state!, o.theta!, o.delta!, o.x!, o.hPrev!, withGrad ? o.dH! : NONE, o.grad!, B, p, r, gates, n),
           });
         }
       }

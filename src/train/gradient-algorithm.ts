@@ -4,6 +4,7 @@ import { RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceBatch } from '../data/sequence-batch.js';
 import { implementationOf, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
 import type { RtrlAlgorithm } from './rtrl.js';
+import type { UoroAlgorithm } from './uoro.js';
 import { tbpttPasses } from './tbptt.js';
 import type { ThreadPool } from '../threads/pool.js';
 
@@ -17,6 +18,9 @@ import type { ThreadPool } from '../threads/pool.js';
  *   (Williams & Zipser), forward-mode sensitivities; refused past maxBytes.
  *   A factory imported from 'rnnkit', so that apps that do not use RTRL do
  *   not carry it: 'rtrl' and { type: 'rtrl' } are refused, saying so.
+ * - uoro() / uoro({ seed }): UORO (Tallec & Ollivier), an unbiased but noisy
+ *   rank-one estimate of RTRL's gradient in B·(|s| + n) memory; a random
+ *   sample for each seed (computeGradients returns one sample).
  */
 export type GradientSpec =
   | 'bptt'
@@ -38,7 +42,8 @@ export type GradientSpec =
     /** Steps back-propagated at the end of each chunk, an integer ≥ k1. Default k1. */
     k2?: number;
   }
-  | RtrlAlgorithm;
+  | RtrlAlgorithm
+  | UoroAlgorithm;
 
 /** A GradientSpec with every choice explicit (k2, maxBytes filled in). */
 export type GradientAlgorithm =
@@ -54,7 +59,8 @@ export type GradientAlgorithm =
     /** Steps back-propagated at the end of each chunk, an integer ≥ k1. */
     k2: number;
   }
-  | RtrlAlgorithm;
+  | RtrlAlgorithm
+  | UoroAlgorithm;
 
 /**
  * BPTT and truncated BPTT are built in; an online algorithm (exact RTRL) is
@@ -64,7 +70,7 @@ export type GradientAlgorithm =
 export function resolveGradientAlgorithm(spec: unknown): GradientAlgorithm {
   if (spec === undefined) return { type: 'bptt' };
   const implementation = implementationOf(spec);
-  if (implementation) return implementation.resolve(spec as object) as RtrlAlgorithm;
+  if (implementation) return implementation.resolve(spec as object) as RtrlAlgorithm | UoroAlgorithm;
   const s = spec as Record<string, unknown> | null;
   if (spec === 'rtrl' || (typeof s === 'object' && s?.type === 'rtrl')) {
     const call = typeof s === 'object' && s?.maxBytes !== undefined ? `rtrl({ maxBytes: ${String(s.maxBytes)} })` : 'rtrl()';

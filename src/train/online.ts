@@ -9,6 +9,7 @@ import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer
 import { carryState, fillState, initialStateVector } from '../model/recurrent/stepping.js';
 import { implementationOf, type OnlineGradient, type OnlineGradientAlgorithm } from './online-gradient.js';
 import { resolveRtrl, rtrl, type RtrlAlgorithm } from './rtrl.js';
+import type { UoroAlgorithm } from './uoro.js';
 
 /**
  * How an OnlineLearner computes its gradient: exact RTRL, or truncated BPTT
@@ -16,7 +17,7 @@ import { resolveRtrl, rtrl, type RtrlAlgorithm } from './rtrl.js';
  * carries it anyway and takes it by name too ('rtrl', { type: 'rtrl' }) as
  * well as rtrl(); train() and computeGradients() take rtrl() only.
  */
-export type OnlineAlgorithm = 'rtrl' | RtrlAlgorithm | {
+export type OnlineAlgorithm = 'rtrl' | RtrlAlgorithm | UoroAlgorithm | {
   /** Real-time recurrent learning: exact sensitivities carried forward. */
   type: 'rtrl';
   /** Ceiling on the sensitivities' memory, in bytes (> 0); a larger model is refused. Default 268435456 (256 MiB). */
@@ -35,6 +36,8 @@ export interface OnlineLearnerOptions {
    * { type: 'tbptt', k }: a sliding window of the last k steps, back-propagated
    * at each update with error injected from the steps since the last update
    * (Williams & Peng's BPTT(k; n) with n = updateEvery).
+   * uoro(): UORO's unbiased, noisy rank-one estimate in B·(|s| + n) memory,
+   * about a forward and a backward step per step (import { uoro } from 'rnnkit').
    */
   algorithm?: OnlineAlgorithm;
   /** The optimizer; its moments are the learner's own. Default { type: 'sgd', learningRate: 0.01 }. */

@@ -1,0 +1,204 @@
+import { matmulABt } from './matmul.js';
+import { Act, NONE, type Mem } from './types.js';
+
+/*
+ * UORO (Tallec & Ollivier, ICLR 2018; docs/theory.md (T60)–(T65)): a rank-one
+ * estimate s̃_t θ̃_tᵀ of the influence matrix ∂s_t/∂θ, per sequence. The state
+ * s is h (Elman, GRU) or (h, c) (LSTM); θ the recurrent parameters in RTRL's
+ * column order (src/kernels/js/rtrl.ts): W_in | W_rec | b_rec | b_hn (GRU) |
+ * h0 | c0 (LSTM) (the learned states' columns when they are learned). Layout:
+ *   state       s̃, then J·s̃, then ν, each [S][B][r]: S = 1 (h) or 2 (h, then c),
+ *               state block k of sequence b at (k·B + b)·r
+ *   θ̃           [B][n]
+ *   δ           [B][G]      νᵀ∂F/∂a: the error at the gates' pre-activations (G = r, 4r, 3r),
+ *               then, GRU only, [B][r] the error δu at ũ_n = W_hn·h_{t−1} + b_hn
+ * The cell is told by its gate count (1 Elman, 4 LSTM, 3 GRU): S = 2 for the LSTM.
+ * A step is three kernels: uoroNoise (ν), the cell's tangent kernel (J·s̃ and
+ * δ, (T61)–(T62)), then uoroUpdate (the norms, ρ0 and ρ1, the new s̃ and θ̃ and
+ * the gradient, (T63)–(T65)). Nothing is allocated.
+ */
+
+/** ε in ρ0 and ρ1 (T64): keeps them finite and positive when a norm is zero (at the start, s̃ = θ̃ = 0 gives ρ0 = 1). */
+export const UORO_EPSILON = 1e-7;
+
+/** lowbias32 (C. Wellons), as the dropout masks (src/kernels/js/dropout.ts). */
+function hash32(x: number): number {
+  x ^= x >>> 16; x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15; x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x;
+}
+
+/**
+ * ν ∈ {±1}, [S][B][r] (`size` = S·r values per sequence, state block k of
+ * sequence b at (k·B + b)·r): a hash of (seed, draw, step, sequence id, unit)
+ * — not a stream — so it does not depend on how a batch is split over threads,
+ * and every backend draws the same signs. ids[b] is sequence b's id.
+ */
+export function uoroNoise(mem: Mem, nu: number, ids: number, batch: number, hiddenSize: number, states: number, seed: number, draw: number, step: number): void {
+  const r = hiddenSize, base = hash32(hash32(hash32(seed) ^ draw) ^ step);
+  for (let b = 0; b < batch; b++) {
+    const key = hash32(base ^ mem[ids + b]!);
+    for (let k = 0; k < states; k++) {
+      const row = nu + (k * batch + b) * r;
+      for (let j = 0; j < r; j++) mem[row + j] = hash32(key + Math.imul(k * r + j, 0x9e3779b9)) >>> 31 ? 1 : -1;
+    }
+  }
+}
+
+/**
+ * s̃_0 θ̃_0ᵀ for B sequences (T60): zero, or when the initial state is the
+ * learned (h0[, c0]) — the last S·r columns — s̃_0 = ν and θ̃_0 = ν in those
+ * columns, an unbiased estimate of ∂s_0/∂(h0, c0) = I since E[ννᵀ] = I.
+ */
+export function uoroInit(mem: Mem, state: number, thT: number, batch: number, hiddenSize: number, states: number, paramCount: number, learned: number): void {
+  const r = hiddenSize, n = paramCount, size = states * batch * r, sT = state, nu = state + 2 * size;
+  mem.fill(0, thT, thT + batch * n);
+  if (!learned) { mem.fill(0, sT, sT + size); return; }
+  for (let i = 0; i < size; i++) mem[sT + i] = mem[nu + i]!;
+  const column = n - states * r;
+  for (let b = 0; b < batch; b++) {
+    for (let k = 0; k < states; k++) {
+      for (let j = 0; j < r; j++) mem[thT + b * n + column + k * r + j] = mem[nu + (k * batch + b) * r + j]!;
+    }
+  }
+}
+
+/**
+ * The Elman cell's tangents (T61)–(T62): jv = σ'(a_t)∘(W_rec·s̃) (J·s̃, the
+ * Jacobian-vector product) and δ = σ'(a_t)∘ν (one step of backprop with ν
+ * as the error, to the pre-activation). phi is φ_t [B][r].
+ */
+export function elmanUoroTangents(mem: Mem, state: number, delta: number, wRec: number, phi: number, batch: number, hiddenSize: number, act: number): void {
+  const r = hiddenSize, sT = state, jv = sT + batch * r, nu = jv + batch * r;
+  matmulABt(mem, jv, sT, wRec, batch, r, r, 0);
+  for (let i = 0; i < batch * r; i++) {
+    const y = mem[phi + i]!;
+    const d = act === Act.sigmoid ? y * (1 - y) : act === Act.tanh ? 1 - y * y : act === Act.relu ? (y > 0 ? 1 : 0) : 1;
+    mem[jv + i] = mem[jv + i]! * d;
+    mem[delta + i] = mem[nu + i]! * d;
+  }
+}
+
+/**
+ * The LSTM's tangents, s = (h, c): with u = W_rec·h̃ (into δ first),
+ *   dc = c_{t−1}·f(1−f)·u_f + f·c̃ + g·i(1−i)·u_i + i(1−g²)·u_g,   dh = tanh(c_t)·o(1−o)·u_o + o(1−tanh²c_t)·dc
+ * and δ from ν = (ν_h, ν_c), as lstmBackward with ν_c added to ∂c:
+ *   e = ν_c + ν_h·o(1−tanh²c_t);  δ = (e·g·i(1−i), e·c_{t−1}·f(1−f), e·i(1−g²), ν_h·tanh(c_t)·o(1−o))
+ * c is c_{t−1} [B][r] with c_t right after it; gates the activated i, f, g, o [B][4r].
+ */
+export function lstmUoroTangents(mem: Mem, state: number, delta: number, wRec: number, c: number, gates: number, batch: number, hiddenSize: number): void {
+  const r = hiddenSize, G = 4 * r, block = batch * r, sT = state, jv = sT + 2 * block, nu = jv + 2 * block;
+  matmulABt(mem, delta, sT, wRec, batch, G, r, 0);
+  for (let b = 0; b < batch; b++) {
+    const gb = gates + b * G, db = delta + b * G;
+    for (let j = 0; j < r; j++) {
+      const i = mem[gb + j]!, f = mem[gb + r + j]!, g = mem[gb + 2 * r + j]!, o = mem[gb + 3 * r + j]!;
+      const cPrev = mem[c + b * r + j]!, tc = Math.tanh(mem[c + block + b * r + j]!), k = b * r + j;
+      const di = i * (1 - i), df = f * (1 - f), dg = 1 - g * g, dO = o * (1 - o), dtc = o * (1 - tc * tc);
+      const dc = cPrev * df * mem[db + r + j]! + f * mem[sT + block + k]! + g * di * mem[db + j]! + i * dg * mem[db + 2 * r + j]!;
+      mem[jv + k] = tc * dO * mem[db + 3 * r + j]! + dtc * dc;
+      mem[jv + block + k] = dc;
+      const nh = mem[nu + k]!, e = mem[nu + block + k]! + nh * dtc;
+      mem[db + j] = e * g * di;
+      mem[db + r + j] = e * cPrev * df;
+      mem[db + 2 * r + j] = e * i * dg;
+      mem[db + 3 * r + j] = nh * tc * dO;
+    }
+  }
+}
+
+/**
+ * The GRU's tangents: with u = W_hh·h̃ (into δ first; b_hn does not move),
+ *   dr = r(1−r)·u_r,  dz = z(1−z)·u_z,  dn = (1−n²)·(ũ_n·dr + r·u_n),  dh = (h_{t−1} − n)·dz + (1−z)·dn + z·h̃
+ * and δ from ν, as gruBackward: a_n' = ν(1−z)(1−n²);
+ *   δ = (a_n'·ũ_n·r(1−r), ν(h_{t−1} − n)·z(1−z), a_n'),  δu = a_n'·r (the error at ũ_n: W_hn's rows and b_hn).
+ * gates the activated r, z, n [B][3r]; un ũ_n [B][r]; hPrev h_{t−1} [B][r].
+ */
+export function gruUoroTangents(
+  mem: Mem, state: number, delta: number, wRec: number, hPrev: number, gates: number, un: number, batch: number, hiddenSize: number,
+): void {
+  const r = hiddenSize, G = 3 * r, sT = state, jv = sT + batch * r, nu = jv + batch * r, deltaU = delta + batch * G;
+  matmulABt(mem, delta, sT, wRec, batch, G, r, 0);
+  for (let b = 0; b < batch; b++) {
+    const gb = gates + b * G, db = delta + b * G;
+    for (let j = 0; j < r; j++) {
+      const rg = mem[gb + j]!, z = mem[gb + r + j]!, n = mem[gb + 2 * r + j]!, k = b * r + j;
+      const u = mem[un + k]!, hp = mem[hPrev + k]!, dr = rg * (1 - rg), dz = z * (1 - z), dn = 1 - n * n;
+      const tr = dr * mem[db + j]!, tz = dz * mem[db + r + j]!;
+      mem[jv + k] = (hp - n) * tz + (1 - z) * dn * (u * tr + rg * mem[db + 2 * r + j]!) + z * mem[sT + k]!;
+      const v = mem[nu + k]!, an = v * (1 - z) * dn;
+      mem[db + j] = an * u * dr;
+      mem[db + r + j] = v * (hp - n) * dz;
+      mem[db + 2 * r + j] = an;
+      mem[deltaU + k] = an * rg;
+    }
+  }
+}
+
+/**
+ * The UORO update for B sequences (T63)–(T65), from jv = J·s̃_{t−1}, ν and the
+ * gate errors δ (and δu, GRU). The vector-Jacobian product
+ * νᵀ∂F/∂θ is, per sequence, δ ⊗ (x_t, h_{t−1}, 1) in W_in's, W_rec's and
+ * b_rec's columns (the GRU's W_rec rows of the n gate and b_hn take δu), zero
+ * in h0's and c0's; it is added into θ̃ without being stored, its norm taken
+ * in closed form. Then
+ *   ρ0 = √((‖θ̃‖ + ε)/(‖J·s̃‖ + ε)),  ρ1 = √((‖νᵀ∂F/∂θ‖ + ε)/(‖ν‖ + ε))
+ *   s̃ ← ρ0·J·s̃ + ρ1·ν,  θ̃ ← θ̃/ρ0 + (νᵀ∂F/∂θ)/ρ1
+ * and, if dH is not NONE, grad[n] += (∂L_t/∂h_t · h̃_t)·θ̃_t summed over the
+ * sequences (only h reaches the loss).
+ */
+export function uoroUpdate(
+  mem: Mem, state: number, thT: number, delta: number, x: number, hPrev: number, dH: number, grad: number,
+  batch: number, inputSize: number, hiddenSize: number, gates: number, paramCount: number,
+): void {
+  const p = inputSize, r = hiddenSize, n = paramCount, G = gates * r, gru = gates === 3, states = gates === 4 ? 2 : 1;
+  const sT = state, jv = sT + states * batch * r, nu = jv + states * batch * r, deltaU = delta + batch * G, epsilon = UORO_EPSILON;
+  const wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
+  for (let b = 0; b < batch; b++) {
+    const th = thT + b * n, xb = x + b * p, hb = hPrev + b * r, db = delta + b * G;
+    let thetaSq = 0, jvSq = 0, nuSq = 0, deltaSq = 0, deltaRecSq = 0, duSq = 0, xSq = 0, hSq = 0;
+    for (let q = 0; q < n; q++) thetaSq += mem[th + q]! * mem[th + q]!;
+    for (let k = 0; k < states; k++) {
+      const s = (k * batch + b) * r;
+      for (let j = 0; j < r; j++) { jvSq += mem[jv + s + j]! * mem[jv + s + j]!; nuSq += mem[nu + s + j]! * mem[nu + s + j]!; }
+    }
+    for (let q = 0; q < G; q++) deltaSq += mem[db + q]! * mem[db + q]!;
+    for (let j = 0; j < p; j++) xSq += mem[xb + j]! * mem[xb + j]!;
+    for (let j = 0; j < r; j++) hSq += mem[hb + j]! * mem[hb + j]!;
+    if (gru) {
+      for (let j = 0; j < r; j++) duSq += mem[deltaU + b * r + j]! * mem[deltaU + b * r + j]!;
+      for (let q = 0; q < 2 * r; q++) deltaRecSq += mem[db + q]! * mem[db + q]!;
+      deltaRecSq += duSq;
+    } else {
+      deltaRecSq = deltaSq;
+    }
+    // ‖νᵀ∂F/∂θ‖²: ‖δ‖²(‖x‖² + 1) from W_in and b_rec, ‖δ_rec‖²‖h_{t−1}‖² from W_rec, ‖δu‖² from b_hn.
+    const vjp = Math.sqrt(deltaSq * (xSq + 1) + deltaRecSq * hSq + duSq);
+    const rho0 = Math.sqrt((Math.sqrt(thetaSq) + epsilon) / (Math.sqrt(jvSq) + epsilon));
+    const rho1 = Math.sqrt((vjp + epsilon) / (Math.sqrt(nuSq) + epsilon));
+    const inv0 = 1 / rho0, inv1 = 1 / rho1;
+    let e = 0;
+    for (let k = 0; k < states; k++) {
+      const s = (k * batch + b) * r;
+      for (let j = 0; j < r; j++) {
+        const v = rho0 * mem[jv + s + j]! + rho1 * mem[nu + s + j]!;
+        mem[sT + s + j] = v;
+        if (k === 0 && dH !== NONE) e += mem[dH + b * r + j]! * v;
+      }
+    }
+    for (let q = 0; q < n; q++) mem[th + q] = mem[th + q]! * inv0;
+    for (let q = 0; q < G; q++) {
+      const d = mem[db + q]! * inv1;
+      const dr = gru && q >= 2 * r ? mem[deltaU + b * r + q - 2 * r]! * inv1 : d;
+      const wi = th + q * p, wr = th + wRecColumns + q * r;
+      if (d !== 0) {
+        for (let j = 0; j < p; j++) mem[wi + j] = mem[wi + j]! + d * mem[xb + j]!;
+        mem[th + bRecColumns + q] = mem[th + bRecColumns + q]! + d;
+      }
+      if (dr !== 0) for (let m = 0; m < r; m++) mem[wr + m] = mem[wr + m]! + dr * mem[hb + m]!;
+    }
+    if (gru) for (let j = 0; j < r; j++) mem[th + bRecColumns + G + j] = mem[th + bRecColumns + G + j]! + mem[deltaU + b * r + j]! * inv1;
+    if (e !== 0) for (let q = 0; q < n; q++) mem[grad + q] = mem[grad + q]! + e * mem[th + q]!;
+  }
+}

@@ -1,0 +1,188 @@
+import { planRegions, type Kernels } from '../backend/index.js';
+import type { KernelPair } from '../backend/backend.js';
+import { attachKernels } from '../backend/wasm-kernels.js';
+import { checkKeys, checkSeed, fail, RnnkitError } from '../errors.js';
+import { elmanUoroTangents, gruUoroTangents, lstmUoroTangents, uoroInit, uoroNoise, uoroUpdate } from '../kernels/js/uoro.js';
+import { activationCode } from '../model/functions.js';
+import type { RecurrentModel } from '../model/recurrent/model.js';
+import { CELLS } from '../model/recurrent/cells.js';
+import { batchGradient, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
+import { rtrlFlush, sensitivityColumns } from './rtrl.js';
+
+/*
+ * UORO's façade (Tallec & Ollivier, "Unbiased Online Recurrent Optimization",
+ * ICLR 2018; docs/theory.md (T60)–(T65)): the factory uoro() and the
+ * implementation its result carries, with UORO's kernel pair
+ * (src/kernels/js/uoro.ts, assembly/uoro.ts). Like RTRL's (src/train/rtrl.ts),
+ * nothing that every training run loads imports this module.
+ */
+
+/** The options of uoro(). */
+export interface UoroOptions {
+  /**
+   * Seeds the random signs ν: an integer in [0, 2³² − 1]. The same seed, the
+   * same signs, so the same run (they are a hash of the seed, a counter of
+   * batches, the step, the sequence's index and the unit, not of the thread
+   * count). Default: the seed the model was made with.
+   */
+  seed?: number;
+}
+
+/** UORO as uoro() returns it: what train(), computeGradients() and an OnlineLearner take as `algorithm`. */
+export interface UoroAlgorithm {
+  /** Unbiased Online Recurrent Optimization (Tallec & Ollivier): a rank-one, unbiased, noisy estimate of RTRL's gradient. */
+  readonly type: 'uoro';
+  /** Seeds the random signs; undefined: the model's seed. */
+  readonly seed?: number;
+  /** UORO's code, which train() runs: the reason a UoroAlgorithm comes from uoro() and is not written by hand. */
+  readonly [IMPLEMENTATION]: object;
+}
+
+/**
+ * UORO (Tallec & Ollivier, ICLR 2018) as a gradient algorithm: `algorithm:
+ * uoro()` in train(), trainAsync(), computeGradients() and an OnlineLearner.
+ * It keeps, per sequence, a rank-one estimate s̃θ̃ᵀ of RTRL's ∂s_t/∂θ — B·(|s|
+ * + n) numbers instead of RTRL's B·r·n — at the cost of about one forward and
+ * one backward step per step. The gradient is a random estimate: unbiased
+ * (its mean over the random signs is RTRL's, that is BPTT's, gradient) but
+ * noisy, so computeGradients() returns a different sample for another seed.
+ * One recurrent layer (Elman, LSTM or GRU) on vector inputs.
+ */
+export function uoro(options: UoroOptions = {}): UoroAlgorithm {
+  checkKeys('uoro options', options, ['seed']);
+  return made(options.seed === undefined ? undefined : checkSeed('seed', options.seed));
+}
+
+/** A UORO spec checked: uoro()'s result or a spread copy of one. A fresh implementation: its counter of batches starts at 0. */
+export function resolveUoro(spec: object): UoroAlgorithm {
+  checkKeys('algorithm', spec, ['type', 'seed']);
+  const s = spec as { type?: unknown; seed?: unknown };
+  if (s.type !== 'uoro') fail('algorithm.type', "'uoro' (the algorithm uoro() made)", s.type);
+  return made(s.seed === undefined ? undefined : checkSeed('algorithm.seed', s.seed));
+}
+
+function made(seed: number | undefined): UoroAlgorithm {
+  const algorithm = { type: 'uoro' as const, [IMPLEMENTATION]: uoroImplementation(seed) };
+  return seed === undefined ? algorithm : { type: 'uoro', seed, [IMPLEMENTATION]: algorithm[IMPLEMENTATION] };
+}
+
+/**
+ * UORO's kernel pair: the JS twins (src/kernels/js/uoro.ts) and, for the wasm
+ * exports of the same names (assembly/uoro.ts), which arguments are
+ * addresses. Attached when UORO runs, never in the core kernel table.
+ */
+export const UORO_KERNELS: KernelPair<{
+  uoroNoise: typeof uoroNoise; uoroInit: typeof uoroInit; elmanUoroTangents: typeof elmanUoroTangents;
+  lstmUoroTangents: typeof lstmUoroTangents; gruUoroTangents: typeof gruUoroTangents; uoroUpdate: typeof uoroUpdate;
+}> = {
+  js: { uoroNoise, uoroInit, elmanUoroTangents, lstmUoroTangents, gruUoroTangents, uoroUpdate },
+  addresses: {
+    uoroNoise: 0b11, uoroInit: 0b11, elmanUoroTangents: 0b1111, lstmUoroTangents: 0b11111,
+    gruUoroTangents: 0b111111, uoroUpdate: 0b1111111,
+  },
+};
+
+/** UORO's kernels for a frame's kernel table: the wasm exports on a wasm backend or a thread's recorder, else the JS twins. */
+export function uoroKernels(kernels: Kernels): typeof UORO_KERNELS.js {
+  return attachKernels(kernels, UORO_KERNELS);
+}
+
+/** UORO tracks one recurrent layer fed by vector inputs; refuses any other model, saying what works. */
+export function checkUoroModel(model: RecurrentModel): void {
+  const s = model.structure;
+  if (s.numLayers === 1 && s.vocabularySize === 0) return;
+  const what = s.numLayers > 1 ? `${s.numLayers} stacked layers` : 'an embedding';
+  throw new RnnkitError(
+    `algorithm: UORO is implemented for a single recurrent layer (Elman, LSTM or GRU) on vector inputs, and this model has ${what}. ` +
+    "Use full BPTT ('bptt') or truncated BPTT ({ type: 'tbptt', k }); an OnlineLearner takes { type: 'tbptt', k } too.");
+}
+
+export interface UoroRegions {
+  /** s̃, J·s̃ and ν, each [S][B][r] (S = 2 for the LSTM's (h, c), else 1). */
+  state: number;
+  /** θ̃, [B][n], in RTRL's column order. */
+  theta: number;
+  /** The gate errors δ [B][G] (and the GRU's δu [B][r]). */
+  delta: number;
+  /** The recurrent parameters' gradient, in RTRL's column order. */
+  gradient: number;
+  /** The seed of the signs. */
+  seed: number;
+  /** Which batch (check() counts them), and how many times start() ran on these regions (an OnlineLearner's resets). */
+  draw: number;
+  starts: number;
+  /** The next step's number (0: the initial state's signs). */
+  step: number;
+}
+
+/** The state blocks S of the cell: (h, c) for the LSTM, h otherwise. */
+function stateBlocks(model: RecurrentModel): number {
+  return CELLS[model.structure.cell].carriesCell ? 2 : 1;
+}
+
+/**
+ * The implementation of one uoro() call: it counts the batches it checks,
+ * so successive batches of one train() draw different signs, and a fresh
+ * uoro() (or computeGradients call, which resolves it afresh) repeats them.
+ */
+function uoroImplementation(seed: number | undefined): OnlineGradient<UoroAlgorithm, UoroRegions> {
+  let draws = 0;
+  const implementation: OnlineGradient<UoroAlgorithm, UoroRegions> = {
+    resolve: resolveUoro,
+    check(model) {
+      checkUoroModel(model);
+      draws = (draws + 1) >>> 0;
+    },
+    plan(model, batch, start) {
+      const { hiddenSize: r, cell } = model.structure, n = sensitivityColumns(model), S = stateBlocks(model);
+      const G = CELLS[cell].gates * r;
+      const { offsets, end } = planRegions(start, {
+        state: 3 * S * batch * r, theta: batch * n, delta: batch * (G + (cell === 'gru' ? r : 0)), gradient: n,
+      });
+      // The model's seed (what dropout masks are keyed by) unless uoro({ seed }) says otherwise.
+      const s = seed ?? (model as unknown as { dropoutSeed: number }).dropoutSeed;
+      return { regions: { ...offsets, seed: s, draw: draws, starts: 0, step: 0 }, end };
+    },
+    start(model, f, R, learnedState) {
+      const r = model.structure.hiddenSize, S = stateBlocks(model), n = sensitivityColumns(model), B = f.batch;
+      const mem = model.workspace.mem, k = uoroKernels(f.kernels);
+      R.starts++;
+      R.step = 0;
+      if (learnedState) k.uoroNoise(mem, R.state + 2 * S * B * r, f.ids, B, r, S, R.seed, key(R), R.step);
+      k.uoroInit(mem, R.state, R.theta, B, r, S, n, learnedState ? 1 : 0);
+      f.kernels.fill(mem, R.gradient, n, 0);
+    },
+    advance(model, f, R, from, count) {
+      const { inputSize: p, hiddenSize: r, activation, cell } = model.structure;
+      const n = sensitivityColumns(model), B = f.batch, gates = CELLS[cell].gates, G = gates * r, S = stateBlocks(model);
+      const mem = model.workspace.mem, k = uoroKernels(f.kernels), wRec = model.parameterOffset(model.parameterName('W_rec'));
+      const layer = f.layers[0]!, nu = R.state + 2 * S * B * r;
+      for (let s = from; s < from + count; s++) {
+        const x = f.x + s * B * p, h = layer.h + s * B * r, dH = layer.dH + s * B * r, pre = layer.pre + s * B * G;
+        k.uoroNoise(mem, nu, f.ids, B, r, S, R.seed, key(R), ++R.step);
+        if (cell === 'lstm') k.lstmUoroTangents(mem, R.state, R.delta, wRec, layer.c + s * B * r, pre, B, r);
+        else if (cell === 'gru') k.gruUoroTangents(mem, R.state, R.delta, wRec, h, pre, layer.un + s * B * r, B, r);
+        else k.elmanUoroTangents(mem, R.state, R.delta, wRec, h + B * r, B, r, activationCode(activation));
+        k.uoroUpdate(mem, R.state, R.theta, R.delta, x, h, dH, R.gradient, B, p, r, gates, n);
+      }
+    },
+    flush(model, f, R) {
+      rtrlFlush(model, f, { h: 0, product: 0, c: 0, gradient: R.gradient });
+    },
+    // Per sequence and step: the product W_rec·s̃ (2·G·r²), and about five passes over θ̃ (the scaling, the norm,
+    // the vector-Jacobian product, the gradient).
+    flops(model) {
+      const { hiddenSize: r, cell } = model.structure;
+      return 2 * CELLS[cell].gates * r * r + 5 * sensitivityColumns(model);
+    },
+    gradient(model, data, indices, algorithm) {
+      return batchGradient(implementation, model, data, indices, algorithm);
+    },
+  };
+  return implementation;
+}
+
+/** The batch and restart the signs are keyed by. */
+function key(R: UoroRegions): number {
+  return (R.draw + Math.imul(R.starts, 0x9e3779b9)) >>> 0;
+}
