@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
  * What an app's bundler keeps of rnnkit. The size budget (`npm run size`)
  * caps a typical import — ElmanRNN, sequenceBatch and train after
  * tree-shaking — at 35 kB min+gzip; the online gradient algorithms stay out
- * of it by being factories that bring their own code (rtrl(); SnAp-1 and
- * UORO next: docs/online-algorithms.md). Checked here two ways: which source
+ * of it by being factories that bring their own code (rtrl(), uoro(); SnAp-1
+ * next: docs/online-algorithms.md). Checked here two ways: which source
  * files esbuild keeps (its metafile), and what the built dist/index.js gives
  * an app that imports from it.
  */
@@ -18,6 +18,7 @@ const TYPICAL = 'ElmanRNN, sequenceBatch, train';
 /** Each online algorithm's façade and JS kernels: what only an app that imports the factory may carry. */
 const ONLINE_ALGORITHMS: Record<string, { factory: string; files: string[]; marker: string }> = {
   rtrl: { factory: 'rtrl', files: ['src/train/rtrl.ts', 'src/kernels/js/rtrl.ts'], marker: 'RTRL would need' },
+  uoro: { factory: 'uoro', files: ['src/train/uoro.ts', 'src/kernels/js/uoro.ts'], marker: 'UORO is implemented for' },
 };
 
 /** The source files esbuild keeps (bytes > 0 in the minified output) for `export { names } from 'rnnkit'`. */

@@ -192,7 +192,7 @@ describe.skipIf(!built)('the published types (dist/*.d.ts)', () => {
     const source = `
 import {
   ElmanRNN, RecurrentNetwork, FeedForwardNetwork, RnnStepper, OnlineLearner, Vocabulary, Standardizer, Random, createThreadPool,
-  sequenceBatch, rowBatch, train, trainAsync, computeGradients, createOptimizer, measure, earlyStopping, stepDecay, sample, rtrl,
+  sequenceBatch, rowBatch, train, trainAsync, computeGradients, createOptimizer, measure, earlyStopping, stepDecay, sample, rtrl, uoro,
   toJSON, fromJSON, textDataset, forecastWindows, getBackend, RnnkitError, DivergenceError, type SequenceBatch,
 } from 'rnnkit';
 import { analyzeGradientFlow, gradientMonitor } from 'rnnkit/analysis';
@@ -232,6 +232,12 @@ ffnn.predict(rowBatch({ inputs: [[1, 2]], targets: [[1]] }));
 computeGradients(model, batch, { algorithm: rtrl() }).gradients.W_rec;
 train(model, batch, { algorithm: rtrl({ maxBytes: 2 ** 20 }) });
 const maxBytes: number = rtrl().maxBytes;
+computeGradients(model, batch, { algorithm: uoro({ seed: 3 }) }).gradients.W_rec;
+train(model, batch, { algorithm: uoro() });
+new OnlineLearner(model, { algorithm: uoro() }).dispose();
+const uoroSeed: number | undefined = uoro().seed;
+// @ts-expect-error UORO comes from its factory only
+train(model, batch, { algorithm: { type: 'uoro' } });
 // @ts-expect-error RTRL is not built into train() and computeGradients(): rtrl() brings it
 computeGradients(model, batch, { algorithm: 'rtrl' });
 // @ts-expect-error nor as a plain object: rtrl({ maxBytes }) is the one way to write it

@@ -109,11 +109,12 @@ const cases: Record<string, Case> = {
       expect(rnnkit.measure(model, data).steps).toBe(240);
     },
   },
-  "import { computeGradients, rtrl } from 'rnnkit';": {
-    prelude: MODEL_AND_DATA, expose: '{ model, rtrl }',
-    check: ({ model, rtrl }) => {
+  "import { computeGradients, rtrl, uoro } from 'rnnkit';": {
+    prelude: MODEL_AND_DATA, expose: '{ model, rtrl, uoro }',
+    check: ({ model, rtrl, uoro }) => {
       expect(model.optimizerState.spec.type).toBe('adam');
       expect(rtrl()).toMatchObject({ type: 'rtrl', maxBytes: rnnkit.RTRL_DEFAULT_MAX_BYTES });
+      expect(JSON.parse(JSON.stringify(uoro({ seed: 1 })))).toEqual({ type: 'uoro', seed: 1 });
     },
   },
   "import { OnlineLearner, rtrl } from 'rnnkit';": {

@@ -2,7 +2,7 @@ import { planRegions, type Kernels } from '../backend/index.js';
 import type { KernelPair } from '../backend/backend.js';
 import { attachKernels } from '../backend/wasm-kernels.js';
 import { checkKeys, checkSeed, fail, RnnkitError } from '../errors.js';
-import { elmanUoroTangents, gruUoroTangents, lstmUoroTangents, uoroInit, uoroNoise, uoroUpdate } from '../kernels/js/uoro.js';
+import { gruUoroTangents, lstmUoroTangents, uoroUpdate } from '../kernels/js/uoro.js';
 import { activationCode } from '../model/functions.js';
 import type { RecurrentModel } from '../model/recurrent/model.js';
 import { CELLS } from '../model/recurrent/cells.js';
@@ -69,17 +69,16 @@ function made(seed: number | undefined): UoroAlgorithm {
 /**
  * UORO's kernel pair: the JS twins (src/kernels/js/uoro.ts) and, for the wasm
  * exports of the same names (assembly/uoro.ts), which arguments are
- * addresses. Attached when UORO runs, never in the core kernel table.
+ * addresses. Attached when UORO runs, never in the core kernel table. The
+ * rest of a step is core kernels: the signs are dropout masks, Elman's
+ * tangents a product and σ', the start fills and copies — their code is in
+ * every app's wasm binary already.
  */
 export const UORO_KERNELS: KernelPair<{
-  uoroNoise: typeof uoroNoise; uoroInit: typeof uoroInit; elmanUoroTangents: typeof elmanUoroTangents;
   lstmUoroTangents: typeof lstmUoroTangents; gruUoroTangents: typeof gruUoroTangents; uoroUpdate: typeof uoroUpdate;
 }> = {
-  js: { uoroNoise, uoroInit, elmanUoroTangents, lstmUoroTangents, gruUoroTangents, uoroUpdate },
-  addresses: {
-    uoroNoise: 0b11, uoroInit: 0b11, elmanUoroTangents: 0b1111, lstmUoroTangents: 0b11111,
-    gruUoroTangents: 0b111111, uoroUpdate: 0b1111111,
-  },
+  js: { lstmUoroTangents, gruUoroTangents, uoroUpdate },
+  addresses: { lstmUoroTangents: 0b11111, gruUoroTangents: 0b111111, uoroUpdate: 0b1111111 },
 };
 
 /** UORO's kernels for a frame's kernel table: the wasm exports on a wasm backend or a thread's recorder, else the JS twins. */
@@ -100,6 +99,8 @@ export function checkUoroModel(model: RecurrentModel): void {
 export interface UoroRegions {
   /** s̃, J·s̃ and ν, each [S][B][r] (S = 2 for the LSTM's (h, c), else 1). */
   state: number;
+  /** −1 in each of S·B·r values (ν = mask − 1). */
+  minus: number;
   /** θ̃, [B][n], in RTRL's column order. */
   theta: number;
   /** The gate errors δ [B][G] (and the GRU's δu [B][r]). */
@@ -137,32 +138,44 @@ function uoroImplementation(seed: number | undefined): OnlineGradient<UoroAlgori
       const { hiddenSize: r, cell } = model.structure, n = sensitivityColumns(model), S = stateBlocks(model);
       const G = CELLS[cell].gates * r;
       const { offsets, end } = planRegions(start, {
-        state: 3 * S * batch * r, theta: batch * n, delta: batch * (G + (cell === 'gru' ? r : 0)), gradient: n,
+        state: 3 * S * batch * r, minus: S * batch * r, theta: batch * n, delta: batch * (G + (cell === 'gru' ? r : 0)), gradient: n,
       });
       // The model's seed (what dropout masks are keyed by) unless uoro({ seed }) says otherwise.
       const s = seed ?? (model as unknown as { dropoutSeed: number }).dropoutSeed;
       return { regions: { ...offsets, seed: s, draw: draws, starts: 0, step: 0 }, end };
     },
     start(model, f, R, learnedState) {
-      const r = model.structure.hiddenSize, S = stateBlocks(model), n = sensitivityColumns(model), B = f.batch;
-      const mem = model.workspace.mem, k = uoroKernels(f.kernels);
+      const r = model.structure.hiddenSize, S = stateBlocks(model), n = sensitivityColumns(model), B = f.batch, size = S * B * r;
+      const mem = model.workspace.mem, k = f.kernels, nu = R.state + 2 * size;
       R.starts++;
       R.step = 0;
-      if (learnedState) k.uoroNoise(mem, R.state + 2 * S * B * r, f.ids, B, r, S, R.seed, key(R), R.step);
-      k.uoroInit(mem, R.state, R.theta, B, r, S, n, learnedState ? 1 : 0);
-      f.kernels.fill(mem, R.gradient, n, 0);
+      k.fill(mem, R.minus, size, -1);
+      k.fill(mem, R.theta, B * n, 0);
+      k.fill(mem, R.gradient, n, 0);
+      if (!learnedState) { k.fill(mem, R.state, size, 0); return; }
+      // (T60): s̃_0 = ν_0, and θ̃_0 = ν_0 in the columns of the learned (h0[, c0]), the last S·r.
+      signs(k, mem, R, nu, f.ids, B, r, S);
+      k.copy(mem, R.state, nu, size);
+      for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) k.copy(mem, R.theta + b * n + n - (S - s) * r, nu + (s * B + b) * r, r);
     },
     advance(model, f, R, from, count) {
       const { inputSize: p, hiddenSize: r, activation, cell } = model.structure;
       const n = sensitivityColumns(model), B = f.batch, gates = CELLS[cell].gates, G = gates * r, S = stateBlocks(model);
-      const mem = model.workspace.mem, k = uoroKernels(f.kernels), wRec = model.parameterOffset(model.parameterName('W_rec'));
-      const layer = f.layers[0]!, nu = R.state + 2 * S * B * r;
+      const mem = model.workspace.mem, core = f.kernels, k = uoroKernels(core), wRec = model.parameterOffset(model.parameterName('W_rec'));
+      const layer = f.layers[0]!, nu = R.state + 2 * S * B * r, jv = R.state + S * B * r, act = activationCode(activation);
       for (let s = from; s < from + count; s++) {
         const x = f.x + s * B * p, h = layer.h + s * B * r, dH = layer.dH + s * B * r, pre = layer.pre + s * B * G;
-        k.uoroNoise(mem, nu, f.ids, B, r, S, R.seed, key(R), ++R.step);
+        R.step++;
+        signs(core, mem, R, nu, f.ids, B, r, S);
         if (cell === 'lstm') k.lstmUoroTangents(mem, R.state, R.delta, wRec, layer.c + s * B * r, pre, B, r);
         else if (cell === 'gru') k.gruUoroTangents(mem, R.state, R.delta, wRec, h, pre, layer.un + s * B * r, B, r);
-        else k.elmanUoroTangents(mem, R.state, R.delta, wRec, h + B * r, B, r, activationCode(activation));
+        else {
+          // (T61)–(T62) for Elman: J·s̃ = σ'(a_t)∘(W_rec·s̃), δ = σ'(a_t)∘ν.
+          core.matmulABt(mem, jv, R.state, wRec, B, r, r, 0);
+          core.activationBackward(mem, h + B * r, jv, B * r, act);
+          core.copy(mem, R.delta, nu, B * r);
+          core.activationBackward(mem, h + B * r, R.delta, B * r, act);
+        }
         k.uoroUpdate(mem, R.state, R.theta, R.delta, x, h, dH, R.gradient, B, p, r, gates, n);
       }
     },
@@ -182,7 +195,18 @@ function uoroImplementation(seed: number | undefined): OnlineGradient<UoroAlgori
   return implementation;
 }
 
-/** The batch and restart the signs are keyed by. */
-function key(R: UoroRegions): number {
-  return (R.draw + Math.imul(R.starts, 0x9e3779b9)) >>> 0;
+/** Keys the signs apart from dropout masks (which use the layer's index there). */
+const SIGNS = 0x756f726f;
+
+/**
+ * ν_t ∈ {±1}, [S][B][r], into `nu`: a dropout mask of rate 1/2 (values 0 and
+ * 2, each with probability exactly 1/2: a 24-bit hash against 2²³) minus 1.
+ * The mask's hash of (seed, draw, layer, sequence id, step, unit) is keyed
+ * here by (seed, batch and restart, SIGNS, sequence id, S·t + state block,
+ * unit): not a stream, so it does not depend on how a batch is split, and
+ * every backend draws the same signs.
+ */
+function signs(k: Kernels, mem: Float32Array | Float64Array, R: UoroRegions, nu: number, ids: number, B: number, r: number, S: number): void {
+  k.dropoutMask(mem, nu, ids, B, S, R.step * S, r, R.seed, (R.draw + Math.imul(R.starts, 0x9e3779b9)) >>> 0, SIGNS, 0.5);
+  k.addInPlace(mem, nu, R.minus, S * B * r);
 }

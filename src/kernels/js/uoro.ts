@@ -1,5 +1,5 @@
 import { matmulABt } from './matmul.js';
-import { Act, NONE, type Mem } from './types.js';
+import { NONE, type Mem } from './types.js';
 
 /*
  * UORO (Tallec & Ollivier, ICLR 2018; docs/theory.md (T60)–(T65)): a rank-one
@@ -13,72 +13,15 @@ import { Act, NONE, type Mem } from './types.js';
  *   δ           [B][G]      νᵀ∂F/∂a: the error at the gates' pre-activations (G = r, 4r, 3r),
  *               then, GRU only, [B][r] the error δu at ũ_n = W_hn·h_{t−1} + b_hn
  * The cell is told by its gate count (1 Elman, 4 LSTM, 3 GRU): S = 2 for the LSTM.
- * A step is three kernels: uoroNoise (ν), the cell's tangent kernel (J·s̃ and
- * δ, (T61)–(T62)), then uoroUpdate (the norms, ρ0 and ρ1, the new s̃ and θ̃ and
- * the gradient, (T63)–(T65)). Nothing is allocated.
+ * A step: ν from the core dropoutMask kernel (src/train/uoro.ts), J·s̃ and δ
+ * ((T61)–(T62)) — for Elman from core kernels (a product and σ'), for the
+ * gated cells by lstmUoroTangents and gruUoroTangents below — then
+ * uoroUpdate (the norms, ρ0 and ρ1, the new s̃ and θ̃ and the gradient,
+ * (T63)–(T65)). Nothing is allocated.
  */
 
 /** ε in ρ0 and ρ1 (T64): keeps them finite and positive when a norm is zero (at the start, s̃ = θ̃ = 0 gives ρ0 = 1). */
 export const UORO_EPSILON = 1e-7;
-
-/** lowbias32 (C. Wellons), as the dropout masks (src/kernels/js/dropout.ts). */
-function hash32(x: number): number {
-  x ^= x >>> 16; x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15; x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x;
-}
-
-/**
- * ν ∈ {±1}, [S][B][r] (`size` = S·r values per sequence, state block k of
- * sequence b at (k·B + b)·r): a hash of (seed, draw, step, sequence id, unit)
- * — not a stream — so it does not depend on how a batch is split over threads,
- * and every backend draws the same signs. ids[b] is sequence b's id.
- */
-export function uoroNoise(mem: Mem, nu: number, ids: number, batch: number, hiddenSize: number, states: number, seed: number, draw: number, step: number): void {
-  const r = hiddenSize, base = hash32(hash32(hash32(seed) ^ draw) ^ step);
-  for (let b = 0; b < batch; b++) {
-    const key = hash32(base ^ mem[ids + b]!);
-    for (let k = 0; k < states; k++) {
-      const row = nu + (k * batch + b) * r;
-      for (let j = 0; j < r; j++) mem[row + j] = hash32(key + Math.imul(k * r + j, 0x9e3779b9)) >>> 31 ? 1 : -1;
-    }
-  }
-}
-
-/**
- * s̃_0 θ̃_0ᵀ for B sequences (T60): zero, or when the initial state is the
- * learned (h0[, c0]) — the last S·r columns — s̃_0 = ν and θ̃_0 = ν in those
- * columns, an unbiased estimate of ∂s_0/∂(h0, c0) = I since E[ννᵀ] = I.
- */
-export function uoroInit(mem: Mem, state: number, thT: number, batch: number, hiddenSize: number, states: number, paramCount: number, learned: number): void {
-  const r = hiddenSize, n = paramCount, size = states * batch * r, sT = state, nu = state + 2 * size;
-  mem.fill(0, thT, thT + batch * n);
-  if (!learned) { mem.fill(0, sT, sT + size); return; }
-  for (let i = 0; i < size; i++) mem[sT + i] = mem[nu + i]!;
-  const column = n - states * r;
-  for (let b = 0; b < batch; b++) {
-    for (let k = 0; k < states; k++) {
-      for (let j = 0; j < r; j++) mem[thT + b * n + column + k * r + j] = mem[nu + (k * batch + b) * r + j]!;
-    }
-  }
-}
-
-/**
- * The Elman cell's tangents (T61)–(T62): jv = σ'(a_t)∘(W_rec·s̃) (J·s̃, the
- * Jacobian-vector product) and δ = σ'(a_t)∘ν (one step of backprop with ν
- * as the error, to the pre-activation). phi is φ_t [B][r].
- */
-export function elmanUoroTangents(mem: Mem, state: number, delta: number, wRec: number, phi: number, batch: number, hiddenSize: number, act: number): void {
-  const r = hiddenSize, sT = state, jv = sT + batch * r, nu = jv + batch * r;
-  matmulABt(mem, jv, sT, wRec, batch, r, r, 0);
-  for (let i = 0; i < batch * r; i++) {
-    const y = mem[phi + i]!;
-    const d = act === Act.sigmoid ? y * (1 - y) : act === Act.tanh ? 1 - y * y : act === Act.relu ? (y > 0 ? 1 : 0) : 1;
-    mem[jv + i] = mem[jv + i]! * d;
-    mem[delta + i] = mem[nu + i]! * d;
-  }
-}
 
 /**
  * The LSTM's tangents, s = (h, c): with u = W_rec·h̃ (into δ first),
