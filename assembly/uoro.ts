@@ -73,8 +73,7 @@ export function uoroUpdate(
   batch: i32, inputSize: i32, hiddenSize: i32, gates: i32, paramCount: i32,
 ): void {
   const p = inputSize, r = hiddenSize, n = paramCount, G = gates * r, gru = gates == 3, states = gates == 4 ? 2 : 1;
-  const block = states * batch * r, deltaU = at(delta, batch * G);
-  const wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
+  const block = states * batch * r, deltaU = at(delta, batch * G), wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
   for (let b = 0; b < batch; b++) {
     const th = at(thT, b * n), xb = at(x, b * p), hb = at(hPrev, b * r), db = at(delta, b * G), ub = at(deltaU, b * r);
     let jvSq: f64 = 0, nuSq: f64 = 0;
@@ -84,8 +83,8 @@ export function uoroUpdate(
       nuSq += squares(at(s, 2 * block), r);
     }
     const deltaSq = squares(db, G), duSq: f64 = gru ? squares(ub, r) : 0;
-    const deltaRecSq: f64 = gru ? deltaSq - squares(at(db, 2 * r), r) + duSq : deltaSq;
-    const vjp = Math.sqrt(deltaSq * (squares(xb, p) + 1) + deltaRecSq * squares(hb, r) + duSq);
+    const recSq: f64 = gru ? deltaSq - squares(at(db, 2 * r), r) + duSq : deltaSq;
+    const vjp = Math.sqrt(deltaSq * (squares(xb, p) + 1) + recSq * squares(hb, r) + duSq);
     const rho0 = Math.sqrt((Math.sqrt(squares(th, n)) + EPSILON) / (Math.sqrt(jvSq) + EPSILON));
     const rho1 = Math.sqrt((vjp + EPSILON) / (Math.sqrt(nuSq) + EPSILON));
     const inv1 = <f32>(1 / rho1), r0 = <f32>rho0, r1 = <f32>rho1;
@@ -98,8 +97,7 @@ export function uoroUpdate(
         if (k == 0 && dH != 0) e += get(dH, b * r + j) * v;
       }
     }
-    const inv0 = <f32>(1 / rho0);
-    for (let c = 0; c < n; c++) put(th, c, get(th, c) * inv0);
+    for (let c = 0; c < n; c++) put(th, c, get(th, c) / r0);
     for (let q = 0; q < G; q++) {
       const d = get(db, q) * inv1;
       axpy(at(th, q * p), d, xb, p);

@@ -18,7 +18,7 @@ const TYPICAL = 'ElmanRNN, sequenceBatch, train';
 /** Each online algorithm's façade and JS kernels: what only an app that imports the factory may carry. */
 const ONLINE_ALGORITHMS: Record<string, { factory: string; files: string[]; marker: string }> = {
   rtrl: { factory: 'rtrl', files: ['src/train/rtrl.ts', 'src/kernels/js/rtrl.ts'], marker: 'RTRL would need' },
-  uoro: { factory: 'uoro', files: ['src/train/uoro.ts', 'src/kernels/js/uoro.ts'], marker: 'UORO is implemented for' },
+  uoro: { factory: 'uoro', files: ['src/train/uoro.ts', 'src/kernels/js/uoro.ts'], marker: 'uoro options' },
 };
 
 /** The source files esbuild keeps (bytes > 0 in the minified output) for `export { names } from 'rnnkit'`. */

@@ -1,13 +1,13 @@
 import { planRegions, type Kernels } from '../backend/index.js';
 import type { KernelPair } from '../backend/backend.js';
 import { attachKernels } from '../backend/wasm-kernels.js';
-import { checkKeys, checkSeed, fail, RnnkitError } from '../errors.js';
+import { checkKeys, checkSeed, fail } from '../errors.js';
 import { gruUoroTangents, lstmUoroTangents, uoroUpdate } from '../kernels/js/uoro.js';
 import { activationCode } from '../model/functions.js';
 import type { RecurrentModel } from '../model/recurrent/model.js';
 import { CELLS } from '../model/recurrent/cells.js';
 import { batchGradient, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
-import { rtrlFlush, sensitivityColumns } from './rtrl.js';
+import { checkRtrlModel, rtrlFlush, sensitivityColumns } from './rtrl.js';
 
 /*
  * UORO's façade (Tallec & Ollivier, "Unbiased Online Recurrent Optimization",
@@ -62,8 +62,7 @@ export function resolveUoro(spec: object): UoroAlgorithm {
 }
 
 function made(seed: number | undefined): UoroAlgorithm {
-  const algorithm = { type: 'uoro' as const, [IMPLEMENTATION]: uoroImplementation(seed) };
-  return seed === undefined ? algorithm : { type: 'uoro', seed, [IMPLEMENTATION]: algorithm[IMPLEMENTATION] };
+  return { type: 'uoro', ...(seed === undefined ? {} : { seed }), [IMPLEMENTATION]: uoroImplementation(seed) };
 }
 
 /**
@@ -84,16 +83,6 @@ export const UORO_KERNELS: KernelPair<{
 /** UORO's kernels for a frame's kernel table: the wasm exports on a wasm backend or a thread's recorder, else the JS twins. */
 export function uoroKernels(kernels: Kernels): typeof UORO_KERNELS.js {
   return attachKernels(kernels, UORO_KERNELS);
-}
-
-/** UORO tracks one recurrent layer fed by vector inputs; refuses any other model, saying what works. */
-export function checkUoroModel(model: RecurrentModel): void {
-  const s = model.structure;
-  if (s.numLayers === 1 && s.vocabularySize === 0) return;
-  const what = s.numLayers > 1 ? `${s.numLayers} stacked layers` : 'an embedding';
-  throw new RnnkitError(
-    `algorithm: UORO is implemented for a single recurrent layer (Elman, LSTM or GRU) on vector inputs, and this model has ${what}. ` +
-    "Use full BPTT ('bptt') or truncated BPTT ({ type: 'tbptt', k }); an OnlineLearner takes { type: 'tbptt', k } too.");
 }
 
 export interface UoroRegions {
@@ -131,7 +120,7 @@ function uoroImplementation(seed: number | undefined): OnlineGradient<UoroAlgori
   const implementation: OnlineGradient<UoroAlgorithm, UoroRegions> = {
     resolve: resolveUoro,
     check(model) {
-      checkUoroModel(model);
+      checkRtrlModel(model, 'UORO'); // one recurrent layer on vector inputs, as exact RTRL
       draws = (draws + 1) >>> 0;
     },
     plan(model, batch, start) {

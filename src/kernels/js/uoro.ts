@@ -96,52 +96,51 @@ export function uoroUpdate(
   batch: number, inputSize: number, hiddenSize: number, gates: number, paramCount: number,
 ): void {
   const p = inputSize, r = hiddenSize, n = paramCount, G = gates * r, gru = gates === 3, states = gates === 4 ? 2 : 1;
-  const sT = state, jv = sT + states * batch * r, nu = jv + states * batch * r, deltaU = delta + batch * G, epsilon = UORO_EPSILON;
-  const wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
+  const block = states * batch * r, deltaU = delta + batch * G, wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
   for (let b = 0; b < batch; b++) {
-    const th = thT + b * n, xb = x + b * p, hb = hPrev + b * r, db = delta + b * G;
-    let thetaSq = 0, jvSq = 0, nuSq = 0, deltaSq = 0, deltaRecSq = 0, duSq = 0, xSq = 0, hSq = 0;
-    for (let q = 0; q < n; q++) thetaSq += mem[th + q]! * mem[th + q]!;
+    const th = thT + b * n, xb = x + b * p, hb = hPrev + b * r, db = delta + b * G, ub = deltaU + b * r;
+    let jvSq = 0, nuSq = 0;
     for (let k = 0; k < states; k++) {
-      const s = (k * batch + b) * r;
-      for (let j = 0; j < r; j++) { jvSq += mem[jv + s + j]! * mem[jv + s + j]!; nuSq += mem[nu + s + j]! * mem[nu + s + j]!; }
+      const s = state + (k * batch + b) * r;
+      jvSq += squares(mem, s + block, r);
+      nuSq += squares(mem, s + 2 * block, r);
     }
-    for (let q = 0; q < G; q++) deltaSq += mem[db + q]! * mem[db + q]!;
-    for (let j = 0; j < p; j++) xSq += mem[xb + j]! * mem[xb + j]!;
-    for (let j = 0; j < r; j++) hSq += mem[hb + j]! * mem[hb + j]!;
-    if (gru) {
-      for (let j = 0; j < r; j++) duSq += mem[deltaU + b * r + j]! * mem[deltaU + b * r + j]!;
-      for (let q = 0; q < 2 * r; q++) deltaRecSq += mem[db + q]! * mem[db + q]!;
-      deltaRecSq += duSq;
-    } else {
-      deltaRecSq = deltaSq;
-    }
-    // ‖νᵀ∂F/∂θ‖²: ‖δ‖²(‖x‖² + 1) from W_in and b_rec, ‖δ_rec‖²‖h_{t−1}‖² from W_rec, ‖δu‖² from b_hn.
-    const vjp = Math.sqrt(deltaSq * (xSq + 1) + deltaRecSq * hSq + duSq);
-    const rho0 = Math.sqrt((Math.sqrt(thetaSq) + epsilon) / (Math.sqrt(jvSq) + epsilon));
-    const rho1 = Math.sqrt((vjp + epsilon) / (Math.sqrt(nuSq) + epsilon));
-    const inv0 = 1 / rho0, inv1 = 1 / rho1;
+    // ‖νᵀ∂F/∂θ‖²: ‖δ‖²(‖x‖² + 1) from W_in and b_rec, ‖δ_rec‖²‖h_{t−1}‖² from W_rec (the GRU's n block takes δu there), ‖δu‖² from b_hn.
+    const deltaSq = squares(mem, db, G), duSq = gru ? squares(mem, ub, r) : 0;
+    const recSq = gru ? deltaSq - squares(mem, db + 2 * r, r) + duSq : deltaSq;
+    const vjp = Math.sqrt(deltaSq * (squares(mem, xb, p) + 1) + recSq * squares(mem, hb, r) + duSq);
+    const rho0 = Math.sqrt((Math.sqrt(squares(mem, th, n)) + UORO_EPSILON) / (Math.sqrt(jvSq) + UORO_EPSILON));
+    const rho1 = Math.sqrt((vjp + UORO_EPSILON) / (Math.sqrt(nuSq) + UORO_EPSILON));
+    const inv1 = 1 / rho1;
     let e = 0;
     for (let k = 0; k < states; k++) {
-      const s = (k * batch + b) * r;
+      const s = state + (k * batch + b) * r;
       for (let j = 0; j < r; j++) {
-        const v = rho0 * mem[jv + s + j]! + rho1 * mem[nu + s + j]!;
-        mem[sT + s + j] = v;
+        const v = rho0 * mem[s + block + j]! + rho1 * mem[s + 2 * block + j]!;
+        mem[s + j] = v;
         if (k === 0 && dH !== NONE) e += mem[dH + b * r + j]! * v;
       }
     }
-    for (let q = 0; q < n; q++) mem[th + q] = mem[th + q]! * inv0;
+    for (let q = 0; q < n; q++) mem[th + q] = mem[th + q]! / rho0;
     for (let q = 0; q < G; q++) {
       const d = mem[db + q]! * inv1;
-      const dr = gru && q >= 2 * r ? mem[deltaU + b * r + q - 2 * r]! * inv1 : d;
-      const wi = th + q * p, wr = th + wRecColumns + q * r;
-      if (d !== 0) {
-        for (let j = 0; j < p; j++) mem[wi + j] = mem[wi + j]! + d * mem[xb + j]!;
-        mem[th + bRecColumns + q] = mem[th + bRecColumns + q]! + d;
-      }
-      if (dr !== 0) for (let m = 0; m < r; m++) mem[wr + m] = mem[wr + m]! + dr * mem[hb + m]!;
+      axpy(mem, th + q * p, d, xb, p);
+      mem[th + bRecColumns + q] = mem[th + bRecColumns + q]! + d;
+      axpy(mem, th + wRecColumns + q * r, gru && q >= 2 * r ? mem[ub + q - 2 * r]! * inv1 : d, hb, r);
     }
-    if (gru) for (let j = 0; j < r; j++) mem[th + bRecColumns + G + j] = mem[th + bRecColumns + G + j]! + mem[deltaU + b * r + j]! * inv1;
-    if (e !== 0) for (let q = 0; q < n; q++) mem[grad + q] = mem[grad + q]! + e * mem[th + q]!;
+    if (gru) axpy(mem, th + bRecColumns + G, inv1, ub, r);
+    if (e !== 0) axpy(mem, grad, e, th, n);
   }
+}
+
+/** Σ x[i]² over n values. */
+function squares(mem: Mem, x: number, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += mem[x + i]! * mem[x + i]!;
+  return s;
+}
+
+/** y[i] += a·x[i] for i < n. */
+function axpy(mem: Mem, y: number, a: number, x: number, n: number): void {
+  for (let i = 0; i < n; i++) mem[y + i] = mem[y + i]! + a * mem[x + i]!;
 }
