@@ -10,7 +10,7 @@ export { gruForward, gruBackward } from './gru';
 export { embeddingForward, embeddingBackward } from './embedding';
 export { dropoutMask, multiply } from './dropout';
 export { rtrlStep, rtrlInit, lstmRtrlStep, gruRtrlStep } from './rtrl';
-export { lstmUoroTangents, gruUoroTangents, uoroUpdate } from './uoro';
+export { lstmUoroTangents, uoroUpdate } from './uoro';
 export { lossForwardBackward } from './loss';
 export { sgdUpdate, momentumUpdate, adamUpdate } from './optimizer';
 export { sumSquares, scaleInPlace, clampInPlace, copy, fill, sumRowsInto, broadcastRows, addInPlace } from './vector';

@@ -79,16 +79,16 @@ export function rtrlKernels(kernels: Kernels): typeof RTRL_KERNELS.js {
 export const RTRL_DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
 /**
- * Exact RTRL (and UORO, whose name `algorithm` then is) tracks one recurrent
- * layer (Elman, LSTM or GRU) fed by vector inputs; refuses any other model
+ * Exact RTRL (and UORO, which names itself and its `cells`) tracks one
+ * recurrent layer (Elman, LSTM or GRU) fed by vector inputs; refuses any other model
  * with what to use instead.
  */
-export function checkRtrlModel(model: RecurrentModel, algorithm = 'exact RTRL'): void {
+export function checkRtrlModel(model: RecurrentModel, algorithm = 'exact RTRL', cells = 'Elman, LSTM or GRU'): void {
   const s = model.structure;
   if (s.numLayers === 1 && s.vocabularySize === 0) return;
   const what = s.numLayers > 1 ? `${s.numLayers} stacked layers` : 'an embedding';
   throw new RnnkitError(
-    `algorithm: ${algorithm} is implemented for a single recurrent layer (Elman, LSTM or GRU) on vector inputs, and this model has ${what}. ` +
+    `algorithm: ${algorithm} is implemented for a single recurrent layer (${cells}) on vector inputs, and this model has ${what}. ` +
     "Use full BPTT ('bptt') or truncated BPTT ({ type: 'tbptt', k }); an OnlineLearner takes { type: 'tbptt', k } too.");
 }
 
