@@ -32,7 +32,7 @@ export interface UoroOptions {
 export interface UoroAlgorithm {
   /** Unbiased Online Recurrent Optimization (Tallec & Ollivier): a rank-one, unbiased, noisy estimate of RTRL's gradient. */
   readonly type: 'uoro';
-  /** Seeds the random signs; undefined: the model's seed. */
+  /** Seeds the random signs. Default (undefined): the seed the model was made with. */
   readonly seed?: number;
   /** UORO's code, which train() runs: the reason a UoroAlgorithm comes from uoro() and is not written by hand. */
   readonly [IMPLEMENTATION]: object;
