@@ -115,7 +115,7 @@ function combine4(dst: usize, s0: usize, c0: f32, s1: usize, c1: f32, s2: usize,
 }
 
 /** tanh of one value: the SIMD build's lanes (as its LSTM forward pass computes tanh c_t), else Mathf.tanh. */
-function tanh1(v: f32): f32 {
+export function tanh1(v: f32): f32 {
   if (ASC_FEATURE_SIMD) return f32x4.extract_lane(tanhLanes(f32x4.splat(v)), 0);
   return Mathf.tanh(v);
 }

@@ -52,7 +52,7 @@ for (const kind of ['whole', 'typical']) {
 }
 // What importing an online gradient algorithm adds to a typical import (no budget: the app asked for it).
 // test/bundle.test.ts checks that without the import none of its code is there.
-for (const factory of ['rtrl', 'snap']) {
+for (const factory of ['rtrl', 'snap', 'uoro']) {
   const withIt = await minGzip(`export { ${TYPICAL}, ${factory} } from './dist/index.js';`);
   console.log(`typical + ${factory} (rnnkit): ${kB(withIt)} kB (+${kB(withIt - sizes['dist/index.js'].typical)} kB)`);
 }

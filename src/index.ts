@@ -46,6 +46,7 @@ export { computeGradients, type GradientSpec, type GradientAlgorithm } from './t
 export { ThreadPool, createThreadPool, type ThreadPoolOptions } from './threads/pool.js';
 export { rtrl, rtrlBytes, RTRL_DEFAULT_MAX_BYTES, type RtrlOptions, type RtrlAlgorithm } from './train/rtrl.js';
 export { snap, snapBytes, SNAP_DEFAULT_MAX_BYTES, type SnapOptions, type SnapAlgorithm } from './train/snap.js';
+export { uoro, type UoroOptions, type UoroAlgorithm } from './train/uoro.js';
 export { OnlineLearner, type OnlineLearnerOptions, type OnlineAlgorithm, type OnlineStepInfo } from './train/online.js';
 export { backendInfo, useWasmModule, type BackendInfo, type WasmVariant } from './backend/index.js';
 

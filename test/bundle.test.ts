@@ -8,8 +8,8 @@ import { ONLINE_KERNELS_DEFLATE_BASE64 } from '../src/backend/wasm-bytes.generat
  * What an app's bundler keeps of rnnkit. The size budget (`npm run size`)
  * caps a typical import — ElmanRNN, sequenceBatch and train after
  * tree-shaking — at 35 kB min+gzip; the online gradient algorithms stay out
- * of it by being factories that bring their own code (rtrl(), snap(): their
- * façades, JS kernels and the online kernels' wasm module;
+ * of it by being factories that bring their own code (rtrl(), snap(),
+ * uoro(): their façades, JS kernels and the online kernels' wasm module;
  * docs/online-algorithms.md). Checked here two ways: which source
  * files esbuild keeps (its metafile), and what the built dist/index.js gives
  * an app that imports from it.
@@ -26,6 +26,7 @@ const ONLINE_BYTES = ONLINE_KERNELS_DEFLATE_BASE64.slice(100, 160);
 const ONLINE_ALGORITHMS: Record<string, { factory: string; files: string[]; marker: string }> = {
   rtrl: { factory: 'rtrl', files: ['src/train/rtrl.ts', 'src/kernels/js/rtrl.ts', ...ONLINE_MODULE_FILES], marker: 'RTRL would need' },
   snap: { factory: 'snap', files: ['src/train/snap.ts', 'src/kernels/js/snap.ts', ...ONLINE_MODULE_FILES], marker: 'SnAp-1 would need' },
+  uoro: { factory: 'uoro', files: ['src/train/uoro.ts', 'src/kernels/js/uoro.ts', ...ONLINE_MODULE_FILES], marker: 'uoro options' },
 };
 
 /** The source files esbuild keeps (bytes > 0 in the minified output) for `export { names } from 'rnnkit'`. */

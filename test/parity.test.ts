@@ -6,6 +6,7 @@ import { Act, LossKind, NONE } from '../src/kernels/js/types.js';
 import { Random } from '../src/model/random.js';
 import { RTRL_KERNELS, rtrlKernels } from '../src/train/rtrl.js';
 import { SNAP_KERNELS, snapKernels } from '../src/train/snap.js';
+import { UORO_KERNELS, uoroKernels } from '../src/train/uoro.js';
 import { expectParity, SIZES } from './helpers/parity.js';
 
 /**
@@ -14,7 +15,7 @@ import { expectParity, SIZES } from './helpers/parity.js';
  */
 
 /** The algorithms' own kernel pairs, attached on use (KernelPair): each new algorithm's pair goes here and into the parity cases below. */
-const PAIRS = { rtrl: RTRL_KERNELS, snap: SNAP_KERNELS };
+const PAIRS = { rtrl: RTRL_KERNELS, snap: SNAP_KERNELS, uoro: UORO_KERNELS };
 
 describe('every kernel exists twice behind one interface', () => {
   it('each kernel the wasm modules export has a JS twin: the core module\'s in the core table, the online module\'s in an algorithm\'s kernel pair', () => {
@@ -31,7 +32,7 @@ describe('every kernel exists twice behind one interface', () => {
   });
 
   it('an attached pair runs the wasm exports on the wasm backends and the JS twins on js (so the parity cases compare the two)', () => {
-    for (const [pair, attach] of [[RTRL_KERNELS, rtrlKernels], [SNAP_KERNELS, snapKernels]] as const) {
+    for (const [pair, attach] of [[RTRL_KERNELS, rtrlKernels], [SNAP_KERNELS, snapKernels], [UORO_KERNELS, uoroKernels]] as const) {
       expect(attach(getBackend('js').kernels)).toBe(pair.js);
       for (const name of ['wasm-simd', 'wasm-scalar'] as const) {
         const kernels: object = attach(getBackend(name).kernels);
@@ -40,7 +41,7 @@ describe('every kernel exists twice behind one interface', () => {
       }
     }
     // The core table the js backend references holds no algorithm's kernels: those enter a bundle with their algorithm only.
-    expect(Object.keys(getBackend('js').kernels).filter((name) => /rtrl|snap/i.test(name))).toEqual([]);
+    expect(Object.keys(getBackend('js').kernels).filter((name) => /rtrl|snap|uoro/i.test(name))).toEqual([]);
   });
 });
 
@@ -168,6 +169,39 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
           }
         }
         for (const column of [NONE, n - r]) expectParity({ regions: { j: B * n }, run: (K, mem, o) => snapKernels(K).snapInit(mem, o.j!, B, r, n, column) });
+      }
+    }
+  });
+
+  it('UORO: the LSTM\'s tangents and the update for Elman and LSTM, with and without the gradient and learned columns (the rest of a step is core kernels)', () => {
+    const B = 2, p = 3, r = Math.min(s, 31);
+    for (const [cell, gates] of [['elman', 1], ['lstm', 4]] as const) {
+      const S = cell === 'lstm' ? 2 : 1, G = gates * r;
+      for (const extra of [0, S * r]) {
+        const n = G * (p + r + 1) + extra;
+        const regions = {
+          state: 3 * S * B * r, theta: B * n, delta: B * G, wRec: G * r, x: B * p, hPrev: B * r, c: 2 * B * r, gates: B * G,
+          un: B * r, dH: B * r, grad: n,
+        };
+        const fill = (mem: Float32Array, o: Record<string, number>) => {
+          for (let i = 0; i < G * r; i++) mem[o.wRec! + i]! *= 0.5 / Math.sqrt(r);
+          for (let i = 0; i < S * B * r; i++) mem[o.state! + 2 * S * B * r + i] = mem[o.state! + 2 * S * B * r + i]! > 0 ? 1 : -1;
+          for (let b = 0; b < B; b++) {
+            for (let k = 0; k < G; k++) {
+              const at = o.gates! + b * G + k, squashed = Math.floor(k / r) === 2;
+              mem[at] = squashed ? Math.tanh(2 * mem[at]!) : 1 / (1 + Math.exp(-2 * mem[at]!));
+            }
+          }
+        };
+        if (cell === 'lstm') {
+          expectParity({ regions, fill, run: (K, mem, o) => uoroKernels(K).lstmUoroTangents(mem, o.state!, o.delta!, o.wRec!, o.c!, o.gates!, B, r) });
+        }
+        for (const withGrad of [true, false]) {
+          expectParity({
+            regions, fill,
+            run: (K, mem, o) => uoroKernels(K).uoroUpdate(mem, o.state!, o.theta!, o.delta!, o.x!, o.hPrev!, withGrad ? o.dH! : NONE, o.grad!, B, p, r, gates, n),
+          });
+        }
       }
     }
   });

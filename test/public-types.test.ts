@@ -192,7 +192,7 @@ describe.skipIf(!built)('the published types (dist/*.d.ts)', () => {
     const source = `
 import {
   ElmanRNN, RecurrentNetwork, FeedForwardNetwork, RnnStepper, OnlineLearner, Vocabulary, Standardizer, Random, createThreadPool,
-  sequenceBatch, rowBatch, train, trainAsync, computeGradients, createOptimizer, measure, earlyStopping, stepDecay, sample, rtrl, snap,
+  sequenceBatch, rowBatch, train, trainAsync, computeGradients, createOptimizer, measure, earlyStopping, stepDecay, sample, rtrl, snap, uoro,
   toJSON, fromJSON, textDataset, forecastWindows, getBackend, RnnkitError, DivergenceError, type SequenceBatch,
 } from 'rnnkit';
 import { analyzeGradientFlow, gradientMonitor } from 'rnnkit/analysis';
@@ -240,6 +240,12 @@ const one: 1 = snap().n;
 snap({ n: 2 });
 // @ts-expect-error nor is SnAp-1 built in: snap() brings it
 train(model, batch, { algorithm: { type: 'snap', n: 1, maxBytes: 1e6 } });
+computeGradients(model, batch, { algorithm: uoro({ seed: 3 }) }).gradients.W_rec;
+train(model, batch, { algorithm: uoro() });
+new OnlineLearner(model, { algorithm: uoro() }).dispose();
+const uoroSeed: number | undefined = uoro().seed;
+// @ts-expect-error UORO comes from its factory only
+train(model, batch, { algorithm: { type: 'uoro' } });
 // @ts-expect-error RTRL is not built into train() and computeGradients(): rtrl() brings it
 computeGradients(model, batch, { algorithm: 'rtrl' });
 // @ts-expect-error nor as a plain object: rtrl({ maxBytes }) is the one way to write it
@@ -295,7 +301,7 @@ pool.passes;
 // @ts-expect-error internal
 createOptimizer({ type: 'sgd', learningRate: 0.1 }, { moment1: 0, moment2: 0 });
 
-export { names, counts, cfg, steps, states, meanLoss, result, why, gradients, onnx, maxBytes, one };
+export { names, counts, cfg, steps, states, meanLoss, result, why, gradients, onnx, maxBytes, one, uoroSeed };
 `;
     const options: ts.CompilerOptions = {
       strict: true, noEmit: true, skipLibCheck: false, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,

@@ -109,12 +109,13 @@ const cases: Record<string, Case> = {
       expect(rnnkit.measure(model, data).steps).toBe(240);
     },
   },
-  "import { computeGradients, rtrl, snap } from 'rnnkit';": {
-    prelude: MODEL_AND_DATA, expose: '{ model, rtrl, snap }',
-    check: ({ model, rtrl, snap }) => {
+  "import { computeGradients, rtrl, snap, uoro } from 'rnnkit';": {
+    prelude: MODEL_AND_DATA, expose: '{ model, rtrl, snap, uoro }',
+    check: ({ model, rtrl, snap, uoro }) => {
       expect(model.optimizerState.spec.type).toBe('adam');
       expect(rtrl()).toMatchObject({ type: 'rtrl', maxBytes: rnnkit.RTRL_DEFAULT_MAX_BYTES });
       expect(snap({ n: 1 })).toMatchObject({ type: 'snap', n: 1, maxBytes: rnnkit.SNAP_DEFAULT_MAX_BYTES });
+      expect(JSON.parse(JSON.stringify(uoro({ seed: 1 })))).toEqual({ type: 'uoro', seed: 1 });
     },
   },
   "import { OnlineLearner, rtrl } from 'rnnkit';": {

@@ -148,7 +148,7 @@ describe('truncated BPTT', () => {
   it('rejects bad algorithms with the argument named', () => {
     const model = model64('tanh');
     const batch = randomBatch({ size: 1, steps: 3, inputSize: 7, outputSize: 5, targets: 'classes' });
-    expect(() => computeGradients(model, batch, { algorithm: 'bpt' as never })).toThrow(/algorithm: expected 'bptt', \{ type: 'tbptt', k \}, rtrl\(\) or snap\(\), got "bpt"/);
+    expect(() => computeGradients(model, batch, { algorithm: 'bpt' as never })).toThrow(/algorithm: expected 'bptt', \{ type: 'tbptt', k \}, rtrl\(\), snap\(\) or uoro\(\), got "bpt"/);
     expect(() => computeGradients(model, batch, { algorithm: { type: 'bpt' } as never })).toThrow(/algorithm.type: expected one of 'bptt', 'tbptt', got "bpt"/);
     expect(() => computeGradients(model, batch, { algorithm: { type: 'tbptt', k: 0 } })).toThrow(/algorithm.k: expected an integer ≥ 1, got 0/);
     expect(() => computeGradients(model, batch, { algorithm: { type: 'tbptt', k1: 4, k2: 2 } })).toThrow(/algorithm.k2: expected an integer ≥ k1 = 4/);

@@ -13,7 +13,7 @@ const onlineInstances = new WeakMap<object, WasmExports | null>();
  *   pool loaded the online module in its workers): its functions of those names;
  * - a wasm backend: the online algorithms' module (assembly/online.ts),
  *   instantiated on first use on the backend's own memory, calling its
- *   matrix product, wrapped as the core kernels are;
+ *   matrix products, wrapped as the core kernels are;
  * - the js backend, or a wasm backend with no online module to be had (the
  *   js, workerd or edge-light entry given a scalar module without its online
  *   twin): the JS twins, which run on any typed array, the wasm memory's too.
@@ -46,7 +46,7 @@ function onlineInstance(core: WasmExports, variant: 'simd' | 'scalar', given: We
   const memory = core.memory as WebAssembly.Memory;
   // A thread pool's backend is given the module that imports its memory as shared (src/threads/pool.ts).
   const module = given ?? (variant === 'simd' ? onlineKernelModule() : undefined);
-  online = module ? new WebAssembly.Instance(module, { env: { memory, matmulAB: core.matmulAB } }).exports as WasmExports : null;
+  online = module ? new WebAssembly.Instance(module, { env: { memory, matmulAB: core.matmulAB, matmulABt: core.matmulABt } }).exports as WasmExports : null;
   onlineInstances.set(core, online);
   return online;
 }

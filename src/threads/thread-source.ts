@@ -14,7 +14,7 @@
  *   [5] ready   1 once the kernels are instantiated
  *   bytes 32..39: the run's result, a float64 (the sum of what the kernels returned)
  * The start message carries the core kernels' module and the online ones'
- * (both on the shared memory; the online one calls the core one's matmulAB)
+ * (both on the shared memory; the online one calls the core one's matrix products)
  * and every kernel's
  * name, core first: an opcode is an index into those names.
  * A tape is the kernel calls of one share, recorded by the caller

@@ -5,6 +5,7 @@ import type { SequenceBatch } from '../data/sequence-batch.js';
 import { implementationOf, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
 import type { RtrlAlgorithm } from './rtrl.js';
 import type { SnapAlgorithm } from './snap.js';
+import type { UoroAlgorithm } from './uoro.js';
 import { tbpttPasses } from './tbptt.js';
 import type { ThreadPool } from '../threads/pool.js';
 
@@ -20,6 +21,9 @@ import type { ThreadPool } from '../threads/pool.js';
  *   not carry it: 'rtrl' and { type: 'rtrl' } are refused, saying so.
  * - snap() / snap({ n: 1, maxBytes }): SnAp-1 (Menick et al. 2021), an
  *   approximation of RTRL's gradient at O(n) per step; a factory likewise.
+ * - uoro() / uoro({ seed }): UORO (Tallec & Ollivier), an unbiased but noisy
+ *   rank-one estimate of RTRL's gradient in B·(|s| + n) memory; a random
+ *   sample for each seed (computeGradients returns one sample).
  */
 export type GradientSpec =
   | 'bptt'
@@ -42,7 +46,8 @@ export type GradientSpec =
     k2?: number;
   }
   | RtrlAlgorithm
-  | SnapAlgorithm;
+  | SnapAlgorithm
+  | UoroAlgorithm;
 
 /** A GradientSpec with every choice explicit (k2, maxBytes filled in). */
 export type GradientAlgorithm =
@@ -59,26 +64,28 @@ export type GradientAlgorithm =
     k2: number;
   }
   | RtrlAlgorithm
-  | SnapAlgorithm;
+  | SnapAlgorithm
+  | UoroAlgorithm;
 
 /**
- * BPTT and truncated BPTT are built in; an online algorithm (exact RTRL) is
- * an object from its factory (rtrl()) that brings its own code, which is
+ * BPTT and truncated BPTT are built in; an online algorithm (exact RTRL,
+ * SnAp-1, UORO) is an object from its factory (rtrl(), snap(), uoro()) that brings its own code, which is
  * resolved here without this module importing it.
  */
 export function resolveGradientAlgorithm(spec: unknown): GradientAlgorithm {
   if (spec === undefined) return { type: 'bptt' };
   const implementation = implementationOf(spec);
-  if (implementation) return implementation.resolve(spec as object) as RtrlAlgorithm | SnapAlgorithm;
+  if (implementation) return implementation.resolve(spec as object) as RtrlAlgorithm | SnapAlgorithm | UoroAlgorithm;
   const s = spec as Record<string, unknown> | null;
   // An online algorithm by name, or written by hand: say which factory to import.
   const name = typeof s === 'object' ? s?.type : spec;
-  if (name === 'rtrl' || name === 'snap') {
-    const call = typeof s === 'object' && s?.maxBytes !== undefined ? `${name}({ maxBytes: ${String(s.maxBytes)} })` : `${name}()`;
-    throw new RnnkitError(`algorithm: ${name === 'rtrl' ? 'RTRL' : 'SnAp-1'} is not built into train() and computeGradients(), so that bundlers leave it out of apps that do not use it: write import { ${name} } from 'rnnkit' and algorithm: ${call}`);
+  if (name === 'rtrl' || name === 'snap' || name === 'uoro') {
+    const option = name === 'uoro' ? 'seed' : 'maxBytes', value = typeof s === 'object' ? s?.[option] : undefined;
+    const call = value !== undefined ? `${name}({ ${option}: ${String(value)} })` : `${name}()`;
+    throw new RnnkitError(`algorithm: ${name === 'rtrl' ? 'RTRL' : name === 'snap' ? 'SnAp-1' : 'UORO'} is not built into train() and computeGradients(), so that bundlers leave it out of apps that do not use it: write import { ${name} } from 'rnnkit' and algorithm: ${call}`);
   }
   if (spec === 'bptt') return { type: 'bptt' };
-  if (s === null || typeof s !== 'object') fail('algorithm', "'bptt', { type: 'tbptt', k }, rtrl() or snap()", spec);
+  if (s === null || typeof s !== 'object') fail('algorithm', "'bptt', { type: 'tbptt', k }, rtrl(), snap() or uoro()", spec);
   const type = checkOneOf('algorithm.type', s.type, ['bptt', 'tbptt']);
   if (type === 'bptt') { checkKeys('algorithm', s, ['type']); return { type }; }
   checkKeys('algorithm', s, ['type', 'k', 'k1', 'k2']);

@@ -10,15 +10,16 @@ import { carryState, fillState, initialStateVector } from '../model/recurrent/st
 import { implementationOf, type OnlineGradient, type OnlineGradientAlgorithm } from './online-gradient.js';
 import { resolveRtrl, rtrl, type RtrlAlgorithm } from './rtrl.js';
 import type { SnapAlgorithm } from './snap.js';
+import type { UoroAlgorithm } from './uoro.js';
 
 /**
  * How an OnlineLearner computes its gradient: exact RTRL, or truncated BPTT
  * over a sliding window. RTRL is the learner's default, so the learner
  * carries it anyway and takes it by name too ('rtrl', { type: 'rtrl' }) as
  * well as rtrl(); train() and computeGradients() take rtrl() only. SnAp-1
- * comes from its factory only: snap().
+ * and UORO come from their factories only: snap(), uoro().
  */
-export type OnlineAlgorithm = 'rtrl' | RtrlAlgorithm | SnapAlgorithm | {
+export type OnlineAlgorithm = 'rtrl' | RtrlAlgorithm | SnapAlgorithm | UoroAlgorithm | {
   /** Real-time recurrent learning: exact sensitivities carried forward. */
   type: 'rtrl';
   /** Ceiling on the sensitivities' memory, in bytes (> 0); a larger model is refused. Default 268435456 (256 MiB). */
@@ -40,6 +41,8 @@ export interface OnlineLearnerOptions {
    * { type: 'tbptt', k }: a sliding window of the last k steps, back-propagated
    * at each update with error injected from the steps since the last update
    * (Williams & Peng's BPTT(k; n) with n = updateEvery).
+   * uoro(): UORO's unbiased, noisy rank-one estimate in B·(|s| + n) memory,
+   * about a forward and a backward step per step (import { uoro } from 'rnnkit').
    */
   algorithm?: OnlineAlgorithm;
   /** The optimizer; its moments are the learner's own. Default { type: 'sgd', learningRate: 0.01 }. */
@@ -298,7 +301,7 @@ export class OnlineLearner {
 }
 
 /**
- * The learner's algorithm: an online algorithm from its factory (rtrl()), or
+ * The learner's algorithm: an online algorithm from its factory (rtrl(), snap(), uoro()), or
  * RTRL by name (the default, which this module imports anyway); or the
  * window k of truncated BPTT.
  */
@@ -306,10 +309,12 @@ function resolveOnline(spec: unknown): OnlineGradientAlgorithm | number {
   if (spec === undefined || spec === 'rtrl') return rtrl();
   const implementation = implementationOf(spec);
   if (implementation) return implementation.resolve(spec as object);
-  if (spec === null || typeof spec !== 'object') fail('algorithm', "rtrl(), 'rtrl', { type: 'rtrl', maxBytes }, snap() or { type: 'tbptt', k }", spec);
+  if (spec === null || typeof spec !== 'object') fail('algorithm', "rtrl(), 'rtrl', { type: 'rtrl', maxBytes }, snap(), uoro() or { type: 'tbptt', k }", spec);
   const s = spec as Record<string, unknown>;
   if (s.type === 'rtrl') return resolveRtrl(s);
-  if (s.type === 'snap') throw new RnnkitError("algorithm: SnAp-1 comes from its factory: write import { snap } from 'rnnkit' and algorithm: snap()");
+  if (s.type === 'snap' || s.type === 'uoro') {
+    throw new RnnkitError(`algorithm: ${s.type === 'snap' ? 'SnAp-1' : 'UORO'} comes from its factory: write import { ${s.type} } from 'rnnkit' and algorithm: ${s.type}()`);
+  }
   if (s.type === 'tbptt') {
     checkKeys('algorithm', s, ['type', 'k']);
     return checkInteger('algorithm.k', s.k, 1);

@@ -87,8 +87,8 @@ export function checkRtrlModel(model: RecurrentModel): void {
 }
 
 /**
- * The online algorithms that carry influences forward (exact RTRL, SnAp-1)
- * track one recurrent layer fed by vector inputs; refuses any other model,
+ * The online algorithms (exact RTRL, SnAp-1, UORO) track one recurrent layer
+ * fed by vector inputs; refuses any other model,
  * naming the algorithm and what to use instead.
  */
 export function checkSingleLayerModel(model: RecurrentModel, algorithm: string): void {

@@ -1,0 +1,88 @@
+import { matmulABt } from './core-imports';
+import { at, get, put } from './memory';
+import { tanh1 } from './rtrl';
+
+// UORO (docs/theory.md (T60)–(T65)): a rank-one estimate s̃θ̃ᵀ of ∂s_t/∂θ per
+// sequence. Layout, columns and equations in src/kernels/js/uoro.ts; byte
+// addresses instead of offsets, 0 for "none".
+
+/** ε in ρ0 and ρ1 (T64), as UORO_EPSILON in src/kernels/js/uoro.ts. */
+const EPSILON: f64 = 1e-7;
+
+/** LSTM, s = (h, c): J·s̃ and δ from ν = (ν_h, ν_c); see lstmUoroTangents in src/kernels/js/uoro.ts. */
+export function lstmUoroTangents(state: usize, delta: usize, wRec: usize, c: usize, gates: usize, batch: i32, hiddenSize: i32): void {
+  const r = hiddenSize, G = 4 * r, block = batch * r, jv = at(state, 2 * block), nu = at(jv, 2 * block);
+  matmulABt(delta, state, wRec, batch, G, r, 0);
+  for (let b = 0; b < batch; b++) {
+    const gb = at(gates, b * G), db = at(delta, b * G);
+    for (let j = 0; j < r; j++) {
+      const i = get(gb, j), f = get(gb, r + j), g = get(gb, 2 * r + j), o = get(gb, 3 * r + j);
+      const k = b * r + j, cPrev = get(c, k), tc = tanh1(get(c, block + k));
+      const di = i * (1 - i), df = f * (1 - f), dg: f32 = 1 - g * g, dO = o * (1 - o), dtc = o * (1 - tc * tc);
+      const dc = cPrev * df * get(db, r + j) + f * get(state, block + k) + g * di * get(db, j) + i * dg * get(db, 2 * r + j);
+      put(jv, k, tc * dO * get(db, 3 * r + j) + dtc * dc);
+      put(jv, block + k, dc);
+      const nh = get(nu, k), e = get(nu, block + k) + nh * dtc;
+      put(db, j, e * g * di);
+      put(db, r + j, e * cPrev * df);
+      put(db, 2 * r + j, e * i * dg);
+      put(db, 3 * r + j, nh * tc * dO);
+    }
+  }
+}
+
+/** Σ x[i]² over n values, in f64. */
+function squares(x: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) { const v = <f64>get(x, i); s += v * v; }
+  return s;
+}
+
+/** y[i] += a·x[i] for i < n. */
+function axpy(y: usize, a: f32, x: usize, n: i32): void {
+  for (let i = 0; i < n; i++) put(y, i, get(y, i) + a * get(x, i));
+}
+
+/**
+ * The UORO update (T63)–(T65) for B sequences; see uoroUpdate in
+ * src/kernels/js/uoro.ts. Kept small (scalar, O(B·n) and memory-bound):
+ * its code is in every app's wasm binary, UORO or not.
+ */
+export function uoroUpdate(
+  state: usize, thT: usize, delta: usize, x: usize, hPrev: usize, dH: usize, grad: usize,
+  batch: i32, inputSize: i32, hiddenSize: i32, gates: i32, paramCount: i32,
+): void {
+  const p = inputSize, r = hiddenSize, n = paramCount, G = gates * r, states = gates == 4 ? 2 : 1;
+  const block = states * batch * r, wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
+  for (let b = 0; b < batch; b++) {
+    const th = at(thT, b * n), xb = at(x, b * p), hb = at(hPrev, b * r), db = at(delta, b * G);
+    let jvSq: f64 = 0, nuSq: f64 = 0;
+    for (let k = 0; k < states; k++) {
+      const s = at(state, (k * batch + b) * r);
+      jvSq += squares(at(s, block), r);
+      nuSq += squares(at(s, 2 * block), r);
+    }
+    const deltaSq = squares(db, G);
+    const vjp = Math.sqrt(deltaSq * (squares(xb, p) + 1 + squares(hb, r)));
+    const rho0 = Math.sqrt((Math.sqrt(squares(th, n)) + EPSILON) / (Math.sqrt(jvSq) + EPSILON));
+    const rho1 = Math.sqrt((vjp + EPSILON) / (Math.sqrt(nuSq) + EPSILON));
+    const inv1 = <f32>(1 / rho1), r0 = <f32>rho0, r1 = <f32>rho1;
+    let e: f32 = 0;
+    for (let k = 0; k < states; k++) {
+      const s = at(state, (k * batch + b) * r);
+      for (let j = 0; j < r; j++) {
+        const v = r0 * get(s, block + j) + r1 * get(s, 2 * block + j);
+        put(s, j, v);
+        if (k == 0 && dH != 0) e += get(dH, b * r + j) * v;
+      }
+    }
+    for (let c = 0; c < n; c++) put(th, c, get(th, c) / r0);
+    for (let q = 0; q < G; q++) {
+      const d = get(db, q) * inv1;
+      axpy(at(th, q * p), d, xb, p);
+      put(th, bRecColumns + q, get(th, bRecColumns + q) + d);
+      axpy(at(th, wRecColumns + q * r), d, hb, r);
+    }
+    if (e != 0) axpy(grad, e, th, n);
+  }
+}

@@ -1,0 +1,114 @@
+import { matmulABt } from './matmul.js';
+import { NONE, type Mem } from './types.js';
+
+/*
+ * UORO (Tallec & Ollivier, ICLR 2018; docs/theory.md (T60)–(T65)): a rank-one
+ * estimate s̃_t θ̃_tᵀ of the influence matrix ∂s_t/∂θ, per sequence. The state
+ * s is h (Elman) or (h, c) (LSTM); θ the recurrent parameters in RTRL's
+ * column order (src/kernels/js/rtrl.ts): W_in | W_rec | b_rec | h0 | c0 (LSTM)
+ * (the learned states' columns when they are learned). Elman and LSTM; the
+ * GRU's equations are in docs/theory.md, not implemented yet. Layout:
+ *   state       s̃, then J·s̃, then ν, each [S][B][r]: S = 1 (h) or 2 (h, then c),
+ *               state block k of sequence b at (k·B + b)·r
+ *   θ̃           [B][n]
+ *   δ           [B][G]      νᵀ∂F/∂a: the error at the gates' pre-activations (G = r, 4r)
+ * The cell is told by its gate count (1 Elman, 4 LSTM): S = 2 for the LSTM.
+ * A step: ν from the core dropoutMask kernel (src/train/uoro.ts), J·s̃ and δ
+ * ((T61)–(T62)) — for Elman from core kernels (a product and σ'), for the
+ * LSTM by lstmUoroTangents below — then
+ * uoroUpdate (the norms, ρ0 and ρ1, the new s̃ and θ̃ and the gradient,
+ * (T63)–(T65)). Nothing is allocated.
+ */
+
+/** ε in ρ0 and ρ1 (T64): keeps them finite and positive when a norm is zero (at the start, s̃ = θ̃ = 0 gives ρ0 = 1). */
+export const UORO_EPSILON = 1e-7;
+
+/**
+ * The LSTM's tangents, s = (h, c): with u = W_rec·h̃ (into δ first),
+ *   dc = c_{t−1}·f(1−f)·u_f + f·c̃ + g·i(1−i)·u_i + i(1−g²)·u_g,   dh = tanh(c_t)·o(1−o)·u_o + o(1−tanh²c_t)·dc
+ * and δ from ν = (ν_h, ν_c), as lstmBackward with ν_c added to ∂c:
+ *   e = ν_c + ν_h·o(1−tanh²c_t);  δ = (e·g·i(1−i), e·c_{t−1}·f(1−f), e·i(1−g²), ν_h·tanh(c_t)·o(1−o))
+ * c is c_{t−1} [B][r] with c_t right after it; gates the activated i, f, g, o [B][4r].
+ */
+export function lstmUoroTangents(mem: Mem, state: number, delta: number, wRec: number, c: number, gates: number, batch: number, hiddenSize: number): void {
+  const r = hiddenSize, G = 4 * r, block = batch * r, sT = state, jv = sT + 2 * block, nu = jv + 2 * block;
+  matmulABt(mem, delta, sT, wRec, batch, G, r, 0);
+  for (let b = 0; b < batch; b++) {
+    const gb = gates + b * G, db = delta + b * G;
+    for (let j = 0; j < r; j++) {
+      const i = mem[gb + j]!, f = mem[gb + r + j]!, g = mem[gb + 2 * r + j]!, o = mem[gb + 3 * r + j]!;
+      const cPrev = mem[c + b * r + j]!, tc = Math.tanh(mem[c + block + b * r + j]!), k = b * r + j;
+      const di = i * (1 - i), df = f * (1 - f), dg = 1 - g * g, dO = o * (1 - o), dtc = o * (1 - tc * tc);
+      const dc = cPrev * df * mem[db + r + j]! + f * mem[sT + block + k]! + g * di * mem[db + j]! + i * dg * mem[db + 2 * r + j]!;
+      mem[jv + k] = tc * dO * mem[db + 3 * r + j]! + dtc * dc;
+      mem[jv + block + k] = dc;
+      const nh = mem[nu + k]!, e = mem[nu + block + k]! + nh * dtc;
+      mem[db + j] = e * g * di;
+      mem[db + r + j] = e * cPrev * df;
+      mem[db + 2 * r + j] = e * i * dg;
+      mem[db + 3 * r + j] = nh * tc * dO;
+    }
+  }
+}
+
+/**
+ * The UORO update for B sequences (T63)–(T65), from jv = J·s̃_{t−1}, ν and the
+ * gate errors δ. The vector-Jacobian product νᵀ∂F/∂θ is, per sequence,
+ * δ ⊗ (x_t, h_{t−1}, 1) in W_in's, W_rec's and b_rec's columns, zero in h0's
+ * and c0's; it is added into θ̃ without being stored, its norm taken
+ * in closed form. Then
+ *   ρ0 = √((‖θ̃‖ + ε)/(‖J·s̃‖ + ε)),  ρ1 = √((‖νᵀ∂F/∂θ‖ + ε)/(‖ν‖ + ε))
+ *   s̃ ← ρ0·J·s̃ + ρ1·ν,  θ̃ ← θ̃/ρ0 + (νᵀ∂F/∂θ)/ρ1
+ * and, if dH is not NONE, grad[n] += (∂L_t/∂h_t · h̃_t)·θ̃_t summed over the
+ * sequences (only h reaches the loss).
+ */
+export function uoroUpdate(
+  mem: Mem, state: number, thT: number, delta: number, x: number, hPrev: number, dH: number, grad: number,
+  batch: number, inputSize: number, hiddenSize: number, gates: number, paramCount: number,
+): void {
+  const p = inputSize, r = hiddenSize, n = paramCount, G = gates * r, states = gates === 4 ? 2 : 1;
+  const block = states * batch * r, wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
+  for (let b = 0; b < batch; b++) {
+    const th = thT + b * n, xb = x + b * p, hb = hPrev + b * r, db = delta + b * G;
+    let jvSq = 0, nuSq = 0;
+    for (let k = 0; k < states; k++) {
+      const s = state + (k * batch + b) * r;
+      jvSq += squares(mem, s + block, r);
+      nuSq += squares(mem, s + 2 * block, r);
+    }
+    // ‖νᵀ∂F/∂θ‖ = ‖δ‖·‖(x_t, h_{t−1}, 1)‖: the rows of W_in, W_rec and b_rec (h0's and c0's columns take nothing).
+    const vjp = Math.sqrt(squares(mem, db, G) * (squares(mem, xb, p) + 1 + squares(mem, hb, r)));
+    const rho0 = Math.sqrt((Math.sqrt(squares(mem, th, n)) + UORO_EPSILON) / (Math.sqrt(jvSq) + UORO_EPSILON));
+    const rho1 = Math.sqrt((vjp + UORO_EPSILON) / (Math.sqrt(nuSq) + UORO_EPSILON));
+    const inv1 = 1 / rho1;
+    let e = 0;
+    for (let k = 0; k < states; k++) {
+      const s = state + (k * batch + b) * r;
+      for (let j = 0; j < r; j++) {
+        const v = rho0 * mem[s + block + j]! + rho1 * mem[s + 2 * block + j]!;
+        mem[s + j] = v;
+        if (k === 0 && dH !== NONE) e += mem[dH + b * r + j]! * v;
+      }
+    }
+    for (let q = 0; q < n; q++) mem[th + q] = mem[th + q]! / rho0;
+    for (let q = 0; q < G; q++) {
+      const d = mem[db + q]! * inv1;
+      axpy(mem, th + q * p, d, xb, p);
+      mem[th + bRecColumns + q] = mem[th + bRecColumns + q]! + d;
+      axpy(mem, th + wRecColumns + q * r, d, hb, r);
+    }
+    if (e !== 0) axpy(mem, grad, e, th, n);
+  }
+}
+
+/** Σ x[i]² over n values. */
+function squares(mem: Mem, x: number, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += mem[x + i]! * mem[x + i]!;
+  return s;
+}
+
+/** y[i] += a·x[i] for i < n. */
+function axpy(mem: Mem, y: number, a: number, x: number, n: number): void {
+  for (let i = 0; i < n; i++) mem[y + i] = mem[y + i]! + a * mem[x + i]!;
+}

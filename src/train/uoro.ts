@@ -1,0 +1,205 @@
+import { planRegions, type Kernels } from '../backend/index.js';
+import type { KernelPair } from '../backend/backend.js';
+import { attachKernels } from '../backend/attach-kernels.js';
+import { checkKeys, checkSeed, fail, RnnkitError } from '../errors.js';
+import { lstmUoroTangents, uoroUpdate } from '../kernels/js/uoro.js';
+import { activationCode } from '../model/functions.js';
+import type { RecurrentModel } from '../model/recurrent/model.js';
+import { CELLS } from '../model/recurrent/cells.js';
+import { batchGradient, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
+import { checkSingleLayerModel, rtrlFlush, sensitivityColumns } from './rtrl.js';
+
+/*
+ * UORO's façade (Tallec & Ollivier, "Unbiased Online Recurrent Optimization",
+ * ICLR 2018; docs/theory.md (T60)–(T65)): the factory uoro() and the
+ * implementation its result carries, with UORO's kernel pair
+ * (src/kernels/js/uoro.ts, assembly/uoro.ts). Like RTRL's (src/train/rtrl.ts),
+ * nothing that every training run loads imports this module.
+ */
+
+/** The options of uoro(). */
+export interface UoroOptions {
+  /**
+   * Seeds the random signs ν: an integer in [0, 2³² − 1]. The same seed, the
+   * same signs, so the same run (they are a hash of the seed, a counter of
+   * batches, the step, the sequence's index and the unit, not of the thread
+   * count). Default: the seed the model was made with.
+   */
+  seed?: number;
+}
+
+/** UORO as uoro() returns it: what train(), computeGradients() and an OnlineLearner take as `algorithm`. */
+export interface UoroAlgorithm {
+  /** Unbiased Online Recurrent Optimization (Tallec & Ollivier): a rank-one, unbiased, noisy estimate of RTRL's gradient. */
+  readonly type: 'uoro';
+  /** Seeds the random signs. Default (undefined): the seed the model was made with. */
+  readonly seed?: number;
+  /** UORO's code, which train() runs: the reason a UoroAlgorithm comes from uoro() and is not written by hand. */
+  readonly [IMPLEMENTATION]: object;
+}
+
+/**
+ * UORO (Tallec & Ollivier, ICLR 2018) as a gradient algorithm: `algorithm:
+ * uoro()` in train(), trainAsync(), computeGradients() and an OnlineLearner.
+ * It keeps, per sequence, a rank-one estimate s̃θ̃ᵀ of RTRL's ∂s_t/∂θ — B·(|s|
+ * + n) numbers instead of RTRL's B·r·n — at the cost of about one forward and
+ * one backward step per step. The gradient is a random estimate: unbiased
+ * (its mean over the random signs is RTRL's, that is BPTT's, gradient) but
+ * noisy, so computeGradients() returns a different sample for another seed.
+ * One Elman or LSTM layer on vector inputs (a GRU is refused, for now).
+ */
+export function uoro(options: UoroOptions = {}): UoroAlgorithm {
+  checkKeys('uoro options', options, ['seed']);
+  return made(options.seed === undefined ? undefined : checkSeed('seed', options.seed));
+}
+
+/** A UORO spec checked: uoro()'s result or a spread copy of one. A fresh implementation: its counter of batches starts at 0. */
+export function resolveUoro(spec: object): UoroAlgorithm {
+  checkKeys('algorithm', spec, ['type', 'seed']);
+  const s = spec as { type?: unknown; seed?: unknown };
+  if (s.type !== 'uoro') fail('algorithm.type', "'uoro' (the algorithm uoro() made)", s.type);
+  return made(s.seed === undefined ? undefined : checkSeed('algorithm.seed', s.seed));
+}
+
+function made(seed: number | undefined): UoroAlgorithm {
+  return { type: 'uoro', ...(seed === undefined ? {} : { seed }), [IMPLEMENTATION]: uoroImplementation(seed) };
+}
+
+/**
+ * UORO's kernel pair: the JS twins (src/kernels/js/uoro.ts) and, for the wasm
+ * exports of the same names (assembly/uoro.ts), which arguments are
+ * addresses. Attached when UORO runs, never in the core kernel table. The
+ * rest of a step is core kernels: the signs are dropout masks, Elman's
+ * tangents a product and σ', the start fills and copies — their code is in
+ * every app's wasm binary already.
+ */
+export const UORO_KERNELS: KernelPair<{
+  lstmUoroTangents: typeof lstmUoroTangents; uoroUpdate: typeof uoroUpdate;
+}> = {
+  js: { lstmUoroTangents, uoroUpdate },
+  addresses: { lstmUoroTangents: 0b11111, uoroUpdate: 0b1111111 },
+};
+
+/** UORO's kernels for a frame's kernel table: the wasm exports on a wasm backend or a thread's recorder, else the JS twins. */
+export function uoroKernels(kernels: Kernels): typeof UORO_KERNELS.js {
+  return attachKernels(kernels, UORO_KERNELS);
+}
+
+export interface UoroRegions {
+  /** s̃, J·s̃ and ν, each [S][B][r] (S = 2 for the LSTM's (h, c), else 1). */
+  state: number;
+  /** −1 in each of S·B·r values (ν = mask − 1). */
+  minus: number;
+  /** θ̃, [B][n], in RTRL's column order. */
+  theta: number;
+  /** The gate errors δ [B][G]. */
+  delta: number;
+  /** The recurrent parameters' gradient, in RTRL's column order. */
+  gradient: number;
+  /** The seed of the signs. */
+  seed: number;
+  /** Which batch (check() counts them), and how many times start() ran on these regions (an OnlineLearner's resets). */
+  draw: number;
+  starts: number;
+  /** The next step's number (0: the initial state's signs). */
+  step: number;
+}
+
+/** The state blocks S of the cell: (h, c) for the LSTM, h otherwise. */
+function stateBlocks(model: RecurrentModel): number {
+  return CELLS[model.structure.cell].carriesCell ? 2 : 1;
+}
+
+/**
+ * The implementation of one uoro() call: it counts the batches it checks,
+ * so successive batches of one train() draw different signs, and a fresh
+ * uoro() (or computeGradients call, which resolves it afresh) repeats them.
+ */
+function uoroImplementation(seed: number | undefined): OnlineGradient<UoroAlgorithm, UoroRegions> {
+  let draws = 0;
+  const implementation: OnlineGradient<UoroAlgorithm, UoroRegions> = {
+    resolve: resolveUoro,
+    check(model) {
+      // One Elman or LSTM layer on vector inputs. (The GRU's equations are in docs/theory.md; its kernels would put
+      // the default entry over its size budget for now.)
+      checkSingleLayerModel(model, 'UORO');
+      if (model.structure.cell === 'gru') {
+        throw new RnnkitError("algorithm: UORO is implemented for a single Elman or LSTM layer, and this model is a GRU. Use exact RTRL (rtrl()) or truncated BPTT ({ type: 'tbptt', k }).");
+      }
+      draws = (draws + 1) >>> 0;
+    },
+    plan(model, batch, start) {
+      const { hiddenSize: r, cell } = model.structure, n = sensitivityColumns(model), S = stateBlocks(model);
+      const G = CELLS[cell].gates * r;
+      const { offsets, end } = planRegions(start, {
+        state: 3 * S * batch * r, minus: S * batch * r, theta: batch * n, delta: batch * G, gradient: n,
+      });
+      // The model's seed (what dropout masks are keyed by) unless uoro({ seed }) says otherwise.
+      const s = seed ?? (model as unknown as { dropoutSeed: number }).dropoutSeed;
+      return { regions: { ...offsets, seed: s, draw: draws, starts: 0, step: 0 }, end };
+    },
+    start(model, f, R, learnedState) {
+      const r = model.structure.hiddenSize, S = stateBlocks(model), n = sensitivityColumns(model), B = f.batch, size = S * B * r;
+      const mem = model.workspace.mem, k = f.kernels, nu = R.state + 2 * size;
+      R.starts++;
+      R.step = 0;
+      k.fill(mem, R.minus, size, -1);
+      k.fill(mem, R.theta, B * n, 0);
+      k.fill(mem, R.gradient, n, 0);
+      if (!learnedState) { k.fill(mem, R.state, size, 0); return; }
+      // (T60): s̃_0 = ν_0, and θ̃_0 = ν_0 in the columns of the learned (h0[, c0]), the last S·r.
+      signs(k, mem, R, nu, f.ids, B, r, S);
+      k.copy(mem, R.state, nu, size);
+      for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) k.copy(mem, R.theta + b * n + n - (S - s) * r, nu + (s * B + b) * r, r);
+    },
+    advance(model, f, R, from, count) {
+      const { inputSize: p, hiddenSize: r, activation, cell } = model.structure;
+      const n = sensitivityColumns(model), B = f.batch, gates = CELLS[cell].gates, G = gates * r, S = stateBlocks(model);
+      const mem = model.workspace.mem, core = f.kernels, k = uoroKernels(core), wRec = model.parameterOffset(model.parameterName('W_rec'));
+      const layer = f.layers[0]!, nu = R.state + 2 * S * B * r, jv = R.state + S * B * r, act = activationCode(activation);
+      for (let s = from; s < from + count; s++) {
+        const x = f.x + s * B * p, h = layer.h + s * B * r, dH = layer.dH + s * B * r, pre = layer.pre + s * B * G;
+        R.step++;
+        signs(core, mem, R, nu, f.ids, B, r, S);
+        if (cell === 'lstm') k.lstmUoroTangents(mem, R.state, R.delta, wRec, layer.c + s * B * r, pre, B, r);
+        else {
+          // (T61)–(T62) for Elman: J·s̃ = σ'(a_t)∘(W_rec·s̃), δ = σ'(a_t)∘ν.
+          core.matmulABt(mem, jv, R.state, wRec, B, r, r, 0);
+          core.activationBackward(mem, h + B * r, jv, B * r, act);
+          core.copy(mem, R.delta, nu, B * r);
+          core.activationBackward(mem, h + B * r, R.delta, B * r, act);
+        }
+        k.uoroUpdate(mem, R.state, R.theta, R.delta, x, h, dH, R.gradient, B, p, r, gates, n);
+      }
+    },
+    flush(model, f, R) {
+      rtrlFlush(model, f, { h: 0, product: 0, c: 0, gradient: R.gradient });
+    },
+    // Per sequence and step: the product W_rec·s̃ (2·G·r²), and about five passes over θ̃ (the scaling, the norm,
+    // the vector-Jacobian product, the gradient).
+    flops(model) {
+      const { hiddenSize: r, cell } = model.structure;
+      return 2 * CELLS[cell].gates * r * r + 5 * sensitivityColumns(model);
+    },
+    gradient(model, data, indices, algorithm) {
+      return batchGradient(implementation, model, data, indices, algorithm);
+    },
+  };
+  return implementation;
+}
+
+/** Keys the signs apart from dropout masks (which use the layer's index there). */
+const SIGNS = 0x756f726f;
+
+/**
+ * ν_t ∈ {±1}, [S][B][r], into `nu`: a dropout mask of rate 1/2 (values 0 and
+ * 2, each with probability exactly 1/2: a 24-bit hash against 2²³) minus 1.
+ * The mask's hash of (seed, draw, layer, sequence id, step, unit) is keyed
+ * here by (seed, batch and restart, SIGNS, sequence id, S·t + state block,
+ * unit): not a stream, so it does not depend on how a batch is split, and
+ * every backend draws the same signs.
+ */
+function signs(k: Kernels, mem: Float32Array | Float64Array, R: UoroRegions, nu: number, ids: number, B: number, r: number, S: number): void {
+  k.dropoutMask(mem, nu, ids, B, S, R.step * S, r, R.seed, (R.draw + Math.imul(R.starts, 0x9e3779b9)) >>> 0, SIGNS, 0.5);
+  k.addInPlace(mem, nu, R.minus, S * B * r);
+}
