@@ -8,4 +8,4 @@
 // instantiates it on first use (src/backend/attach-kernels.ts).
 export { rtrlStep, rtrlInit, lstmRtrlStep, gruRtrlStep } from './rtrl';
 export { snapStep, snapInit, snapLstmStep, snapGruStep } from './snap';
-export { lstmUoroTangents, uoroUpdate } from './uoro';
+export { lstmUoroTangents, gruUoroTangents, uoroUpdate } from './uoro';

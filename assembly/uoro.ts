@@ -31,6 +31,26 @@ export function lstmUoroTangents(state: usize, delta: usize, wRec: usize, c: usi
   }
 }
 
+/** GRU: J·s̃, δ and δu from ν; see gruUoroTangents in src/kernels/js/uoro.ts. */
+export function gruUoroTangents(state: usize, delta: usize, wRec: usize, hPrev: usize, gates: usize, un: usize, batch: i32, hiddenSize: i32): void {
+  const r = hiddenSize, G = 3 * r, jv = at(state, batch * r), nu = at(jv, batch * r), deltaU = at(delta, batch * G);
+  matmulABt(delta, state, wRec, batch, G, r, 0);
+  for (let b = 0; b < batch; b++) {
+    const gb = at(gates, b * G), db = at(delta, b * G);
+    for (let j = 0; j < r; j++) {
+      const rg = get(gb, j), z = get(gb, r + j), n = get(gb, 2 * r + j), k = b * r + j;
+      const u = get(un, k), hp = get(hPrev, k), dr = rg * (1 - rg), dz = z * (1 - z), dn: f32 = 1 - n * n;
+      const tr = dr * get(db, j), tz = dz * get(db, r + j);
+      put(jv, k, (hp - n) * tz + (1 - z) * dn * (u * tr + rg * get(db, 2 * r + j)) + z * get(state, k));
+      const v = get(nu, k), an = v * (1 - z) * dn;
+      put(db, j, an * u * dr);
+      put(db, r + j, v * (hp - n) * dz);
+      put(db, 2 * r + j, an);
+      put(deltaU, k, an * rg);
+    }
+  }
+}
+
 /** Σ x[i]² over n values, in f64. */
 function squares(x: usize, n: i32): f64 {
   let s: f64 = 0;
@@ -45,25 +65,25 @@ function axpy(y: usize, a: f32, x: usize, n: i32): void {
 
 /**
  * The UORO update (T63)–(T65) for B sequences; see uoroUpdate in
- * src/kernels/js/uoro.ts. Kept small (scalar, O(B·n) and memory-bound):
- * its code is in every app's wasm binary, UORO or not.
+ * src/kernels/js/uoro.ts. Scalar: O(B·n) and memory-bound.
  */
 export function uoroUpdate(
   state: usize, thT: usize, delta: usize, x: usize, hPrev: usize, dH: usize, grad: usize,
   batch: i32, inputSize: i32, hiddenSize: i32, gates: i32, paramCount: i32,
 ): void {
-  const p = inputSize, r = hiddenSize, n = paramCount, G = gates * r, states = gates == 4 ? 2 : 1;
-  const block = states * batch * r, wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
+  const p = inputSize, r = hiddenSize, n = paramCount, G = gates * r, gru = gates == 3, states = gates == 4 ? 2 : 1;
+  const block = states * batch * r, deltaU = at(delta, batch * G), wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
   for (let b = 0; b < batch; b++) {
-    const th = at(thT, b * n), xb = at(x, b * p), hb = at(hPrev, b * r), db = at(delta, b * G);
+    const th = at(thT, b * n), xb = at(x, b * p), hb = at(hPrev, b * r), db = at(delta, b * G), ub = at(deltaU, b * r);
     let jvSq: f64 = 0, nuSq: f64 = 0;
     for (let k = 0; k < states; k++) {
       const s = at(state, (k * batch + b) * r);
       jvSq += squares(at(s, block), r);
       nuSq += squares(at(s, 2 * block), r);
     }
-    const deltaSq = squares(db, G);
-    const vjp = Math.sqrt(deltaSq * (squares(xb, p) + 1 + squares(hb, r)));
+    const deltaSq = squares(db, G), duSq: f64 = gru ? squares(ub, r) : 0;
+    const recSq: f64 = gru ? deltaSq - squares(at(db, 2 * r), r) + duSq : deltaSq;
+    const vjp = Math.sqrt(deltaSq * (squares(xb, p) + 1) + recSq * squares(hb, r) + duSq);
     const rho0 = Math.sqrt((Math.sqrt(squares(th, n)) + EPSILON) / (Math.sqrt(jvSq) + EPSILON));
     const rho1 = Math.sqrt((vjp + EPSILON) / (Math.sqrt(nuSq) + EPSILON));
     const inv1 = <f32>(1 / rho1), r0 = <f32>rho0, r1 = <f32>rho1;
@@ -81,8 +101,9 @@ export function uoroUpdate(
       const d = get(db, q) * inv1;
       axpy(at(th, q * p), d, xb, p);
       put(th, bRecColumns + q, get(th, bRecColumns + q) + d);
-      axpy(at(th, wRecColumns + q * r), d, hb, r);
+      axpy(at(th, wRecColumns + q * r), gru && q >= 2 * r ? get(ub, q - 2 * r) * inv1 : d, hb, r);
     }
+    if (gru) axpy(at(th, bRecColumns + G), inv1, ub, r);
     if (e != 0) axpy(grad, e, th, n);
   }
 }

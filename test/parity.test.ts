@@ -173,14 +173,15 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
     }
   });
 
-  it('UORO: the LSTM\'s tangents and the update for Elman and LSTM, with and without the gradient and learned columns (the rest of a step is core kernels)', () => {
+  it('UORO: the gated cells\' tangents and the update for every cell, with and without the gradient and learned columns (the rest of a step is core kernels)', () => {
+    // r = min(s, 31): state rows and W_rec's rows of lengths that are and are not multiples of 4 (the product W_rec·s̃ is the core's SIMD matmulABt).
     const B = 2, p = 3, r = Math.min(s, 31);
-    for (const [cell, gates] of [['elman', 1], ['lstm', 4]] as const) {
+    for (const [cell, gates] of [['elman', 1], ['lstm', 4], ['gru', 3]] as const) {
       const S = cell === 'lstm' ? 2 : 1, G = gates * r;
       for (const extra of [0, S * r]) {
-        const n = G * (p + r + 1) + extra;
+        const n = G * (p + r + 1) + (cell === 'gru' ? r : 0) + extra;
         const regions = {
-          state: 3 * S * B * r, theta: B * n, delta: B * G, wRec: G * r, x: B * p, hPrev: B * r, c: 2 * B * r, gates: B * G,
+          state: 3 * S * B * r, theta: B * n, delta: B * (G + r), wRec: G * r, x: B * p, hPrev: B * r, c: 2 * B * r, gates: B * G,
           un: B * r, dH: B * r, grad: n,
         };
         const fill = (mem: Float32Array, o: Record<string, number>) => {
@@ -193,8 +194,13 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
             }
           }
         };
-        if (cell === 'lstm') {
-          expectParity({ regions, fill, run: (K, mem, o) => uoroKernels(K).lstmUoroTangents(mem, o.state!, o.delta!, o.wRec!, o.c!, o.gates!, B, r) });
+        if (cell !== 'elman') {
+          expectParity({
+            regions, fill,
+            run: (K, mem, o) => cell === 'lstm'
+              ? uoroKernels(K).lstmUoroTangents(mem, o.state!, o.delta!, o.wRec!, o.c!, o.gates!, B, r)
+              : uoroKernels(K).gruUoroTangents(mem, o.state!, o.delta!, o.wRec!, o.hPrev!, o.gates!, o.un!, B, r),
+          });
         }
         for (const withGrad of [true, false]) {
           expectParity({

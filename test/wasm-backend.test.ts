@@ -8,6 +8,7 @@ import { ElmanRNN } from '../src/model/rnn.js';
 import { computeGradients, type GradientSpec } from '../src/train/gradient-algorithm.js';
 import { rtrl, RTRL_KERNELS, rtrlKernels } from '../src/train/rtrl.js';
 import { SNAP_KERNELS, snapKernels } from '../src/train/snap.js';
+import { UORO_KERNELS, uoroKernels } from '../src/train/uoro.js';
 import { train } from '../src/train/train.js';
 import { randomBatch } from './helpers/random-data.js';
 import { ACTIVATIONS, HEADS, type TargetKind } from './helpers/cases.js';
@@ -172,6 +173,7 @@ describe('the online kernels\' module (assembly/online.ts)', () => {
       expect(made).toBe(1);
       expect(rtrlKernels(backend.kernels)).toBe(kernels);
       expect(snapKernels(backend.kernels)).not.toBe(SNAP_KERNELS.js);
+      expect(uoroKernels(backend.kernels)).not.toBe(UORO_KERNELS.js);
       expect(made).toBe(1); // one online instance per memory, shared by every algorithm
     } finally {
       (WebAssembly as { Instance: unknown }).Instance = instances;
@@ -187,11 +189,12 @@ describe('the online kernels\' module (assembly/online.ts)', () => {
     expect(staticData()).toEqual(before);
   });
 
-  it('a scalar module given without its online twin: RTRL and SnAp-1 run their JS kernels on its memory, with the same gradients', () => {
+  it('a scalar module given without its online twin: RTRL, SnAp-1 and UORO run their JS kernels on its memory, with the same gradients', () => {
     const scalar = new WebAssembly.Module(readFileSync(new URL('../build/rnnkit-scalar.wasm', import.meta.url)));
     const backend = wasmBackend(scalar, 'scalar');
     expect(rtrlKernels(backend.kernels)).toBe(RTRL_KERNELS.js);
     expect(snapKernels(backend.kernels)).toBe(SNAP_KERNELS.js);
+    expect(uoroKernels(backend.kernels)).toBe(UORO_KERNELS.js);
     const model = new ElmanRNN({ inputSize: 3, hiddenSize: 5, outputSize: 2, seed: 2, backend });
     const reference = new ElmanRNN({ inputSize: 3, hiddenSize: 5, outputSize: 2, seed: 2, backend: 'wasm-scalar' });
     const batch = randomBatch({ size: 2, steps: 5, inputSize: 3, outputSize: 2, targets: 'vector' });

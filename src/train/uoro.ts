@@ -1,8 +1,8 @@
 import { planRegions, type Kernels } from '../backend/index.js';
 import type { KernelPair } from '../backend/backend.js';
 import { attachKernels } from '../backend/attach-kernels.js';
-import { checkKeys, checkSeed, fail, RnnkitError } from '../errors.js';
-import { lstmUoroTangents, uoroUpdate } from '../kernels/js/uoro.js';
+import { checkKeys, checkSeed, fail } from '../errors.js';
+import { gruUoroTangents, lstmUoroTangents, uoroUpdate } from '../kernels/js/uoro.js';
 import { activationCode } from '../model/functions.js';
 import type { RecurrentModel } from '../model/recurrent/model.js';
 import { CELLS } from '../model/recurrent/cells.js';
@@ -46,7 +46,7 @@ export interface UoroAlgorithm {
  * one backward step per step. The gradient is a random estimate: unbiased
  * (its mean over the random signs is RTRL's, that is BPTT's, gradient) but
  * noisy, so computeGradients() returns a different sample for another seed.
- * One Elman or LSTM layer on vector inputs (a GRU is refused, for now).
+ * One recurrent layer (Elman, LSTM or GRU) on vector inputs.
  */
 export function uoro(options: UoroOptions = {}): UoroAlgorithm {
   checkKeys('uoro options', options, ['seed']);
@@ -74,10 +74,10 @@ function made(seed: number | undefined): UoroAlgorithm {
  * every app's wasm binary already.
  */
 export const UORO_KERNELS: KernelPair<{
-  lstmUoroTangents: typeof lstmUoroTangents; uoroUpdate: typeof uoroUpdate;
+  lstmUoroTangents: typeof lstmUoroTangents; gruUoroTangents: typeof gruUoroTangents; uoroUpdate: typeof uoroUpdate;
 }> = {
-  js: { lstmUoroTangents, uoroUpdate },
-  addresses: { lstmUoroTangents: 0b11111, uoroUpdate: 0b1111111 },
+  js: { lstmUoroTangents, gruUoroTangents, uoroUpdate },
+  addresses: { lstmUoroTangents: 0b11111, gruUoroTangents: 0b111111, uoroUpdate: 0b1111111 },
 };
 
 /** UORO's kernels for a frame's kernel table: the wasm exports on a wasm backend or a thread's recorder, else the JS twins. */
@@ -92,7 +92,7 @@ export interface UoroRegions {
   minus: number;
   /** θ̃, [B][n], in RTRL's column order. */
   theta: number;
-  /** The gate errors δ [B][G]. */
+  /** The gate errors δ [B][G] (and the GRU's δu [B][r]). */
   delta: number;
   /** The recurrent parameters' gradient, in RTRL's column order. */
   gradient: number;
@@ -120,19 +120,14 @@ function uoroImplementation(seed: number | undefined): OnlineGradient<UoroAlgori
   const implementation: OnlineGradient<UoroAlgorithm, UoroRegions> = {
     resolve: resolveUoro,
     check(model) {
-      // One Elman or LSTM layer on vector inputs. (The GRU's equations are in docs/theory.md; its kernels would put
-      // the default entry over its size budget for now.)
-      checkSingleLayerModel(model, 'UORO');
-      if (model.structure.cell === 'gru') {
-        throw new RnnkitError("algorithm: UORO is implemented for a single Elman or LSTM layer, and this model is a GRU. Use exact RTRL (rtrl()) or truncated BPTT ({ type: 'tbptt', k }).");
-      }
+      checkSingleLayerModel(model, 'UORO'); // one recurrent layer on vector inputs, as exact RTRL and SnAp-1
       draws = (draws + 1) >>> 0;
     },
     plan(model, batch, start) {
       const { hiddenSize: r, cell } = model.structure, n = sensitivityColumns(model), S = stateBlocks(model);
       const G = CELLS[cell].gates * r;
       const { offsets, end } = planRegions(start, {
-        state: 3 * S * batch * r, minus: S * batch * r, theta: batch * n, delta: batch * G, gradient: n,
+        state: 3 * S * batch * r, minus: S * batch * r, theta: batch * n, delta: batch * (G + (cell === 'gru' ? r : 0)), gradient: n,
       });
       // The model's seed (what dropout masks are keyed by) unless uoro({ seed }) says otherwise.
       const s = seed ?? (model as unknown as { dropoutSeed: number }).dropoutSeed;
@@ -162,6 +157,7 @@ function uoroImplementation(seed: number | undefined): OnlineGradient<UoroAlgori
         R.step++;
         signs(core, mem, R, nu, f.ids, B, r, S);
         if (cell === 'lstm') k.lstmUoroTangents(mem, R.state, R.delta, wRec, layer.c + s * B * r, pre, B, r);
+        else if (cell === 'gru') k.gruUoroTangents(mem, R.state, R.delta, wRec, h, pre, layer.un + s * B * r, B, r);
         else {
           // (T61)–(T62) for Elman: J·s̃ = σ'(a_t)∘(W_rec·s̃), δ = σ'(a_t)∘ν.
           core.matmulABt(mem, jv, R.state, wRec, B, r, r, 0);

@@ -4,18 +4,18 @@ import { NONE, type Mem } from './types.js';
 /*
  * UORO (Tallec & Ollivier, ICLR 2018; docs/theory.md (T60)–(T65)): a rank-one
  * estimate s̃_t θ̃_tᵀ of the influence matrix ∂s_t/∂θ, per sequence. The state
- * s is h (Elman) or (h, c) (LSTM); θ the recurrent parameters in RTRL's
- * column order (src/kernels/js/rtrl.ts): W_in | W_rec | b_rec | h0 | c0 (LSTM)
- * (the learned states' columns when they are learned). Elman and LSTM; the
- * GRU's equations are in docs/theory.md, not implemented yet. Layout:
+ * s is h (Elman, GRU) or (h, c) (LSTM); θ the recurrent parameters in RTRL's
+ * column order (src/kernels/js/rtrl.ts): W_in | W_rec | b_rec | b_hn (GRU) |
+ * h0 | c0 (LSTM) (the learned states' columns when they are learned). Layout:
  *   state       s̃, then J·s̃, then ν, each [S][B][r]: S = 1 (h) or 2 (h, then c),
  *               state block k of sequence b at (k·B + b)·r
  *   θ̃           [B][n]
- *   δ           [B][G]      νᵀ∂F/∂a: the error at the gates' pre-activations (G = r, 4r)
- * The cell is told by its gate count (1 Elman, 4 LSTM): S = 2 for the LSTM.
+ *   δ           [B][G]      νᵀ∂F/∂a: the error at the gates' pre-activations (G = r, 4r, 3r),
+ *               then, GRU only, [B][r] the error δu at ũ_n = W_hn·h_{t−1} + b_hn
+ * The cell is told by its gate count (1 Elman, 4 LSTM, 3 GRU): S = 2 for the LSTM.
  * A step: ν from the core dropoutMask kernel (src/train/uoro.ts), J·s̃ and δ
  * ((T61)–(T62)) — for Elman from core kernels (a product and σ'), for the
- * LSTM by lstmUoroTangents below — then
+ * gated cells by lstmUoroTangents and gruUoroTangents below — then
  * uoroUpdate (the norms, ρ0 and ρ1, the new s̃ and θ̃ and the gradient,
  * (T63)–(T65)). Nothing is allocated.
  */
@@ -52,10 +52,39 @@ export function lstmUoroTangents(mem: Mem, state: number, delta: number, wRec: n
 }
 
 /**
+ * The GRU's tangents: with u = W_hh·h̃ (into δ first; b_hn does not move),
+ *   dr = r(1−r)·u_r,  dz = z(1−z)·u_z,  dn = (1−n²)·(ũ_n·dr + r·u_n),  dh = (h_{t−1} − n)·dz + (1−z)·dn + z·h̃
+ * and δ from ν, as gruBackward: a_n' = ν(1−z)(1−n²);
+ *   δ = (a_n'·ũ_n·r(1−r), ν(h_{t−1} − n)·z(1−z), a_n'),  δu = a_n'·r (the error at ũ_n: W_hn's rows and b_hn).
+ * gates the activated r, z, n [B][3r]; un ũ_n [B][r]; hPrev h_{t−1} [B][r].
+ */
+export function gruUoroTangents(
+  mem: Mem, state: number, delta: number, wRec: number, hPrev: number, gates: number, un: number, batch: number, hiddenSize: number,
+): void {
+  const r = hiddenSize, G = 3 * r, sT = state, jv = sT + batch * r, nu = jv + batch * r, deltaU = delta + batch * G;
+  matmulABt(mem, delta, sT, wRec, batch, G, r, 0);
+  for (let b = 0; b < batch; b++) {
+    const gb = gates + b * G, db = delta + b * G;
+    for (let j = 0; j < r; j++) {
+      const rg = mem[gb + j]!, z = mem[gb + r + j]!, n = mem[gb + 2 * r + j]!, k = b * r + j;
+      const u = mem[un + k]!, hp = mem[hPrev + k]!, dr = rg * (1 - rg), dz = z * (1 - z), dn = 1 - n * n;
+      const tr = dr * mem[db + j]!, tz = dz * mem[db + r + j]!;
+      mem[jv + k] = (hp - n) * tz + (1 - z) * dn * (u * tr + rg * mem[db + 2 * r + j]!) + z * mem[sT + k]!;
+      const v = mem[nu + k]!, an = v * (1 - z) * dn;
+      mem[db + j] = an * u * dr;
+      mem[db + r + j] = v * (hp - n) * dz;
+      mem[db + 2 * r + j] = an;
+      mem[deltaU + k] = an * rg;
+    }
+  }
+}
+
+/**
  * The UORO update for B sequences (T63)–(T65), from jv = J·s̃_{t−1}, ν and the
- * gate errors δ. The vector-Jacobian product νᵀ∂F/∂θ is, per sequence,
- * δ ⊗ (x_t, h_{t−1}, 1) in W_in's, W_rec's and b_rec's columns, zero in h0's
- * and c0's; it is added into θ̃ without being stored, its norm taken
+ * gate errors δ (and δu, GRU). The vector-Jacobian product
+ * νᵀ∂F/∂θ is, per sequence, δ ⊗ (x_t, h_{t−1}, 1) in W_in's, W_rec's and
+ * b_rec's columns (the GRU's W_rec rows of the n gate and b_hn take δu), zero
+ * in h0's and c0's; it is added into θ̃ without being stored, its norm taken
  * in closed form. Then
  *   ρ0 = √((‖θ̃‖ + ε)/(‖J·s̃‖ + ε)),  ρ1 = √((‖νᵀ∂F/∂θ‖ + ε)/(‖ν‖ + ε))
  *   s̃ ← ρ0·J·s̃ + ρ1·ν,  θ̃ ← θ̃/ρ0 + (νᵀ∂F/∂θ)/ρ1
@@ -66,18 +95,20 @@ export function uoroUpdate(
   mem: Mem, state: number, thT: number, delta: number, x: number, hPrev: number, dH: number, grad: number,
   batch: number, inputSize: number, hiddenSize: number, gates: number, paramCount: number,
 ): void {
-  const p = inputSize, r = hiddenSize, n = paramCount, G = gates * r, states = gates === 4 ? 2 : 1;
-  const block = states * batch * r, wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
+  const p = inputSize, r = hiddenSize, n = paramCount, G = gates * r, gru = gates === 3, states = gates === 4 ? 2 : 1;
+  const block = states * batch * r, deltaU = delta + batch * G, wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
   for (let b = 0; b < batch; b++) {
-    const th = thT + b * n, xb = x + b * p, hb = hPrev + b * r, db = delta + b * G;
+    const th = thT + b * n, xb = x + b * p, hb = hPrev + b * r, db = delta + b * G, ub = deltaU + b * r;
     let jvSq = 0, nuSq = 0;
     for (let k = 0; k < states; k++) {
       const s = state + (k * batch + b) * r;
       jvSq += squares(mem, s + block, r);
       nuSq += squares(mem, s + 2 * block, r);
     }
-    // ‖νᵀ∂F/∂θ‖ = ‖δ‖·‖(x_t, h_{t−1}, 1)‖: the rows of W_in, W_rec and b_rec (h0's and c0's columns take nothing).
-    const vjp = Math.sqrt(squares(mem, db, G) * (squares(mem, xb, p) + 1 + squares(mem, hb, r)));
+    // ‖νᵀ∂F/∂θ‖²: ‖δ‖²(‖x‖² + 1) from W_in and b_rec, ‖δ_rec‖²‖h_{t−1}‖² from W_rec (the GRU's n block takes δu there), ‖δu‖² from b_hn.
+    const deltaSq = squares(mem, db, G), duSq = gru ? squares(mem, ub, r) : 0;
+    const recSq = gru ? deltaSq - squares(mem, db + 2 * r, r) + duSq : deltaSq;
+    const vjp = Math.sqrt(deltaSq * (squares(mem, xb, p) + 1) + recSq * squares(mem, hb, r) + duSq);
     const rho0 = Math.sqrt((Math.sqrt(squares(mem, th, n)) + UORO_EPSILON) / (Math.sqrt(jvSq) + UORO_EPSILON));
     const rho1 = Math.sqrt((vjp + UORO_EPSILON) / (Math.sqrt(nuSq) + UORO_EPSILON));
     const inv1 = 1 / rho1;
@@ -95,8 +126,9 @@ export function uoroUpdate(
       const d = mem[db + q]! * inv1;
       axpy(mem, th + q * p, d, xb, p);
       mem[th + bRecColumns + q] = mem[th + bRecColumns + q]! + d;
-      axpy(mem, th + wRecColumns + q * r, d, hb, r);
+      axpy(mem, th + wRecColumns + q * r, gru && q >= 2 * r ? mem[ub + q - 2 * r]! * inv1 : d, hb, r);
     }
+    if (gru) axpy(mem, th + bRecColumns + G, inv1, ub, r);
     if (e !== 0) axpy(mem, grad, e, th, n);
   }
 }
