@@ -84,6 +84,9 @@ export default defineConfig([
   // rnnkit/onnx: ONNX export. Like rnnkit/analysis, it imports the models and
   // the error class from 'rnnkit', so it exports the models of the app's entry.
   { ...library, entry: { onnx: 'src/onnx/index.ts' }, dts: declarations, external: ['rnnkit'] },
+  // rnnkit/tasks: the generated sequence tasks. Like rnnkit/analysis, they build their batches with the
+  // 'rnnkit' the app imports.
+  { ...library, entry: { tasks: 'src/tasks/tasks-entry.ts' }, dts: declarations, external: ['rnnkit'] },
   // rnnkit/csv: the CSV reader, self-contained.
   { ...library, entry: { csv: 'src/data/csv-entry.ts' }, dts: declarations },
   // rnnkit/js: no wasm bytes in the bundle; the js backend unless useWasmModule() is given a module.

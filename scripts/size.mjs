@@ -18,8 +18,8 @@ const entries = [
   ['rnnkit/js', 'dist/js.js', 48, 30],
   ['rnnkit (workerd/edge-light)', 'dist/workerd.js', 48, 30],
 ];
-// rnnkit/analysis, rnnkit/safetensors and rnnkit/onnx on their own ('rnnkit' itself left external: the app has it already).
-const extras = [['rnnkit/analysis', 'dist/analysis.js', 12], ['rnnkit/csv', 'dist/csv.js', 5], ['rnnkit/safetensors', 'dist/safetensors.js', 7], ['rnnkit/onnx', 'dist/onnx.js', 5]];
+// rnnkit/analysis, rnnkit/tasks, rnnkit/safetensors and rnnkit/onnx on their own ('rnnkit' itself left external: the app has it already).
+const extras = [['rnnkit/analysis', 'dist/analysis.js', 12], ['rnnkit/csv', 'dist/csv.js', 5], ['rnnkit/tasks', 'dist/tasks.js', 5], ['rnnkit/safetensors', 'dist/safetensors.js', 7], ['rnnkit/onnx', 'dist/onnx.js', 5]];
 
 async function minGzip(stdin) {
   const result = await build({

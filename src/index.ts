@@ -17,12 +17,6 @@ export {
   sequenceBatch, createSequenceBatch, selectSequences,
   type SequenceBatch, type SequenceBatchOptions, type NestedBatchOptions, type Task,
 } from './data/sequence-batch.js';
-export { addingProblem, addingTask, type AddingProblemOptions } from './tasks/adding.js';
-export { reberTask, embeddedReberString, isEmbeddedReber, REBER_SYMBOLS } from './tasks/reber.js';
-export { copyTask } from './tasks/copy.js';
-export { sineTask } from './tasks/sine.js';
-export { delayedEchoTask } from './tasks/echo.js';
-export { beatsBaseline, type SequenceTask, type TaskReport } from './tasks/task.js';
 
 export { train, trainAsync, type TrainOptions, type TrainResult, type StepInfo, type EpochInfo } from './train/train.js';
 export type { TrainCallback, TrainControl } from './train/callbacks.js';

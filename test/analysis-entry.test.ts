@@ -51,6 +51,35 @@ console.log(JSON.stringify({ header: table.header, values: numericColumns(table,
   });
 });
 
+describe('rnnkit/tasks on the models and batches of rnnkit', () => {
+  // A task of rnnkit/tasks trains a model of 'rnnkit' on batches of 'rnnkit' (its batches pass the app's train());
+  // its errors are RnnkitErrors of rnnkit, in ESM and in CommonJS.
+  const script = (load: string) => `${load}
+const task = delayedEchoTask({ delay: 2, train: 64, test: 32, steps: 12, seed: 3 });
+const model = new RecurrentNetwork({ cell: 'gru', ...task.model, hiddenSize: 8, seed: 1 });
+const before = task.evaluate(model).value;
+train(model, task.train, { epochs: 60, optimizer: { type: 'adam', learningRate: 0.05 } });
+const after = task.evaluate(model);
+let error;
+try { delayedEchoTask({ delay: 0 }); } catch (e) { error = e; }
+console.log(JSON.stringify({ before, after: after.value, baseline: after.baseline, beats: beatsBaseline(after), isRnnkitError: error instanceof RnnkitError, message: error.message }));`;
+  const expectLearned = (out: { before: number; after: number; baseline: number; beats: boolean; isRnnkitError: boolean; message: string }) => {
+    expect(out.after).toBeGreaterThan(0.9);
+    expect(out.before).toBeLessThan(0.7);
+    expect(out.beats).toBe(true);
+    expect(out.isRnnkitError).toBe(true);
+    expect(out.message).toMatch(/^delay: expected an integer/);
+  };
+  it('ESM', () => {
+    expectLearned(run(['--input-type=module', '-e', script(
+      "import { RecurrentNetwork, RnnkitError, train } from 'rnnkit';\nimport { delayedEchoTask, beatsBaseline } from 'rnnkit/tasks';")]));
+  });
+  it('CommonJS', () => {
+    expectLearned(run(['-e', script(
+      "const { RecurrentNetwork, RnnkitError, train } = require('rnnkit');\nconst { delayedEchoTask, beatsBaseline } = require('rnnkit/tasks');")]));
+  });
+});
+
 describe('rnnkit/safetensors on the models of rnnkit', () => {
   // A model of 'rnnkit' out and back in: the same class (fromSafetensors loads through the app's own fromJSON),
   // its errors RnnkitErrors of rnnkit, in ESM and in CommonJS.

@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { delayedEchoTask, ElmanRNN, forecastWindows, fromJSON, measure, RecurrentModel, sample, splitSequences, textDataset, train } from '../src/index.js';
+import { delayedEchoTask } from '../src/tasks/echo.js';
+import { ElmanRNN, forecastWindows, fromJSON, measure, RecurrentModel, sample, splitSequences, textDataset, train } from '../src/index.js';
 import { axis, inverse, panel, parseSvg, series, texts } from './helpers/svg.js';
 
 /* The command-line tool, end to end: the built program, spawned as a user would run it. */

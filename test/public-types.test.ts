@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
  *   program using the README's API compiles against them, while the internals do not.
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
-const ENTRIES = ['index', 'analysis', 'csv', 'safetensors', 'onnx'] as const;
+const ENTRIES = ['index', 'analysis', 'csv', 'tasks', 'safetensors', 'onnx'] as const;
 const built = ENTRIES.every((e) => existsSync(`${root}dist/${e}.d.ts`));
 
 /** The public members of each exported class (instance and static, public or protected), declared on that class. */
@@ -137,7 +137,7 @@ it('the published types are built (run `npm run build` first)', () => {
 });
 
 describe.skipIf(!built)('the published types (dist/*.d.ts)', () => {
-  it('CommonJS gets the same declarations (index.d.cts, analysis.d.cts, csv.d.cts, safetensors.d.cts, onnx.d.cts)', () => {
+  it('CommonJS gets the same declarations (index.d.cts, analysis.d.cts, csv.d.cts, tasks.d.cts, safetensors.d.cts, onnx.d.cts)', () => {
     for (const entry of ENTRIES) expect(readFileSync(`${root}dist/${entry}.d.cts`, 'utf8')).toBe(readFileSync(`${root}dist/${entry}.d.ts`, 'utf8'));
   });
 
@@ -320,7 +320,7 @@ export { names, counts, cfg, steps, states, meanLoss, result, why, gradients, on
       return at + ts.flattenDiagnosticMessageText(d.messageText, ' ');
     });
     const resolved = program.getSourceFiles().map((f) => f.fileName.replace(root, '')).filter((f) => f.startsWith('dist/'));
-    expect(resolved.sort()).toEqual(['dist/analysis.d.ts', 'dist/csv.d.ts', 'dist/index.d.ts', 'dist/onnx.d.ts', 'dist/safetensors.d.ts']);
+    expect(resolved.sort()).toEqual(['dist/analysis.d.ts', 'dist/csv.d.ts', 'dist/index.d.ts', 'dist/onnx.d.ts', 'dist/safetensors.d.ts', 'dist/tasks.d.ts']);
     expect(problems).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addingTask, RecurrentNetwork, Random, splitSequences, textDataset, train, type SequenceBatch } from '../src/index.js';
+import { addingTask } from '../src/tasks/adding.js';
+import { RecurrentNetwork, Random, splitSequences, textDataset, train, type SequenceBatch } from '../src/index.js';
 
 /*
  * What the gated cells are for, trained from fixed seeds: each test fails if

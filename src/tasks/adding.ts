@@ -1,7 +1,7 @@
-import { createSequenceBatch, type SequenceBatch } from '../data/sequence-batch.js';
+import { createSequenceBatch, type SequenceBatch } from 'rnnkit';
 import { checkInteger, checkKeys, checkSeed } from '../errors.js';
-import type { RecurrentModel } from '../model/recurrent/model.js';
-import { Random } from '../model/random.js';
+import type { RecurrentModel } from 'rnnkit';
+import { Random } from 'rnnkit';
 import type { SequenceTask } from './task.js';
 
 /** The options of addingProblem. */

@@ -1,8 +1,8 @@
-import { createSequenceBatch, type SequenceBatch } from '../data/sequence-batch.js';
+import { createSequenceBatch, type SequenceBatch } from 'rnnkit';
 import { checkKeys, checkSeed } from '../errors.js';
-import type { RecurrentModel } from '../model/recurrent/model.js';
-import { Random } from '../model/random.js';
-import { RnnStepper } from '../model/stepper.js';
+import type { RecurrentModel } from 'rnnkit';
+import { Random } from 'rnnkit';
+import { RnnStepper } from 'rnnkit';
 import type { SequenceTask } from './task.js';
 
 /** The grammar's seven symbols, in one-hot order. */

@@ -1,8 +1,8 @@
-import type { SequenceBatch } from '../data/sequence-batch.js';
-import { forecastWindows } from '../data/time-series.js';
+import type { SequenceBatch } from 'rnnkit';
+import { forecastWindows } from 'rnnkit';
 import { checkInteger, checkKeys, checkNumber } from '../errors.js';
-import type { RecurrentModel } from '../model/recurrent/model.js';
-import { Random } from '../model/random.js';
+import type { RecurrentModel } from 'rnnkit';
+import { Random } from 'rnnkit';
 import type { SequenceTask } from './task.js';
 
 /**

@@ -1,6 +1,6 @@
-import type { SequenceBatch } from '../data/sequence-batch.js';
-import type { LossName, OutputFunction } from '../model/functions.js';
-import type { RecurrentModel } from '../model/recurrent/model.js';
+import type { SequenceBatch } from 'rnnkit';
+import type { LossName, OutputFunction } from 'rnnkit';
+import type { RecurrentModel } from 'rnnkit';
 
 /** How well a model does on a task, beside the score of a trivial model without memory. */
 export interface TaskReport {
