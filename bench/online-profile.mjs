@@ -4,7 +4,8 @@
 // running (internal wasm functions to the exported kernel that called them;
 // the export names come from dist/rnnkit-simd.wasm's export section), or to
 // JavaScript (learn()'s own code, argument checks, kernel calls). Beside it,
-// the median of a forward step (RnnStepper.step) of the same model, and the
+// the median of a forward step (RnnStepper.step) of the same model, timed in
+// alternating rounds with learn() (the ratio is the rounds' median), and the
 // algorithm's own kernels' rate on its nominal trace FLOPs (docs/benchmarks.md).
 //
 //   node bench/online-profile.mjs                  # SnAp-1 at S and M, Elman and LSTM, wasm-simd
@@ -41,11 +42,27 @@ function exportNames(file) {
 }
 const names = exportNames(new URL('../dist/rnnkit-simd.wasm', import.meta.url));
 
-function median(fn, repeats = 2000) {
-  for (let i = 0; i < 200; i++) fn();
+const middle = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+/** Median ms of one call of `fn`. */
+function median(fn, repeats = 400) {
+  for (let i = 0; i < 50; i++) fn();
   const times = [];
   for (let i = 0; i < repeats; i++) { const t0 = performance.now(); fn(); times.push(performance.now() - t0); }
-  return times.sort((a, b) => a - b)[repeats >> 1];
+  return middle(times);
+}
+/**
+ * Medians of a and b in alternating rounds, and the median of their per-round
+ * ratio: on a shared machine the load drifts, and a ratio within one round
+ * sees the same load on both sides.
+ */
+function paired(a, b, rounds = 7) {
+  const as = [], bs = [], ratios = [];
+  for (let k = 0; k < rounds; k++) {
+    as.push(median(a));
+    bs.push(median(b));
+    ratios.push(as[k] / bs[k]);
+  }
+  return { a: middle(as), b: middle(bs), ratio: middle(ratios) };
 }
 
 const session = new Session();
@@ -60,10 +77,9 @@ for (const size of sizes.length ? sizes : ['S', 'M']) {
     const rng = new rnnkit.Random(7);
     const x = Float32Array.from({ length: B * p }, () => rng.uniform(-1, 1)), y = Float32Array.from({ length: B * o }, () => rng.uniform(-1, 1));
     const stepper = new rnnkit.RnnStepper(model, { streams: B });
-    const forward = median(() => stepper.step(x));
     for (const [algorithm, { make, traceFlops, kernels }] of Object.entries(ONLINE_ALGORITHMS)) {
       const learner = new rnnkit.OnlineLearner(model, { algorithm: make(rnnkit), streams: B, optimizer: { type: 'sgd', learningRate: 1e-5 } });
-      const step = median(() => learner.learn(x, y));
+      const { a: step, b: forward, ratio } = paired(() => learner.learn(x, y), () => stepper.step(x));
       await session.post('Profiler.start');
       const t0 = performance.now();
       while (performance.now() - t0 < seconds * 1000) learner.learn(x, y);
@@ -72,7 +88,7 @@ for (const size of sizes.length ? sizes : ['S', 'M']) {
       const shares = attribute(profile);
       const total = [...shares.values()].reduce((a, b) => a + b, 0);
       console.log(`${size} ${cell === 'elman' ? 'Elman' : cell.toUpperCase()} online ${algorithm} (p${p} r${r} o${o} B${B}), ${backend}: learn() ${(step * 1000).toFixed(1)} µs, `
-        + `forward step ${(forward * 1000).toFixed(1)} µs (${(step / forward).toFixed(1)}×)`);
+        + `forward step ${(forward * 1000).toFixed(1)} µs (median ratio of 7 alternating rounds ${ratio.toFixed(1)}×)`);
       const own = [...shares].filter(([name]) => kernels && kernels.test(name.replace(/^wasm /, ''))).reduce((a, [, t]) => a + t, 0);
       if (own > 0) {
         const flops = B * traceFlops(SIZES[size], GATES[cell], GATES[cell] * r * (p + r + 1)), ms = (own / total) * step;
