@@ -155,7 +155,7 @@ const ABOUT = {
   'rtrl-train': 'One step: the exact gradient by RTRL (sensitivities carried forward), one SGD update. GFLOP/s counts the dominant term 2·B·T·G·r²·n (G gate blocks: Elman 1, GRU 3, LSTM 4). No peer implements RTRL.',
   'tbptt-train': 'One step: one pass over the long sequences by truncated BPTT(k, k), an SGD update after every chunk (train() with algorithm tbptt). No peer has truncated BPTT built in.',
   'ffnn-train': 'One step: forward, backprop and one SGD update on N rows; MSE on a linear output. brain.js has no comparable network (its output layer is always squashed).',
-  'online-forward': 'One step: one time step of B streams forward (RnnStepper.step), the denominator of the online ratios; timed as T steps per sample, reported per step.',
+  'online-forward': 'One step: one time step of B streams forward (RnnStepper.step), the denominator of the online ratios; timed as T steps per sample, reported per step. rnnkit only (it is there for the ratios).',
   'online-step': 'One step: one OnlineLearner.learn() on B streams (forward, the output layer\'s gradient, the online algorithm\'s traces and gradient, one SGD update); timed as T steps per sample, reported per step. GFLOP/s counts the forward step, 4·B·o·r for the output layer, the algorithm\'s trace work and 2 FLOPs per parameter for SGD. No peer implements it: TensorFlow.js and brain.js have no online learning, PyTorch has no SnAp or UORO.',
 };
 export const about = (name) => {
