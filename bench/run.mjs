@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WORKLOADS, describe, about, cellOf } from './lib/workloads.mjs';
+import { WORKLOADS, QUICK, describe, about, cellOf } from './lib/workloads.mjs';
 import { BACKENDS, PEERS, peerSupports } from './lib/implementations.mjs';
 import { machine, load } from './lib/machine.mjs';
 import { markdown, workloadTable, checkTable, compare, header, summaryTable, threadsTable, onlineTable } from './lib/report.mjs';
@@ -129,7 +129,7 @@ if (option('workloads')) {
   workloads = list('workloads', []);
   for (const w of workloads) if (!WORKLOADS[w]) { console.error(`unknown workload "${w}"; see --list`); process.exit(2); }
 } else if (quick && !option('sizes') && !option('modes') && !option('cells')) {
-  workloads = ['S train', 'S LSTM train', 'S GRU train', 'S inference', 'tiny RTRL train', 'S forward step', 'S online SnAp-1'];
+  workloads = QUICK;
 } else {
   const sizes = list('sizes', ['tiny', 'S', 'M', 'L']);
   const modes = list('modes', ['train', 'inference', 'rtrl', 'tbptt', 'ffnn', 'online']);

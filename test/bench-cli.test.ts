@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const runner = join(__dirname, '..', 'bench', 'run.mjs');
 const bench = (...args: string[]) => spawnSync(process.execPath, [runner, ...args], { encoding: 'utf8' });
@@ -41,6 +42,12 @@ describe('bench/run.mjs', () => {
     expect(mflop('M online SnAp-1')).toBeCloseTo(online(64, 128, 64, 32, 1), 3);
     expect(mflop('S LSTM online SnAp-1')).toBeCloseTo(online(16, 64, 16, 16, 4), 3);
     expect(mflop('M LSTM online SnAp-1')).toBeCloseTo(online(64, 128, 64, 32, 4), 1);
+  });
+
+  it('--quick runs an online step and its forward step, and every workload it names exists', async () => {
+    const { QUICK, WORKLOADS } = await import(pathToFileURL(join(__dirname, '..', 'bench', 'lib', 'workloads.mjs')).href);
+    expect(QUICK).toEqual(expect.arrayContaining(['S online SnAp-1', 'S forward step']));
+    for (const name of QUICK) expect(WORKLOADS[name], name).toBeDefined();
   });
 
   it('--compare gives new ÷ old per workload and says which changes exceed the noise', () => {

@@ -131,6 +131,9 @@ export const WORKLOADS = {
   ...onlineWorkloads(['S', 'M'], ['elman', 'lstm']),
 };
 
+/** What --quick runs: a smoke test of every kind of step, seconds in all. */
+export const QUICK = ['S train', 'S LSTM train', 'S GRU train', 'S inference', 'tiny RTRL train', 'S forward step', 'S online SnAp-1'];
+
 /** A gated training workload: `cell` and `layers` say which network; everything else is the Elman workload's of that size. */
 function gated(size, cell, layers, checkRate) {
   const shape = SIZES[size];
