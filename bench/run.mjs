@@ -16,10 +16,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WORKLOADS, describe, about, cellOf } from './lib/workloads.mjs';
+import { WORKLOADS, QUICK, describe, about, cellOf } from './lib/workloads.mjs';
 import { BACKENDS, PEERS, peerSupports } from './lib/implementations.mjs';
 import { machine, load } from './lib/machine.mjs';
-import { markdown, workloadTable, checkTable, compare, header, summaryTable, threadsTable } from './lib/report.mjs';
+import { markdown, workloadTable, checkTable, compare, header, summaryTable, threadsTable, onlineTable } from './lib/report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -28,8 +28,10 @@ const HELP = `Usage: node bench/run.mjs [options]      (npm run bench -- [option
 
 Workloads (docs/benchmarks.md; see --list):
   --sizes=tiny,S,M,L       sizes of the RNN workloads (default: all; tiny has RTRL only, TBPTT runs at M)
-  --modes=train,inference,rtrl,tbptt,ffnn
-                           kinds of workload (default: all)
+  --modes=train,inference,rtrl,tbptt,ffnn,online
+                           kinds of workload (default: all). online: one OnlineLearner.learn() per step on B
+                           streams with each online algorithm (SnAp-1), beside a forward step of the same model,
+                           at S and M, Elman and LSTM
   --cells=elman,lstm,gru   cells of the RNN workloads (default: all; TBPTT is Elman, RTRL has tiny LSTM and GRU
                            too, FFNN has none). S LSTM RTRL (348 GFLOP a step) runs only when named in --workloads
   --workloads="S train,M LSTM train"
@@ -43,7 +45,8 @@ Implementations:
   --peers=LIST             peers, by id or prefix: ${Object.keys(PEERS).join(', ')};
                            'tfjs', 'brain', 'all' (default) or 'none'
 Timing:
-  --quick                  smoke run (seconds): S train, S LSTM and GRU train, S inference and tiny RTRL, short timing
+  --quick                  smoke run (seconds): S train, S LSTM and GRU train, S inference, tiny RTRL, S forward step
+                           and S online SnAp-1, short timing
   --time=MS                minimum time per cell (default 1000)
   --iterations=N           minimum samples per cell (default 10)
   --max-cell-seconds=S     a cell whose N samples would take longer gets fewer (≥ 5), each ≥ 1 s (default 20)
@@ -95,12 +98,17 @@ if (flag('report')) {
   const saved = readRun(file);
   const md = file.replace(/\.json$/, '') + '.md';
   writeFileSync(md, markdown(saved));
-  console.log(`${header(saved)}\n\nSummary: median ms per step (GFLOP/s)\n${summaryTable(saved)}\n\nWrote ${md}.`);
+  const online = onlineTable(saved);
+  console.log(`${header(saved)}\n\nSummary: median ms per step (GFLOP/s)\n${summaryTable(saved)}\n${online ? `\nOnline steps\n${online}\n` : ''}\nWrote ${md}.`);
   process.exit(0);
 }
 if (flag('list')) {
   const width = Math.max(...Object.keys(WORKLOADS).map((name) => describe(name).length));
-  for (const name of Object.keys(WORKLOADS)) console.log(`${describe(name).padEnd(width)} ${(WORKLOADS[name].flops / 1e6).toFixed(1).padStart(8)} MFLOP`);
+  // Per step; an online or forward step is a few MFLOP, so it gets three decimals.
+  for (const name of Object.keys(WORKLOADS)) {
+    const mflop = WORKLOADS[name].flops / 1e6;
+    console.log(`${describe(name).padEnd(width)} ${mflop.toFixed(mflop < 10 ? 3 : 1).padStart(10)} MFLOP`);
+  }
   console.log(`\nrnnkit backends: ${BACKENDS.join(', ')}\npeers: ${Object.keys(PEERS).join(', ')}`);
   process.exit(0);
 }
@@ -112,16 +120,20 @@ for (const a of argv) {
 
 // --- What to run ------------------------------------------------------------
 const quick = flag('quick');
-const MODE_OF = { 'rnn-train': 'train', 'rnn-inference': 'inference', 'rtrl-train': 'rtrl', 'tbptt-train': 'tbptt', 'ffnn-train': 'ffnn' };
+const MODE_OF = {
+  'rnn-train': 'train', 'rnn-inference': 'inference', 'rtrl-train': 'rtrl', 'tbptt-train': 'tbptt', 'ffnn-train': 'ffnn',
+  'online-forward': 'online', 'online-step': 'online',
+};
 let workloads;
 if (option('workloads')) {
   workloads = list('workloads', []);
   for (const w of workloads) if (!WORKLOADS[w]) { console.error(`unknown workload "${w}"; see --list`); process.exit(2); }
 } else if (quick && !option('sizes') && !option('modes') && !option('cells')) {
-  workloads = ['S train', 'S LSTM train', 'S GRU train', 'S inference', 'tiny RTRL train'];
+  workloads = QUICK;
 } else {
   const sizes = list('sizes', ['tiny', 'S', 'M', 'L']);
-  const modes = list('modes', ['train', 'inference', 'rtrl', 'tbptt', 'ffnn']);
+  const modes = list('modes', ['train', 'inference', 'rtrl', 'tbptt', 'ffnn', 'online']);
+  for (const m of modes) if (!Object.values(MODE_OF).includes(m)) { console.error(`unknown mode "${m}" (${[...new Set(Object.values(MODE_OF))].join(', ')})`); process.exit(2); }
   const cells = option('cells') ? list('cells', []) : undefined;
   for (const c of cells ?? []) if (!['elman', 'lstm', 'gru'].includes(c)) { console.error(`unknown cell "${c}" (elman, lstm, gru)`); process.exit(2); }
   workloads = Object.keys(WORKLOADS).filter((name) => {
@@ -250,6 +262,8 @@ for (const name of workloads) {
   const reference = ref.check;
   console.log(`loss ${reference.lossBefore.toPrecision(6)}${reference.lossAfter3 !== undefined ? ` → ${reference.lossAfter3.toPrecision(6)} after 3 steps` : ''}`);
   const entry = { name, description: describe(name), about: about(name), kind: w.kind, flops: w.flops, reference, cells: [] };
+  // What the report's online table pairs an online step with, and the algorithm's own share of its FLOPs.
+  if (w.kind === 'online-step') entry.online = { algorithm: w.algorithm, forward: w.forward, train: w.train, T: w.shape.T, traceFlops: w.traceFlops, forwardFlops: w.forwardFlops };
   for (const id of ids) {
     process.stdout.write(`  ${id.padEnd(22)} `);
     const cell = runCell(id, name, 'measure', reference);
@@ -289,6 +303,8 @@ console.log('Agreement checks (from the same weights and data, against rnnkit in
 for (const w of run.workloads) console.log(`${w.name} — ${checkTable(w)}\n`);
 console.log(`Summary: median ms per step (GFLOP/s)\n${summaryTable(run)}\n`);
 if (threads.length) console.log(`Threads: rnnkit wasm-simd on a ThreadPool, against its one thread\n${threadsTable(run)}\n`);
+const onlineSummary = onlineTable(run);
+if (onlineSummary) console.log(`Online steps: one learn() on B streams against a forward step and against BPTT per time step\n${onlineSummary}\n`);
 if (run.load.max > run.machine.cores * 0.75) {
   console.log(`Warning: the load average reached ${run.load.max} on ${run.machine.cores} cores: something else was running; re-run on a quiet machine before quoting these figures.\n`);
 }

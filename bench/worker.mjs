@@ -17,7 +17,7 @@ import { resolve, adapter } from './lib/implementations.mjs';
 
 const job = JSON.parse(process.argv[2]);
 const w = WORKLOADS[job.workload];
-const isTraining = w.kind !== 'rnn-inference';
+const isTraining = w.kind !== 'rnn-inference' && w.kind !== 'online-forward';
 
 const { module, variant } = resolve(job.id);
 const impl = await adapter(module);
@@ -89,11 +89,13 @@ if (job.mode === 'measure' && (check.ok !== false || job.force)) {
   await bench.run();
   const r = bench.tasks[0].result;
   const samples = [...r.latency.samples];
+  // An online workload's sample is T calls (model.stepsPerCall): its times are reported per call, the workload's step.
+  const per = model.stepsPerCall ?? 1;
   result.timing = {
-    medianMs: r.latency.p50, minMs: r.latency.min, maxMs: r.latency.max, meanMs: r.latency.mean, madMs: r.latency.mad,
-    samples: samples.length, totalMs: samples.reduce((a, b) => a + b, 0), slow,
+    medianMs: r.latency.p50 / per, minMs: r.latency.min / per, maxMs: r.latency.max / per, meanMs: r.latency.mean / per, madMs: r.latency.mad / per,
+    samples: samples.length, totalMs: samples.reduce((a, b) => a + b, 0), slow, ...(per > 1 ? { stepsPerSample: per } : {}),
   };
-  result.gflops = w.flops / (r.latency.p50 / 1000) / 1e9;
+  result.gflops = w.flops / (result.timing.medianMs / 1000) / 1e9;
   const tensorsAfter = model.leakCheck?.();
   if (tensorsBefore !== undefined && tensorsAfter !== tensorsBefore) result.leakedTensors = tensorsAfter - tensorsBefore;
 }

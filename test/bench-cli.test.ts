@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const runner = join(__dirname, '..', 'bench', 'run.mjs');
 const bench = (...args: string[]) => spawnSync(process.execPath, [runner, ...args], { encoding: 'utf8' });
@@ -23,6 +24,30 @@ describe('bench/run.mjs', () => {
     expect(mflop('L inference')).toBeCloseTo((2 * 32 * 128 * (256 * 128 + 256 * 256 + 128 * 256)) / 1e6, 1);
     expect(mflop('S RTRL train')).toBeCloseTo((2 * 16 * 32 * 64 * 64 * (64 * 16 + 64 * 64 + 64)) / 1e6, 1);
     expect(mflop('M TBPTT train')).toBeCloseTo((6 * 32 * 1024 * (128 * 64 + 128 * 128 + 64 * 128)) / 1e6, 1);
+  });
+
+  it('lists the online workloads: a forward step and a SnAp-1 learn() step at S and M, Elman and LSTM', () => {
+    const r = bench('--list');
+    expect(r.status).toBe(0);
+    const mflop = (name: string) => Number(new RegExp(`^${name} \\(.*?([0-9.]+) MFLOP$`, 'm').exec(r.stdout)?.[1]);
+    // Forward step 2·B·(G·r·p + G·r² + o·r); the online step adds 4·B·o·r (output layer), the SnAp-1 traces and
+    // gradient (5 FLOPs per parameter and stream, 12 for the LSTM's pair) over n = G·r·(p + r + 1), and 2 per parameter (SGD).
+    const online = (p: number, r: number, o: number, B: number, G: number) => {
+      const n = G * r * (p + r + 1);
+      return (2 * B * (G * r * p + G * r * r + o * r) + 4 * B * o * r + (G === 4 ? 12 : 5) * B * n + 2 * (n + o * r + o)) / 1e6;
+    };
+    expect(mflop('S forward step')).toBeCloseTo((2 * 16 * (64 * 16 + 64 * 64 + 16 * 64)) / 1e6, 3);
+    expect(mflop('M LSTM forward step')).toBeCloseTo((2 * 32 * (4 * 128 * 64 + 4 * 128 * 128 + 64 * 128)) / 1e6, 3);
+    expect(mflop('S online SnAp-1')).toBeCloseTo(online(16, 64, 16, 16, 1), 3);
+    expect(mflop('M online SnAp-1')).toBeCloseTo(online(64, 128, 64, 32, 1), 3);
+    expect(mflop('S LSTM online SnAp-1')).toBeCloseTo(online(16, 64, 16, 16, 4), 3);
+    expect(mflop('M LSTM online SnAp-1')).toBeCloseTo(online(64, 128, 64, 32, 4), 1);
+  });
+
+  it('--quick runs an online step and its forward step, and every workload it names exists', async () => {
+    const { QUICK, WORKLOADS } = await import(pathToFileURL(join(__dirname, '..', 'bench', 'lib', 'workloads.mjs')).href);
+    expect(QUICK).toEqual(expect.arrayContaining(['S online SnAp-1', 'S forward step']));
+    for (const name of QUICK) expect(WORKLOADS[name], name).toBeDefined();
   });
 
   it('--compare gives new ÷ old per workload and says which changes exceed the noise', () => {
@@ -56,6 +81,7 @@ describe('bench/run.mjs', () => {
       [['--workloads=XL train'], 'unknown workload "XL train"'],
       [['--backends=webgpu'], 'unknown backend "webgpu"'],
       [['--peers=pytorch'], 'unknown peer "pytorch"'],
+      [['--modes=offline'], 'unknown mode "offline"'],
       [['--compare', 'only-one.json'], '--compare needs two result files'],
     ] as const) {
       const r = bench(...args, '--no-save');

@@ -350,9 +350,13 @@ describe('loaders bound their work before doing it', () => {
     saved.config.layerSizes = Array(1025).fill(1);
     saved.parameters = Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`x${i}`, [0]]));
     const text = JSON.stringify(saved);
+    // Linear time, measured against linear work on the same text on the same (shared, noisy) machine: parsing it.
+    // Matching 200,000 names against 2048 pairwise took minutes; in linear time the refusal costs a few parses.
+    let parse = Infinity;
+    for (let i = 0; i < 3; i++) { const t = performance.now(); JSON.parse(text); parse = Math.min(parse, performance.now() - t); }
     const start = performance.now();
     error(() => fromJSON(text), /parameters: missing 'W1' \(an ffnn with this config has W1, W2, W3, W4, W5, W6, W7, W8, … b1024 \(2048 in all\)\)/);
-    expect(performance.now() - start).toBeLessThan(2000);
+    expect((performance.now() - start) / parse).toBeLessThan(50);
   });
 });
 

@@ -3,9 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import {
   ElmanRNN, RecurrentNetwork, FeedForwardNetwork, createSequenceBatch, createRowBatch, createOptimizer, computeGradients, train, useWasmModule,
-  createThreadPool, rtrl,
+  createThreadPool, rtrl, OnlineLearner, RnnStepper,
 } from '../../dist/index.js';
-import { WORKLOADS } from '../lib/workloads.mjs';
+import * as rnnkit from '../../dist/index.js';
+import { WORKLOADS, ONLINE_ALGORITHMS } from '../lib/workloads.mjs';
 import { gatedConfig } from '../lib/data.mjs';
 
 /**
@@ -46,7 +47,8 @@ export function create(variant, workload, data, weights) {
     : createSequenceBatch({ size: data.B, steps: data.T, inputSize: data.p, targetSize: data.o, inputs: data.inputs, targets: data.targets });
   const all = Int32Array.from({ length: batch.size }, (_, i) => i);
   let rate = 0, sgd;
-  const setRate = (lr) => { rate = lr; sgd = createOptimizer({ type: 'sgd', learningRate: lr }); };
+  const setRate = (lr) => { rate = lr; sgd = createOptimizer({ type: 'sgd', learningRate: lr }); online?.setRate(lr); };
+  const online = w.kind === 'online-step' || w.kind === 'online-forward' ? onlineSteps(w, model, data) : undefined;
   setRate(1e-5);
 
   // Exact RTRL with its memory cap at what the workload needs (S LSTM RTRL keeps 509 MiB of sensitivities).
@@ -66,6 +68,8 @@ export function create(variant, workload, data, weights) {
     'tbptt-train': () => {
       train(model, batch, { epochs: 1, shuffle: false, optimizer: { type: 'sgd', learningRate: rate }, algorithm: { type: 'tbptt', k: s.k }, threads: pool });
     },
+    'online-step': () => online.steps(),
+    'online-forward': () => online.steps(),
   };
   const backendObject = model.backend;
   return {
@@ -73,9 +77,60 @@ export function create(variant, workload, data, weights) {
     threads: pool?.threads,
     setRate,
     step: steps[w.kind],
-    loss() { model.loadExamples(batch, all); return model.loss(); },
+    // An online workload's step is T calls (one per time step of the data); the worker reports times per call.
+    stepsPerCall: online ? s.T : undefined,
+    loss: online?.loss ?? (() => { model.loadExamples(batch, all); return model.loss(); }),
     wasmBytes: () => (backendObject.name === 'js' ? undefined : backendObject.memoryBytes),
-    dispose: () => { model.dispose(); pool?.dispose(); },
+    dispose: () => { online?.dispose(); model.dispose(); pool?.dispose(); },
+  };
+}
+
+/**
+ * The online workloads, on B streams that are the workload's B sequences,
+ * fed one time step at a time (x_t and target_t of every stream: the
+ * time-major copies of the data, [T][B][·]). One `steps()` is T calls:
+ *   online-step    — OnlineLearner.learn(x_t, target_t) with the workload's
+ *                    algorithm and plain SGD after every step; the stream goes
+ *                    on from call to call (its state is never reset while timing);
+ *   online-forward — RnnStepper.step(x_t): the forward step alone.
+ * Their loss (the agreement check): for the learner, the batch loss L at the
+ * weights it reached (so the check after 3 calls compares the weights after
+ * 3·T online updates); for the stepper, L accumulated from its own outputs
+ * over the T steps, from a reset state.
+ */
+function onlineSteps(w, model, data) {
+  const { p, o, T, B } = w.shape;
+  const xs = Array.from({ length: T }, (_, t) => data.inputsTM.subarray(t * B * p, (t + 1) * B * p));
+  const ys = Array.from({ length: T }, (_, t) => data.targetsTM.subarray(t * B * o, (t + 1) * B * o));
+  if (w.kind === 'online-forward') {
+    const stepper = new RnnStepper(model, { streams: B });
+    return {
+      setRate() {},
+      steps() { for (let t = 0; t < T; t++) stepper.step(xs[t]); },
+      loss() {
+        stepper.reset();
+        let sum = 0;
+        for (let t = 0; t < T; t++) {
+          const y = stepper.step(xs[t]), target = ys[t];
+          for (let i = 0; i < B * o; i++) sum += 0.5 * (y[i] - target[i]) ** 2;
+        }
+        return sum / B;
+      },
+      dispose() {},
+    };
+  }
+  const batch = createSequenceBatch({ size: B, steps: T, inputSize: p, targetSize: o, inputs: data.inputs, targets: data.targets });
+  const all = Int32Array.from({ length: B }, (_, i) => i);
+  let learner;
+  return {
+    // A new learner (fresh traces and stream state) at each rate: the check and the timing each start a stream.
+    setRate(lr) {
+      learner?.dispose();
+      learner = new OnlineLearner(model, { algorithm: ONLINE_ALGORITHMS[w.algorithm].make(rnnkit), streams: B, optimizer: { type: 'sgd', learningRate: lr } });
+    },
+    steps() { for (let t = 0; t < T; t++) learner.learn(xs[t], ys[t]); },
+    loss() { model.loadExamples(batch, all); return model.loss(); },
+    dispose() { learner?.dispose(); },
   };
 }
 

@@ -5,6 +5,7 @@ import { describeMachine } from './machine.mjs';
 
 export function formatMs(ms) {
   if (!Number.isFinite(ms)) return '—';
+  if (ms < 0.1) return ms.toFixed(4); // an online or forward step of a few µs
   if (ms < 1) return ms.toFixed(3);
   if (ms < 10) return ms.toFixed(2);
   if (ms < 100) return ms.toFixed(1);
@@ -63,6 +64,9 @@ export function workloadTable(workload, { bold = false } = {}) {
 export function checkTable(workload) {
   const ref = workload.reference;
   const notes = [];
+  // An online workload's check step is T learn() calls, each with an SGD update.
+  const online = workload.kind === 'online-step';
+  const afterLabel = online ? `after 3·T learn() steps` : 'after 3 SGD steps';
   const rows = workload.cells.filter((c) => c.check).map((c) => {
     const k = c.check;
     const g = k.gradient;
@@ -102,12 +106,12 @@ export function checkTable(workload) {
     }
     const training = k.compared === 'lossAfter3';
     return [
-      c.label, training ? 'after 3 SGD steps' : 'at start', (training ? k.lossAfter3 : k.lossBefore).toPrecision(8),
+      c.label, training ? afterLabel : 'at start', (training ? k.lossAfter3 : k.lossBefore).toPrecision(8),
       k.expected?.toPrecision(8) ?? '—', k.relativeDifference?.toExponential(1) ?? '—', k.ok ? 'agrees' : 'DIFFERS',
     ];
   });
   const caption = ref.lossAfter3 !== undefined
-    ? `reference (rnnkit float64): loss ${ref.lossBefore.toPrecision(8)} at start, ${ref.lossAfter3.toPrecision(8)} after 3 SGD steps`
+    ? `reference (rnnkit float64): loss ${ref.lossBefore.toPrecision(8)} at start, ${ref.lossAfter3.toPrecision(8)} ${afterLabel}${online ? ' (the batch loss at the weights reached)' : ''}`
     : `reference (rnnkit float64): loss ${ref.lossBefore.toPrecision(8)}`;
   const body = table(['implementation', 'loss', 'value', 'reference', 'relative difference', 'verdict'], rows,
     ['left', 'left', 'right', 'right', 'right', 'left']);
@@ -183,6 +187,46 @@ export function threadsTable(run) {
     ['left', 'left', 'right', 'right', 'right', 'right', 'right']);
 }
 
+/**
+ * The online steps against the forward step of the same model and against
+ * full BPTT's cost per time step (the "train" workload of that size and cell ÷
+ * T, when it ran in the same run), per rnnkit backend: median ms per step
+ * (GFLOP/s), the ratios, and a floor on the algorithm's own rate: its trace
+ * FLOPs ÷ (online − forward median), as that difference also holds the
+ * output layer's gradient, the SGD update and learn()'s own overhead.
+ * Empty when the run has no online workload.
+ */
+export function onlineTable(run) {
+  const rows = [];
+  const byName = (name) => run.workloads.find((w) => w.name === name);
+  for (const w of run.workloads) {
+    if (w.kind !== 'online-step') continue;
+    const spec = w.online ?? {};
+    const forward = byName(spec.forward), train = byName(spec.train);
+    for (const c of w.cells) {
+      if (!c.timing || !c.id.startsWith('rnnkit-')) continue;
+      const f = forward?.cells.find((x) => x.id === c.id && x.timing);
+      const b = train?.cells.find((x) => x.id === c.id && x.timing);
+      const ms = c.timing.medianMs, fms = f?.timing.medianMs, bms = b ? b.timing.medianMs / spec.T : undefined;
+      const rest = fms !== undefined && ms > fms ? ms - fms : undefined;
+      rows.push([
+        w.name, shortName(c.id), `${formatMs(ms)} (${formatGflops(c.gflops)})`,
+        f ? `${formatMs(fms)} (${formatGflops(f.gflops)})` : '—', f ? `${formatRatio(ms / fms)}×` : '—',
+        bms !== undefined ? formatMs(bms) : '—', bms !== undefined ? `${formatRatio(ms / bms)}×` : '—',
+        rest !== undefined && spec.traceFlops ? formatGflops(spec.traceFlops / (rest / 1000) / 1e9) : '—',
+      ]);
+    }
+  }
+  if (!rows.length) return '';
+  return table(['workload', 'backend', 'online ms/step (GFLOP/s)', 'forward ms/step (GFLOP/s)', 'online ÷ forward', 'BPTT ms per time step',
+    'online ÷ BPTT', 'trace GFLOP/s (≥)'], rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right']);
+}
+
+const ONLINE_NOTE = 'Per rnnkit backend: one learn() call on B streams against one forward step of the same model (RnnStepper.step, '
+  + 'the "forward step" workload), and against full BPTT\'s cost per time step (the "train" workload of that size and cell ÷ T, '
+  + 'when it ran in this run). trace GFLOP/s (≥): the algorithm\'s trace FLOPs ÷ (online − forward median), a floor on its rate '
+  + '(that difference also holds the output layer\'s gradient, the SGD update and learn()\'s own overhead).';
+
 /** The whole run as Markdown: header, then a timing table and a check table per workload. */
 export function markdown(run) {
   const parts = [`# rnnkit benchmarks${run.options.quick ? ' (quick run: smoke test, not for comparison)' : ''}`, '', header(run), '', FOOTNOTES.join('\n'), ''];
@@ -197,6 +241,8 @@ export function markdown(run) {
       + 'cell process\'s peak RSS over the one-thread cell\'s (the workers\' JS heaps; their scratch and gradient blocks are in the shared wasm memory).',
     '', threadsTable(run), '');
   }
+  const online = onlineTable(run);
+  if (online) parts.push('## Online steps', '', ONLINE_NOTE, '', online, '');
   for (const w of run.workloads) {
     parts.push(`## ${w.description}`, '', `Nominal ${(w.flops / 1e6).toFixed(1)} MFLOP per step. ${w.about}`, '', workloadTable(w, { bold: true }), '');
     if (w.reference) parts.push('Agreement check: ' + checkTable(w), '');

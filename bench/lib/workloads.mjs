@@ -47,6 +47,61 @@ const ffnnFlops = ({ layers, N }) => 6 * N * layers.slice(1).reduce((sum, out, k
 export const TBPTT = { ...SIZES.M, T: 1024, k: 32 };
 
 /**
+ * The online algorithms timed by the 'online' mode, by name: `make` takes
+ * rnnkit's module (dist/index.js) and returns the OnlineLearner's
+ * `algorithm`; `traceFlops(shape, G, n)` is the algorithm's own work per
+ * stream and step (nominal, docs/benchmarks.md), n the recurrent parameters
+ * G·r·(p + r + 1); `kernels` (optional) matches the names of its wasm kernels,
+ * for bench/online-profile.mjs. Each entry gets an "S online NAME", "M LSTM online NAME", …
+ * workload. SnAp-1 (src/kernels/js/snap.ts): per parameter and stream, the
+ * trace J ← γ·J + κ·s (3 FLOPs; the LSTM's pair J^c, J^h 10) and the gradient
+ * grad += e·J (2).
+ */
+export const ONLINE_ALGORITHMS = {
+  'SnAp-1': { make: (rnnkit) => rnnkit.snap({ n: 1 }), traceFlops: (s, G, n) => (G === 4 ? 12 : 5) * n, kernels: /^snap/ },
+};
+
+/** Recurrent parameters of one layer (no learned h0): G·r·(p + r + 1). */
+const recurrentParameters = ({ p, r }, G) => G * r * (p + r + 1);
+/** One forward step of B streams: 2·B·(G·r·p + G·r² + o·r). */
+const forwardStepFlops = (s, G) => 2 * s.B * (G * s.r * s.p + G * s.r * s.r + s.o * s.r);
+/**
+ * One learn() call on B streams: the forward step, the output layer's
+ * gradient and ∂L/∂h (4·B·o·r), the algorithm's work on every stream, and the
+ * SGD update of every parameter (2 FLOPs each; the weights are updated every step).
+ */
+const onlineStepFlops = (s, G, algorithm) => {
+  const n = recurrentParameters(s, G), all = n + s.o * s.r + s.o;
+  return forwardStepFlops(s, G) + 4 * s.B * s.o * s.r + s.B * ONLINE_ALGORITHMS[algorithm].traceFlops(s, G, n) + 2 * all;
+};
+
+/**
+ * The 'online' mode: for each size and cell, a forward step ("S forward
+ * step": one RnnStepper.step on B streams, the denominator of the online
+ * ratios), then one online step per algorithm ("S online SnAp-1": one
+ * OnlineLearner.learn() on B streams, SGD every step). One timed sample is T
+ * calls (the size's T, one per time step of the data), reported per call.
+ */
+function onlineWorkloads(sizes, cells) {
+  const out = {};
+  for (const size of sizes) {
+    for (const cell of cells) {
+      const shape = SIZES[size], G = GATES[cell], prefix = `${size}${cell === 'elman' ? '' : ` ${cell.toUpperCase()}`}`;
+      const common = { size, shape, ...(cell === 'elman' ? {} : { cell, layers: 1 }) };
+      out[`${prefix} forward step`] = { kind: 'online-forward', ...common, flops: forwardStepFlops(shape, G) };
+      for (const algorithm of Object.keys(ONLINE_ALGORITHMS)) {
+        out[`${prefix} online ${algorithm}`] = {
+          kind: 'online-step', ...common, algorithm, forward: `${prefix} forward step`, train: `${prefix} train`,
+          flops: onlineStepFlops(shape, G, algorithm), traceFlops: shape.B * ONLINE_ALGORITHMS[algorithm].traceFlops(shape, G, recurrentParameters(shape, G)),
+          forwardFlops: forwardStepFlops(shape, G), checkRate: size === 'S' ? 2e-3 : 5e-4,
+        };
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * Every workload: `kind` says what one timed step does, `flops` its nominal
  * FLOPs, `checkRate` the SGD learning rate of the 3-step agreement check
  * (large enough that 3 steps move the loss measurably).
@@ -73,7 +128,11 @@ export const WORKLOADS = {
   'S LSTM RTRL train': { ...gatedRtrl('S', 'lstm'), onlyWhenNamed: true },
   'M TBPTT train': { kind: 'tbptt-train', size: 'M', shape: TBPTT, flops: trainFlops(TBPTT), checkRate: 1e-4 },
   'FFNN train': { kind: 'ffnn-train', size: 'FFNN', shape: FFNN, flops: ffnnFlops(FFNN), checkRate: 1e-3 },
+  ...onlineWorkloads(['S', 'M'], ['elman', 'lstm']),
 };
+
+/** What --quick runs: a smoke test of every kind of step, seconds in all. */
+export const QUICK = ['S train', 'S LSTM train', 'S GRU train', 'S inference', 'tiny RTRL train', 'S forward step', 'S online SnAp-1'];
 
 /** A gated training workload: `cell` and `layers` say which network; everything else is the Elman workload's of that size. */
 function gated(size, cell, layers, checkRate) {
@@ -99,6 +158,8 @@ const ABOUT = {
   'rtrl-train': 'One step: the exact gradient by RTRL (sensitivities carried forward), one SGD update. GFLOP/s counts the dominant term 2·B·T·G·r²·n (G gate blocks: Elman 1, GRU 3, LSTM 4). No peer implements RTRL.',
   'tbptt-train': 'One step: one pass over the long sequences by truncated BPTT(k, k), an SGD update after every chunk (train() with algorithm tbptt). No peer has truncated BPTT built in.',
   'ffnn-train': 'One step: forward, backprop and one SGD update on N rows; MSE on a linear output. brain.js has no comparable network (its output layer is always squashed).',
+  'online-forward': 'One step: one time step of B streams forward (RnnStepper.step), the denominator of the online ratios; timed as T steps per sample, reported per step. rnnkit only (it is there for the ratios).',
+  'online-step': 'One step: one OnlineLearner.learn() on B streams (forward, the output layer\'s gradient, the online algorithm\'s traces and gradient, one SGD update); timed as T steps per sample, reported per step. GFLOP/s counts the forward step, 4·B·o·r for the output layer, the algorithm\'s trace work and 2 FLOPs per parameter for SGD. No peer implements it: TensorFlow.js and brain.js have no online learning, PyTorch has no SnAp or UORO.',
 };
 export const about = (name) => {
   const w = WORKLOADS[name];
@@ -117,6 +178,7 @@ export function describe(name) {
   const gatedShape = w.cell ? `${w.cell === 'lstm' ? 'LSTM' : 'GRU'}${w.layers > 1 ? `, ${w.layers} layers` : ''}, ` : '';
   const shape = `${gatedShape}p${s.p} r${s.r} o${s.o} T${s.T} B${s.B}`;
   if (w.kind === 'tbptt-train') return `${name} (${shape}, k ${s.k}: ${s.T / s.k} updates per step)`;
+  if (w.kind === 'online-forward' || w.kind === 'online-step') return `${name} (${gatedShape}p${s.p} r${s.r} o${s.o} B${s.B}: ${w.kind === 'online-step' ? 'one learn()' : 'one RnnStepper step'})`;
   return `${name} (${shape})`;
 }
 

@@ -1,0 +1,131 @@
+// Where one OnlineLearner.learn() spends its time (the online workloads of
+// docs/benchmarks.md), by sampling: V8's CPU profiler over a few seconds of
+// learn() calls on B streams, each sample charged to the wasm kernel that was
+// running (internal wasm functions to the exported kernel that called them;
+// the export names come from dist/rnnkit-simd.wasm's export section), or to
+// JavaScript (learn()'s own code, argument checks, kernel calls). Beside it,
+// the median of a forward step (RnnStepper.step) of the same model, timed in
+// alternating rounds with learn() (the ratio is the rounds' median), and the
+// algorithm's own kernels' rate on its nominal trace FLOPs (docs/benchmarks.md).
+//
+//   node bench/online-profile.mjs                  # SnAp-1 at S and M, Elman and LSTM, wasm-simd
+//   node bench/online-profile.mjs M lstm           # a size (S, M) and a cell (elman, lstm, gru)
+//   BACKEND=js node bench/online-profile.mjs S     # another backend (js: everything is JavaScript)
+import { Session } from 'node:inspector/promises';
+import { readFileSync } from 'node:fs';
+import * as rnnkit from '../dist/index.js';
+import { SIZES, GATES, ONLINE_ALGORITHMS } from './lib/workloads.mjs';
+
+const sizes = process.argv.filter((a) => a === 'S' || a === 'M');
+const cells = process.argv.filter((a) => ['elman', 'lstm', 'gru'].includes(a));
+const backend = process.env.BACKEND ?? 'wasm-simd';
+const seconds = Number(process.env.SECONDS_PER_CASE ?? 3);
+
+/** Function index → export name, from the wasm binary's export section (the embedded build is the same module). */
+function exportNames(file) {
+  const b = readFileSync(file), names = new Map();
+  let i = 8;
+  const leb = () => { let v = 0, shift = 0, x; do { x = b[i++]; v |= (x & 0x7f) << shift; shift += 7; } while (x & 0x80); return v >>> 0; };
+  while (i < b.length) {
+    const id = b[i++], size = leb(), end = i + size;
+    if (id === 7) {
+      for (let k = leb(); k > 0; k--) {
+        const length = leb(), name = b.subarray(i, i + length).toString();
+        i += length;
+        const kind = b[i++], index = leb();
+        if (kind === 0 && !names.has(index)) names.set(index, name);
+      }
+    }
+    i = end;
+  }
+  return names;
+}
+const names = exportNames(new URL('../dist/rnnkit-simd.wasm', import.meta.url));
+
+const middle = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+/** Median ms of one call of `fn`. */
+function median(fn, repeats = 400) {
+  for (let i = 0; i < 50; i++) fn();
+  const times = [];
+  for (let i = 0; i < repeats; i++) { const t0 = performance.now(); fn(); times.push(performance.now() - t0); }
+  return middle(times);
+}
+/**
+ * Medians of a and b in alternating rounds, and the median of their per-round
+ * ratio: on a shared machine the load drifts, and a ratio within one round
+ * sees the same load on both sides.
+ */
+function paired(a, b, rounds = 7) {
+  const as = [], bs = [], ratios = [];
+  for (let k = 0; k < rounds; k++) {
+    as.push(median(a));
+    bs.push(median(b));
+    ratios.push(as[k] / bs[k]);
+  }
+  return { a: middle(as), b: middle(bs), ratio: middle(ratios) };
+}
+
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 100 });
+
+for (const size of sizes.length ? sizes : ['S', 'M']) {
+  for (const cell of cells.length ? cells : ['elman', 'lstm']) {
+    const { p, r, o, B } = SIZES[size];
+    const model = new rnnkit.RecurrentNetwork({ cell, inputSize: p, hiddenSize: r, outputSize: o, backend, seed: 1 });
+    const rng = new rnnkit.Random(7);
+    const x = Float32Array.from({ length: B * p }, () => rng.uniform(-1, 1)), y = Float32Array.from({ length: B * o }, () => rng.uniform(-1, 1));
+    const stepper = new rnnkit.RnnStepper(model, { streams: B });
+    for (const [algorithm, { make, traceFlops, kernels }] of Object.entries(ONLINE_ALGORITHMS)) {
+      const learner = new rnnkit.OnlineLearner(model, { algorithm: make(rnnkit), streams: B, optimizer: { type: 'sgd', learningRate: 1e-5 } });
+      const { a: step, b: forward, ratio } = paired(() => learner.learn(x, y), () => stepper.step(x));
+      await session.post('Profiler.start');
+      const t0 = performance.now();
+      while (performance.now() - t0 < seconds * 1000) learner.learn(x, y);
+      const { profile } = await session.post('Profiler.stop');
+      learner.dispose();
+      const shares = attribute(profile);
+      const total = [...shares.values()].reduce((a, b) => a + b, 0);
+      console.log(`${size} ${cell === 'elman' ? 'Elman' : cell.toUpperCase()} online ${algorithm} (p${p} r${r} o${o} B${B}), ${backend}: learn() ${(step * 1000).toFixed(1)} µs, `
+        + `forward step ${(forward * 1000).toFixed(1)} µs (median ratio of 7 alternating rounds ${ratio.toFixed(1)}×)`);
+      const own = [...shares].filter(([name]) => kernels && kernels.test(name.replace(/^wasm /, ''))).reduce((a, [, t]) => a + t, 0);
+      if (own > 0) {
+        const flops = B * traceFlops(SIZES[size], GATES[cell], GATES[cell] * r * (p + r + 1)), ms = (own / total) * step;
+        console.log(`  its own kernels: ${(100 * own / total).toFixed(1)} % ≈ ${(ms * 1000).toFixed(1)} µs for ${(flops / 1e6).toFixed(3)} MFLOP: ${(flops / ms / 1e6).toFixed(1)} GFLOP/s`);
+      }
+      for (const [name, t] of [...shares].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+        const share = t / total;
+        if (share < 0.005) break;
+        console.log(`  ${name.padEnd(34)} ${(100 * share).toFixed(1).padStart(5)} %  ≈ ${(share * step * 1000).toFixed(1).padStart(7)} µs`);
+      }
+    }
+    model.dispose();
+  }
+}
+session.disconnect();
+
+/** Self time per kernel: a wasm function's own name if exported, else its nearest exported caller's; 'JavaScript' otherwise. */
+function attribute(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n])), parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const kernelOf = (node) => {
+    let inner;
+    for (let n = node; n; n = byId.get(parent.get(n.id))) {
+      const m = /^wasm-function\[(\d+)\]$/.exec(n.callFrame.functionName);
+      if (!m) break;
+      inner ??= m[1];
+      if (names.has(Number(m[1]))) return `wasm ${names.get(Number(m[1]))}`;
+    }
+    if (inner !== undefined) return `wasm function ${inner}`;
+    const fn = node.callFrame.functionName;
+    if (fn === '(garbage collector)' || fn === '(program)' || fn === '(idle)') return fn;
+    return 'JavaScript (learn(), checks, calls)';
+  };
+  const shares = new Map();
+  profile.samples.forEach((id, i) => {
+    const key = kernelOf(byId.get(id));
+    shares.set(key, (shares.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  return shares;
+}
