@@ -14,12 +14,14 @@ rmSync('dist', { recursive: true, force: true });
  * module) and src/backend/online-kernel-source.ts (the online algorithms'),
  * the embedded bytes by default. This links other sources in their place.
  */
-function kernelSource(core: string, online: string): Plugin {
+function kernelSource(core: string | undefined, online: string): Plugin {
   return {
     name: 'kernel-source',
     setup(build) {
-      build.onResolve({ filter: /^\.\/kernel-source\.js$/ }, (args) =>
-        args.importer.endsWith(`${sep}src${sep}backend${sep}index.ts`) ? { path: resolve(core) } : undefined);
+      if (core) {
+        build.onResolve({ filter: /^\.\/kernel-source\.js$/ }, (args) =>
+          args.importer.endsWith(`${sep}src${sep}backend${sep}index.ts`) ? { path: resolve(core) } : undefined);
+      }
       build.onResolve({ filter: /online-kernel-source\.js$/ }, () => ({ path: resolve(online) }));
     },
   };
@@ -84,6 +86,18 @@ export default defineConfig([
   // rnnkit/onnx: ONNX export. Like rnnkit/analysis, it imports the models and
   // the error class from 'rnnkit', so it exports the models of the app's entry.
   { ...library, entry: { onnx: 'src/onnx/index.ts' }, dts: declarations, external: ['rnnkit'] },
+  // rnnkit/online: the OnlineLearner and the online gradient algorithms, with their own wasm kernels (embedded
+  // here; imported as a .wasm module under workerd and edge-light). Like rnnkit/analysis, they import the models
+  // and error classes from 'rnnkit', the app's, and work on its memory.
+  { ...library, entry: { online: 'src/train/online-entry.ts' }, dts: declarations, external: ['rnnkit'] },
+  {
+    ...library, format: ['esm'], entry: { 'online-workerd': 'src/train/online-entry.ts' }, external: ['rnnkit'],
+    esbuildPlugins: [kernelSource(undefined, 'src/entries/workerd-online-kernels.ts'), wasmBesideEntry],
+  },
+  {
+    ...library, format: ['esm'], entry: { 'online-edge-light': 'src/train/online-entry.ts' }, external: ['rnnkit'],
+    esbuildPlugins: [kernelSource(undefined, 'src/entries/edge-light-online-kernels.ts'), wasmBesideEntry],
+  },
   // rnnkit/tasks: the generated sequence tasks. Like rnnkit/analysis, they build their batches with the
   // 'rnnkit' the app imports.
   { ...library, entry: { tasks: 'src/tasks/tasks-entry.ts' }, dts: declarations, external: ['rnnkit'] },

@@ -13,7 +13,10 @@
 //   BACKEND=js node bench/online-profile.mjs S     # another backend (js: everything is JavaScript)
 import { Session } from 'node:inspector/promises';
 import { readFileSync } from 'node:fs';
-import * as rnnkit from '../dist/index.js';
+import * as core from '../dist/index.js';
+import * as online from '../dist/online.js';
+
+const rnnkit = { ...core, ...online };
 import { SIZES, GATES, ONLINE_ALGORITHMS } from './lib/workloads.mjs';
 
 const sizes = process.argv.filter((a) => a === 'S' || a === 'M');

@@ -13,7 +13,8 @@
 // gate blocks (LSTM 4, GRU 3) counts G·rp + G·r² + or, and 2·G·r² per extra layer.
 import { Bench } from 'tinybench';
 import { readFileSync } from 'node:fs';
-import { ElmanRNN, RecurrentNetwork, createSequenceBatch, createOptimizer, computeGradients, Random, getBackend, useWasmModule, rtrl } from '../dist/index.js';
+import { ElmanRNN, RecurrentNetwork, createSequenceBatch, createOptimizer, computeGradients, Random, getBackend, useWasmModule } from '../dist/index.js';
+import { rtrl } from '../dist/online.js';
 
 const SIZES = {
   S: { p: 16, r: 64, o: 16, T: 32, B: 16 },

@@ -37,11 +37,9 @@ export {
 } from './model/serialize.js';
 
 export { computeGradients, type GradientSpec, type GradientAlgorithm } from './train/gradient-algorithm.js';
+// The online algorithms' types; their factories (rtrl(), snap(), uoro()) are in rnnkit/online.
+export type { RtrlOptions, RtrlAlgorithm, SnapOptions, SnapAlgorithm, UoroOptions, UoroAlgorithm } from './train/online-algorithms.js';
 export { ThreadPool, createThreadPool, type ThreadPoolOptions } from './threads/pool.js';
-export { rtrl, rtrlBytes, RTRL_DEFAULT_MAX_BYTES, type RtrlOptions, type RtrlAlgorithm } from './train/rtrl.js';
-export { snap, snapBytes, SNAP_DEFAULT_MAX_BYTES, type SnapOptions, type SnapAlgorithm } from './train/snap.js';
-export { uoro, type UoroOptions, type UoroAlgorithm } from './train/uoro.js';
-export { OnlineLearner, type OnlineLearnerOptions, type OnlineAlgorithm, type OnlineStepInfo } from './train/online.js';
 export { backendInfo, useWasmModule, type BackendInfo, type WasmVariant } from './backend/index.js';
 
 export { Vocabulary } from './data/vocabulary.js';
@@ -49,7 +47,5 @@ export { textDataset, textStreams, type TextDatasetOptions, type TextStreamsOpti
 export { splitSequences, miniBatches, type SplitOptions, type MiniBatchOptions } from './data/split.js';
 export { Standardizer, forecastWindows, type Series, type ForecastOptions, type ForecastData, type ForecastSpec } from './data/time-series.js';
 export { forecast, forecastScores, type ForecastScores } from './data/forecast.js';
-export {
-  learnFromStream,
-  type StreamStep, type StreamStepInfo, type LearnFromStreamOptions, type LearnFromStreamResult,
-} from './data/stream.js';
+// What a stream's steps look like: the rnnkit/tasks streams make them, rnnkit/online's learnFromStream takes them.
+export type { StreamStep } from './data/stream.js';

@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
  *   program using the README's API compiles against them, while the internals do not.
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
-const ENTRIES = ['index', 'analysis', 'csv', 'tasks', 'safetensors', 'onnx'] as const;
+const ENTRIES = ['index', 'analysis', 'csv', 'tasks', 'online', 'safetensors', 'onnx'] as const;
 const built = ENTRIES.every((e) => existsSync(`${root}dist/${e}.d.ts`));
 
 /** The public members of each exported class (instance and static, public or protected), declared on that class. */
@@ -137,13 +137,13 @@ it('the published types are built (run `npm run build` first)', () => {
 });
 
 describe.skipIf(!built)('the published types (dist/*.d.ts)', () => {
-  it('CommonJS gets the same declarations (index.d.cts, analysis.d.cts, csv.d.cts, tasks.d.cts, safetensors.d.cts, onnx.d.cts)', () => {
+  it('CommonJS gets the same declarations (index.d.cts, analysis.d.cts, csv.d.cts, tasks.d.cts, online.d.cts, safetensors.d.cts, onnx.d.cts)', () => {
     for (const entry of ENTRIES) expect(readFileSync(`${root}dist/${entry}.d.cts`, 'utf8')).toBe(readFileSync(`${root}dist/${entry}.d.ts`, 'utf8'));
   });
 
   it('each class shows its public API only, every member documented', () => {
-    const { classes } = parsed!.index.declarations;
-    expect([...classes.keys()].sort()).toEqual(Object.keys(CLASS_API).sort());
+    const classes = [...parsed!.index.declarations.classes.keys(), ...parsed!.online.declarations.classes.keys()];
+    expect(classes.sort()).toEqual(Object.keys(CLASS_API).sort());
     const extra: string[] = [], internal: string[] = [], undocumented: string[] = [];
     for (const entry of ENTRIES) {
       for (const [name, cls] of parsed![entry].declarations.classes) {
@@ -191,10 +191,12 @@ describe.skipIf(!built)('the published types (dist/*.d.ts)', () => {
     const consumer = `${root}test/public-types.consumer.ts`;
     const source = `
 import {
-  ElmanRNN, RecurrentNetwork, FeedForwardNetwork, RnnStepper, OnlineLearner, Vocabulary, Standardizer, Random, createThreadPool,
-  sequenceBatch, rowBatch, train, trainAsync, computeGradients, createOptimizer, measure, earlyStopping, stepDecay, sample, rtrl, snap, uoro,
-  toJSON, fromJSON, textDataset, forecastWindows, getBackend, RnnkitError, DivergenceError, type SequenceBatch,
+  ElmanRNN, RecurrentNetwork, FeedForwardNetwork, RnnStepper, Vocabulary, Standardizer, Random, createThreadPool,
+  sequenceBatch, rowBatch, train, trainAsync, computeGradients, createOptimizer, measure, earlyStopping, stepDecay, sample,
+  toJSON, fromJSON, textDataset, forecastWindows, getBackend, RnnkitError, DivergenceError, type SequenceBatch, type SnapAlgorithm,
 } from 'rnnkit';
+import { OnlineLearner, rtrl, snap, uoro, learnFromStream } from 'rnnkit/online';
+import { delayedEchoTask } from 'rnnkit/tasks';
 import { analyzeGradientFlow, gradientMonitor } from 'rnnkit/analysis';
 import { parseCsv, numericColumns } from 'rnnkit/csv';
 import { toSafetensors, fromSafetensors, type SafetensorsLoadOptions } from 'rnnkit/safetensors';
@@ -301,7 +303,12 @@ pool.passes;
 // @ts-expect-error internal
 createOptimizer({ type: 'sgd', learningRate: 0.1 }, { moment1: 0, moment2: 0 });
 
-export { names, counts, cfg, steps, states, meanLoss, result, why, gradients, onnx, maxBytes, one, uoroSeed };
+// One type across the two entries: an algorithm from rnnkit/online is rnnkit's SnapAlgorithm, and the stream helpers take rnnkit/tasks' streams.
+const fromOnline: SnapAlgorithm = snap();
+const echoLearner = new OnlineLearner(new RecurrentNetwork({ cell: 'gru', inputSize: 1, hiddenSize: 4, outputSize: 2, output: 'softmax', loss: 'cross-entropy' }));
+void learnFromStream(echoLearner, delayedEchoTask().stream(), { limit: 10 });
+
+export { names, counts, cfg, steps, states, meanLoss, result, why, gradients, onnx, maxBytes, one, uoroSeed, fromOnline };
 `;
     const options: ts.CompilerOptions = {
       strict: true, noEmit: true, skipLibCheck: false, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
@@ -320,7 +327,7 @@ export { names, counts, cfg, steps, states, meanLoss, result, why, gradients, on
       return at + ts.flattenDiagnosticMessageText(d.messageText, ' ');
     });
     const resolved = program.getSourceFiles().map((f) => f.fileName.replace(root, '')).filter((f) => f.startsWith('dist/'));
-    expect(resolved.sort()).toEqual(['dist/analysis.d.ts', 'dist/csv.d.ts', 'dist/index.d.ts', 'dist/onnx.d.ts', 'dist/safetensors.d.ts', 'dist/tasks.d.ts']);
+    expect(resolved.sort()).toEqual(['dist/analysis.d.ts', 'dist/csv.d.ts', 'dist/index.d.ts', 'dist/online.d.ts', 'dist/onnx.d.ts', 'dist/safetensors.d.ts', 'dist/tasks.d.ts']);
     expect(problems).toEqual([]);
   });
 });

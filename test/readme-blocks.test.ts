@@ -14,6 +14,7 @@ import { readmeBlocks, runBlockAsync } from './helpers/readme.js';
  * fails the test. A new block fails until it is given a prelude here.
  */
 const rnnkit = createRequire(import.meta.url)('../dist/index.cjs');
+const online = createRequire(import.meta.url)('../dist/online.cjs');
 const dir = fs.mkdtempSync(join(tmpdir(), 'rnnkit-readme-blocks-'));
 const files = { ...fs, writeFileSync: (path: string, data: string) => fs.writeFileSync(join(dir, path), data) };
 
@@ -109,16 +110,16 @@ const cases: Record<string, Case> = {
       expect(rnnkit.measure(model, data).steps).toBe(240);
     },
   },
-  "import { computeGradients, rtrl, snap, uoro } from 'rnnkit';": {
+  "import { computeGradients } from 'rnnkit';": {
     prelude: MODEL_AND_DATA, expose: '{ model, rtrl, snap, uoro }',
     check: ({ model, rtrl, snap, uoro }) => {
       expect(model.optimizerState.spec.type).toBe('adam');
-      expect(rtrl()).toMatchObject({ type: 'rtrl', maxBytes: rnnkit.RTRL_DEFAULT_MAX_BYTES });
-      expect(snap({ n: 1 })).toMatchObject({ type: 'snap', n: 1, maxBytes: rnnkit.SNAP_DEFAULT_MAX_BYTES });
+      expect(rtrl()).toMatchObject({ type: 'rtrl', maxBytes: online.RTRL_DEFAULT_MAX_BYTES });
+      expect(snap({ n: 1 })).toMatchObject({ type: 'snap', n: 1, maxBytes: online.SNAP_DEFAULT_MAX_BYTES });
       expect(JSON.parse(JSON.stringify(uoro({ seed: 1 })))).toEqual({ type: 'uoro', seed: 1 });
     },
   },
-  "import { OnlineLearner, rtrl } from 'rnnkit';": {
+  "import { OnlineLearner, rtrl } from 'rnnkit/online';": {
     prelude: `${MODEL_AND_DATA}
 const x = [0.5, -0.5];
 async function* readings() { for (let t = 0; t < 50; t++) yield { x: [Math.sin(t), Math.cos(t)], target: [Math.sin(t + 1)] }; }
@@ -237,7 +238,7 @@ describe('README: every ts block type-checks against the published types', () =>
       lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: ['node'], typeRoots: [new URL('../node_modules/@types', import.meta.url).pathname],
       strict: true, noEmit: true, skipLibCheck: true, baseUrl: root,
       paths: {
-        'rnnkit': [`${dist}index.d.ts`], 'rnnkit/analysis': [`${dist}analysis.d.ts`], 'rnnkit/csv': [`${dist}csv.d.ts`], 'rnnkit/tasks': [`${dist}tasks.d.ts`],
+        'rnnkit': [`${dist}index.d.ts`], 'rnnkit/analysis': [`${dist}analysis.d.ts`], 'rnnkit/csv': [`${dist}csv.d.ts`], 'rnnkit/tasks': [`${dist}tasks.d.ts`], 'rnnkit/online': [`${dist}online.d.ts`],
         'rnnkit/safetensors': [`${dist}safetensors.d.ts`], 'rnnkit/onnx': [`${dist}onnx.d.ts`],
         // The ONNX section runs its export in onnxruntime-node (a devDependency), typed by its own declarations.
         'onnxruntime-node': [new URL('../node_modules/onnxruntime-node/dist/index.d.ts', import.meta.url).pathname],
@@ -262,7 +263,7 @@ describe('README: every name it mentions exists', () => {
       if (m && (m[2] === '(' || /^[A-Z][a-z]+[A-Z]/.test(m[1]!))) mentioned.add(m[1]!);
     }
     const load = createRequire(import.meta.url);
-    const exported = new Set(['index', 'analysis', 'csv', 'tasks', 'safetensors', 'onnx'].flatMap((entry) => Object.keys(load(`../dist/${entry}.cjs`))));
+    const exported = new Set(['index', 'analysis', 'csv', 'tasks', 'online', 'safetensors', 'onnx'].flatMap((entry) => Object.keys(load(`../dist/${entry}.cjs`))));
     const notExports: Record<string, string> = {
       NaN: 'a value', SharedArrayBuffer: 'a global', Worker: 'a global',
       beforeStep: 'a callback method', onStart: 'a callback method', onEpoch: 'a callback method', onEnd: 'a callback method',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  fromBinary, fromJSON, OnlineLearner, RecurrentNetwork, RnnStepper, sample, sequenceBatch, toBinary, toJSON, train,
+  fromBinary, fromJSON, RecurrentNetwork, RnnStepper, sample, sequenceBatch, toBinary, toJSON, train,
 } from '../src/index.js';
+import { OnlineLearner } from '../src/train/online-entry.js';
 import { range } from '../src/model/network.js';
 import { Random } from '../src/model/random.js';
 import { randomBatch } from './helpers/random-data.js';

@@ -3,20 +3,26 @@
 import { existsSync, readFileSync } from 'node:fs';
 import {
   ElmanRNN, RecurrentNetwork, FeedForwardNetwork, createSequenceBatch, createRowBatch, createOptimizer, computeGradients, train, useWasmModule,
-  createThreadPool, rtrl, OnlineLearner, RnnStepper,
+  createThreadPool, RnnStepper,
 } from '../../dist/index.js';
-import * as rnnkit from '../../dist/index.js';
+import { rtrl, OnlineLearner } from '../../dist/online.js';
+import * as core from '../../dist/index.js';
+import * as online from '../../dist/online.js';
+
+/** Both entries as one namespace, for the online algorithms' factories (ONLINE_ALGORITHMS' make(rnnkit)). */
+const rnnkit = { ...core, ...online };
 import { WORKLOADS, ONLINE_ALGORITHMS } from '../lib/workloads.mjs';
 import { gatedConfig } from '../lib/data.mjs';
 
 /**
  * rnnkit's default entry embeds only the SIMD build; the scalar one ships as
  * dist/rnnkit-scalar.wasm and becomes the 'wasm-scalar' backend once given to
- * useWasmModule (as an app would do).
+ * useWasmModule with its online twin, dist/rnnkit-online-scalar.wasm (as an app would do).
  */
 function loadScalarBuild() {
-  const file = new URL('../../dist/rnnkit-scalar.wasm', import.meta.url);
-  if (existsSync(file)) useWasmModule(new WebAssembly.Module(readFileSync(file)), { variant: 'scalar' });
+  const file = new URL('../../dist/rnnkit-scalar.wasm', import.meta.url), onlineFile = new URL('../../dist/rnnkit-online-scalar.wasm', import.meta.url);
+  // With its online kernels' twin, so that the online workloads run scalar wasm too, not the JS kernels.
+  if (existsSync(file)) useWasmModule(new WebAssembly.Module(readFileSync(file)), { variant: 'scalar', online: new WebAssembly.Module(readFileSync(onlineFile)) });
 }
 
 /**

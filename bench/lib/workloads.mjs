@@ -59,6 +59,7 @@ export const TBPTT = { ...SIZES.M, T: 1024, k: 32 };
  */
 export const ONLINE_ALGORITHMS = {
   'SnAp-1': { make: (rnnkit) => rnnkit.snap({ n: 1 }), traceFlops: (s, G, n) => (G === 4 ? 12 : 5) * n, kernels: /^snap/ },
+  UORO: { make: (rnnkit) => rnnkit.uoro({ seed: 1 }), traceFlops: (s, G, n) => 2 * G * s.r * s.r + 8 * n, kernels: /uoro/i },
 };
 
 /** Recurrent parameters of one layer (no learned h0): G·r·(p + r + 1). */

@@ -1,6 +1,11 @@
+import { RnnkitError } from '../errors.js';
 import type { KernelPair, Kernels } from './backend.js';
-import { onlineKernelModule } from './online-kernel-source.js';
+import { onlineKernelBytes, onlineKernelModule } from './online-kernel-source.js';
+import { registerOnlineKernels } from './online-registry.js';
 import { kernelSourceOf, wrap, type WasmExports } from './wasm-kernels.js';
+
+// Thread pools created from now on load the online kernels in their workers (src/threads/pool.ts).
+registerOnlineKernels(onlineKernelBytes);
 
 /** Each table's attached pairs, so a pair is wrapped once per table. */
 const attached = new WeakMap<object, Map<object, object>>();
@@ -31,7 +36,7 @@ export function attachKernels<K extends object>(table: Kernels, pair: KernelPair
   if (names.every((name) => typeof source.exports[name] === 'function')) {
     kernels = wrap(source.exports, pair.addresses) as K;
   } else if (!source.variant) {
-    throw new Error('this thread pool was started without the online kernels');
+    throw new RnnkitError('threads: this ThreadPool was created before rnnkit/online was loaded, so its workers have no online kernels: import rnnkit/online before creating the pool');
   } else {
     const online = onlineInstance(source.exports, source.variant, source.online);
     kernels = online ? wrap(online, pair.addresses) as K : pair.js;

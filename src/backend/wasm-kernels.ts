@@ -40,8 +40,12 @@ export interface KernelSource {
   readonly online?: WebAssembly.Module;
 }
 
-/** The source behind each table wasmKernels made (a wasm backend's, or a thread's recorder's): what attachKernels wraps. */
-const sources = new WeakMap<object, KernelSource>();
+/**
+ * The source behind each table wasmKernels made (a wasm backend's, or a thread's recorder's): what attachKernels
+ * wraps. A property under a registered symbol, not a module's WeakMap: attachKernels is in the rnnkit/online
+ * entry, a bundle apart from the rnnkit that made the table.
+ */
+const SOURCE = Symbol.for('rnnkit.kernelSource');
 
 /**
  * The Kernels interface over a wasm instance. A view's byteOffset is its
@@ -50,13 +54,13 @@ const sources = new WeakMap<object, KernelSource>();
  */
 export function wasmKernels(exports: WasmExports, source: Omit<KernelSource, 'exports'> = {}): Kernels {
   const kernels = wrap(exports, ADDRESS_ARGUMENTS) as Kernels;
-  sources.set(kernels, { exports, ...source });
+  Object.defineProperty(kernels, SOURCE, { value: { exports, ...source } });
   return kernels;
 }
 
 /** The module behind a kernel table; undefined for the js backend's. */
 export function kernelSourceOf(table: Kernels): KernelSource | undefined {
-  return sources.get(table);
+  return (table as { [SOURCE]?: KernelSource })[SOURCE];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { checkInteger, checkKeys, fail, RnnkitError } from '../errors.js';
-import type { Floats } from '../model/network.js';
+import type { Floats } from 'rnnkit';
 // A type-only import: data depends on train for this signature alone, never at run time.
 import type { OnlineLearner } from '../train/online.js';
 

@@ -1,5 +1,5 @@
 import { simdKernelBytes, type Arena, type Backend } from '../backend/index.js';
-import { onlineKernelBytes } from '../backend/online-kernel-source.js';
+import { registeredOnlineKernels } from '../backend/online-registry.js';
 import { wasmBackend } from '../backend/wasm.js';
 import { checkInteger, checkKeys, checkNumber, RnnkitError } from '../errors.js';
 import type { Network } from '../model/network.js';
@@ -356,9 +356,9 @@ function startWorkers(count: number, handles: ThreadHandle[]): SharedParts {
   if (typeof (Atomics as { waitAsync?: unknown }).waitAsync !== 'function') throw new Error('this runtime lacks Atomics.waitAsync');
   const spawn = workerFactory();
   const bytes = sharedMemoryModuleBytes(simdKernelBytes(), MAXIMUM_PAGES);
-  // The online algorithms' kernels (assembly/online.ts) on the same shared memory, in every worker: a pool
-  // cannot learn later which algorithms it will run, so a thread pool carries them (src/backend/attach-kernels.ts).
-  const onlineBytes = onlineKernelBytes();
+  // The online algorithms' kernels (assembly/online.ts) on the same shared memory, in every worker, when the app
+  // imports rnnkit/online (which registers them as it loads): a pool's workers start once and cannot load them later.
+  const onlineBytes = registeredOnlineKernels();
   const online = onlineBytes && sharedMemoryModuleBytes(onlineBytes, MAXIMUM_PAGES);
   const onlineModule = online && new WebAssembly.Module(online as Uint8Array<ArrayBuffer>);
   const memory = new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES, shared: true });

@@ -3,9 +3,7 @@ import { checkModel, type Network } from '../model/network.js';
 import { RecurrentModel } from '../model/recurrent/model.js';
 import type { SequenceBatch } from '../data/sequence-batch.js';
 import { implementationOf, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
-import type { RtrlAlgorithm } from './rtrl.js';
-import type { SnapAlgorithm } from './snap.js';
-import type { UoroAlgorithm } from './uoro.js';
+import type { RtrlAlgorithm, SnapAlgorithm, UoroAlgorithm } from './online-algorithms.js';
 import { tbpttPasses } from './tbptt.js';
 import type { ThreadPool } from '../threads/pool.js';
 
@@ -17,7 +15,7 @@ import type { ThreadPool } from '../threads/pool.js';
  *   training, the weights are updated after every chunk of k1 steps.
  * - rtrl() / rtrl({ maxBytes }): exact real-time recurrent learning
  *   (Williams & Zipser), forward-mode sensitivities; refused past maxBytes.
- *   A factory imported from 'rnnkit', so that apps that do not use RTRL do
+ *   A factory imported from 'rnnkit/online', so that apps that do not use RTRL do
  *   not carry it: 'rtrl' and { type: 'rtrl' } are refused, saying so.
  * - snap() / snap({ n: 1, maxBytes }): SnAp-1 (Menick et al. 2021), an
  *   approximation of RTRL's gradient at O(n) per step; a factory likewise.
@@ -82,7 +80,7 @@ export function resolveGradientAlgorithm(spec: unknown): GradientAlgorithm {
   if (name === 'rtrl' || name === 'snap' || name === 'uoro') {
     const option = name === 'uoro' ? 'seed' : 'maxBytes', value = typeof s === 'object' ? s?.[option] : undefined;
     const call = value !== undefined ? `${name}({ ${option}: ${String(value)} })` : `${name}()`;
-    throw new RnnkitError(`algorithm: ${name === 'rtrl' ? 'RTRL' : name === 'snap' ? 'SnAp-1' : 'UORO'} is not built into train() and computeGradients(), so that bundlers leave it out of apps that do not use it: write import { ${name} } from 'rnnkit' and algorithm: ${call}`);
+    throw new RnnkitError(`algorithm: ${name === 'rtrl' ? 'RTRL' : name === 'snap' ? 'SnAp-1' : 'UORO'} is not built into train() and computeGradients(), so that bundlers leave it out of apps that do not use it: write import { ${name} } from 'rnnkit/online' and algorithm: ${call}`);
   }
   if (spec === 'bptt') return { type: 'bptt' };
   if (s === null || typeof s !== 'object') fail('algorithm', "'bptt', { type: 'tbptt', k }, rtrl(), snap() or uoro()", spec);

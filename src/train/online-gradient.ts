@@ -20,7 +20,8 @@ import type { RecurrentModel } from '../model/recurrent/model.js';
  */
 
 /** The key under which an algorithm object from a factory (rtrl()) carries its implementation. */
-export const IMPLEMENTATION: unique symbol = Symbol('rnnkit.algorithm');
+// Symbol.for: the algorithms live in the rnnkit/online entry, which finds the same key as the train() of the app's rnnkit.
+export const IMPLEMENTATION: unique symbol = Symbol.for('rnnkit.algorithm') as never;
 
 /** What every factory's result is: its options, and its implementation under IMPLEMENTATION. @internal */
 export interface OnlineGradientAlgorithm {

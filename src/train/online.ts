@@ -1,11 +1,14 @@
-import type { Workspace } from '../backend/index.js';
+import type { Workspace } from '../backend/workspace.js';
 import { pinRegion, unpinRegion } from '../backend/pinned-regions.js';
-import { checkFinite, checkInteger, checkKeys, DivergenceError, fail, RnnkitError } from '../errors.js';
-import type { Floats } from '../model/network.js';
-import { checkRecurrentModel, type RecurrentModel } from '../model/recurrent/model.js';
+import { DivergenceError } from 'rnnkit';
+import { checkFinite, checkInteger, checkKeys, fail, RnnkitError } from '../errors.js';
+import type { Floats } from 'rnnkit';
+import type { RecurrentModel } from 'rnnkit';
+import { checkRecurrentModel } from './online-model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { clipGradients, gradientNorm, resolveClip, type ClipOptions } from './clip.js';
-import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizer.js';
+import type { OptimizerSpec } from 'rnnkit';
+import { createOptimizer, type Optimizer } from './optimizer.js';
 import { carryState, fillState, initialStateVector } from '../model/recurrent/stepping.js';
 import { implementationOf, type OnlineGradient, type OnlineGradientAlgorithm } from './online-gradient.js';
 import { resolveRtrl, rtrl, type RtrlAlgorithm } from './rtrl.js';
@@ -42,7 +45,7 @@ export interface OnlineLearnerOptions {
    * at each update with error injected from the steps since the last update
    * (Williams & Peng's BPTT(k; n) with n = updateEvery).
    * uoro(): UORO's unbiased, noisy rank-one estimate in B·(|s| + n) memory,
-   * about a forward and a backward step per step (import { uoro } from 'rnnkit').
+   * about a forward and a backward step per step (import { uoro } from 'rnnkit/online').
    */
   algorithm?: OnlineAlgorithm;
   /** The optimizer; its moments are the learner's own. Default { type: 'sgd', learningRate: 0.01 }. */
@@ -313,7 +316,7 @@ function resolveOnline(spec: unknown): OnlineGradientAlgorithm | number {
   const s = spec as Record<string, unknown>;
   if (s.type === 'rtrl') return resolveRtrl(s);
   if (s.type === 'snap' || s.type === 'uoro') {
-    throw new RnnkitError(`algorithm: ${s.type === 'snap' ? 'SnAp-1' : 'UORO'} comes from its factory: write import { ${s.type} } from 'rnnkit' and algorithm: ${s.type}()`);
+    throw new RnnkitError(`algorithm: ${s.type === 'snap' ? 'SnAp-1' : 'UORO'} comes from its factory: write import { ${s.type} } from 'rnnkit/online' and algorithm: ${s.type}()`);
   }
   if (s.type === 'tbptt') {
     checkKeys('algorithm', s, ['type', 'k']);

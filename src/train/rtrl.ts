@@ -1,14 +1,18 @@
-import { planRegions, type Kernels } from '../backend/index.js';
+import type { Kernels } from '../backend/backend.js';
+import { planRegions } from '../backend/workspace.js';
 import type { KernelPair } from '../backend/backend.js';
 import { attachKernels } from '../backend/attach-kernels.js';
 import { checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../errors.js';
 import { gruRtrlStep, lstmRtrlStep, rtrlInit, rtrlStep } from '../kernels/js/rtrl.js';
 import { NONE } from '../kernels/js/types.js';
 import { activationCode } from '../model/functions.js';
-import { checkRecurrentModel, type RecurrentModel } from '../model/recurrent/model.js';
+import type { RecurrentModel } from 'rnnkit';
+import { checkRecurrentModel } from './online-model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { CELLS } from '../model/recurrent/cells.js';
 import { batchGradient, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
+import type { RtrlAlgorithm, RtrlOptions } from 'rnnkit';
+export type { RtrlAlgorithm, RtrlOptions };
 
 /*
  * Exact RTRL's façade: the factory rtrl() and the implementation its result
@@ -18,25 +22,7 @@ import { batchGradient, IMPLEMENTATION, type OnlineGradient } from './online-gra
  * default RTRL is).
  */
 
-/** The options of rtrl(). */
-export interface RtrlOptions {
-  /**
-   * Ceiling on the sensitivities' memory, in bytes (≥ 1): a model and batch
-   * that need more are refused before anything is allocated, with what they
-   * would need (rtrlBytes). Default 268435456 (256 MiB).
-   */
-  maxBytes?: number;
-}
 
-/** Exact real-time recurrent learning, as rtrl() returns it: what train(), computeGradients() and an OnlineLearner take as `algorithm`. */
-export interface RtrlAlgorithm {
-  /** Real-time recurrent learning (Williams & Zipser): exact forward-mode sensitivities. */
-  readonly type: 'rtrl';
-  /** Ceiling on the sensitivities' memory, in bytes. */
-  readonly maxBytes: number;
-  /** RTRL's code, which train() runs: the reason an RtrlAlgorithm comes from rtrl() and is not written by hand. */
-  readonly [IMPLEMENTATION]: object;
-}
 
 /**
  * Exact RTRL (Williams & Zipser) as a gradient algorithm: `algorithm: rtrl()`

@@ -1,14 +1,18 @@
-import { planRegions, type Kernels } from '../backend/index.js';
+import type { Kernels } from '../backend/backend.js';
+import { planRegions } from '../backend/workspace.js';
 import type { KernelPair } from '../backend/backend.js';
 import { attachKernels } from '../backend/attach-kernels.js';
 import { checkInteger, checkKeys, checkNumber, fail, RnnkitError } from '../errors.js';
 import { snapGruStep, snapInit, snapLstmStep, snapStep } from '../kernels/js/snap.js';
 import { NONE } from '../kernels/js/types.js';
 import { activationCode } from '../model/functions.js';
-import { checkRecurrentModel, type RecurrentModel } from '../model/recurrent/model.js';
+import type { RecurrentModel } from 'rnnkit';
+import { checkRecurrentModel } from './online-model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { CELLS } from '../model/recurrent/cells.js';
 import { batchGradient, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
+import type { SnapAlgorithm, SnapOptions } from 'rnnkit';
+export type { SnapAlgorithm, SnapOptions };
 // RTRL's column order and flush (no RTRL kernel): an app that imports snap keeps only these two functions of rtrl.ts.
 import { checkSingleLayerModel, rtrlFlush, sensitivityColumns as traceColumns, type RtrlRegions } from './rtrl.js';
 
@@ -21,33 +25,7 @@ import { checkSingleLayerModel, rtrlFlush, sensitivityColumns as traceColumns, t
  * SnAp-1 only if it imports snap. docs/theory.md (T54)–(T59).
  */
 
-/** The options of snap(). */
-export interface SnapOptions {
-  /**
-   * The n of SnAp-n: how many steps of influence each parameter's trace
-   * follows. Only 1 is implemented (each parameter's influence on the unit
-   * it feeds directly). Default 1.
-   */
-  n?: 1;
-  /**
-   * Ceiling on the traces' memory, in bytes (≥ 1): a model and batch that
-   * need more are refused before anything is allocated, with what they would
-   * need (snapBytes). Default 268435456 (256 MiB).
-   */
-  maxBytes?: number;
-}
 
-/** SnAp-1, as snap() returns it: what train(), computeGradients() and an OnlineLearner take as `algorithm`. */
-export interface SnapAlgorithm {
-  /** SnAp (Menick et al. 2021): RTRL's sensitivities kept only where a parameter feeds its own unit. */
-  readonly type: 'snap';
-  /** The n of SnAp-n, how far each parameter's trace reaches: always 1 (the unit it feeds). */
-  readonly n: 1;
-  /** Ceiling on the traces' memory, in bytes. */
-  readonly maxBytes: number;
-  /** SnAp-1's code, which train() runs: the reason a SnapAlgorithm comes from snap() and is not written by hand. */
-  readonly [IMPLEMENTATION]: object;
-}
 
 /**
  * SnAp-1 (Menick et al. 2021) as a gradient algorithm: `algorithm: snap()`

@@ -62,7 +62,7 @@ export interface TrainOptions<Data> {
   optimizer?: OptimizerSpec;
   /**
    * How the gradient is computed (RNNs): 'bptt', { type: 'tbptt', k }
-   * (an update after every chunk of k steps), rtrl() (exact RTRL, imported from 'rnnkit') or snap() (SnAp-1,
+   * (an update after every chunk of k steps), rtrl() (exact RTRL, imported from 'rnnkit/online') or snap() (SnAp-1,
    * an approximation; like rtrl(), each sequence's gradient accumulates over its steps and the weights are
    * updated once per batch). Default 'bptt'.
    */

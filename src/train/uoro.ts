@@ -1,12 +1,15 @@
-import { planRegions, type Kernels } from '../backend/index.js';
+import type { Kernels } from '../backend/backend.js';
+import { planRegions } from '../backend/workspace.js';
 import type { KernelPair } from '../backend/backend.js';
 import { attachKernels } from '../backend/attach-kernels.js';
 import { checkKeys, checkSeed, fail } from '../errors.js';
 import { gruUoroTangents, lstmUoroTangents, uoroUpdate } from '../kernels/js/uoro.js';
 import { activationCode } from '../model/functions.js';
-import type { RecurrentModel } from '../model/recurrent/model.js';
+import type { RecurrentModel } from 'rnnkit';
 import { CELLS } from '../model/recurrent/cells.js';
 import { batchGradient, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
+import type { UoroAlgorithm, UoroOptions } from 'rnnkit';
+export type { UoroAlgorithm, UoroOptions };
 import { checkSingleLayerModel, rtrlFlush, sensitivityColumns } from './rtrl.js';
 
 /*
@@ -17,26 +20,7 @@ import { checkSingleLayerModel, rtrlFlush, sensitivityColumns } from './rtrl.js'
  * nothing that every training run loads imports this module.
  */
 
-/** The options of uoro(). */
-export interface UoroOptions {
-  /**
-   * Seeds the random signs ν: an integer in [0, 2³² − 1]. The same seed, the
-   * same signs, so the same run (they are a hash of the seed, a counter of
-   * batches, the step, the sequence's index and the unit, not of the thread
-   * count). Default: the seed the model was made with.
-   */
-  seed?: number;
-}
 
-/** UORO as uoro() returns it: what train(), computeGradients() and an OnlineLearner take as `algorithm`. */
-export interface UoroAlgorithm {
-  /** Unbiased Online Recurrent Optimization (Tallec & Ollivier): a rank-one, unbiased, noisy estimate of RTRL's gradient. */
-  readonly type: 'uoro';
-  /** Seeds the random signs. Default (undefined): the seed the model was made with. */
-  readonly seed?: number;
-  /** UORO's code, which train() runs: the reason a UoroAlgorithm comes from uoro() and is not written by hand. */
-  readonly [IMPLEMENTATION]: object;
-}
 
 /**
  * UORO (Tallec & Ollivier, ICLR 2018) as a gradient algorithm: `algorithm:

@@ -2,13 +2,13 @@
 // learns to output, at each step, the mean of the previous step's two inputs.
 // 16 sequences of 12 steps, all from fixed seeds; 40 full-batch steps. Plain
 // JavaScript over the public API, so it loads unchanged in Node, Bun, Deno,
-// workerd, a page and a worker. Then the same stream is learned online
-// (SnAp-1, one step at a time), which loads the online kernels' module.
+// workerd, a page and a worker. Given rnnkit/online, the same stream is then
+// learned online (SnAp-1, one step at a time), which loads its kernels' module.
 
 export const STEPS = 40;
 
 /** Runs the job on one rnnkit module namespace; what it reports is JSON-safe. */
-export function trainingJob(rnnkit) {
+export function trainingJob(rnnkit, online) {
   const { ElmanRNN, Random, sequenceBatch, train, backendInfo } = rnnkit;
   const random = new Random(42);
   const inputs = [];
@@ -29,17 +29,20 @@ export function trainingJob(rnnkit) {
   const batch = sequenceBatch({ inputs, targets });
   const model = new ElmanRNN({ inputSize: 2, hiddenSize: 8, outputSize: 1, seed: 7 });
   const result = train(model, batch, { epochs: STEPS, shuffle: false, optimizer: { type: 'adam', learningRate: 0.02 } });
-  // The same stream learned online, one step at a time, by SnAp-1: the online kernels' own wasm module loads here.
-  const { OnlineLearner, snap } = rnnkit;
-  const learner = new OnlineLearner(new ElmanRNN({ inputSize: 2, hiddenSize: 8, outputSize: 1, seed: 7 }), {
-    algorithm: snap({ n: 1 }), optimizer: { type: 'adam', learningRate: 0.02 },
-  });
-  let onlineFirst = 0, onlineLoss = 0;
-  for (let b = 0; b < 16; b++) {
-    for (let t = 0; t < 12; t++) {
-      const { loss } = learner.learn(inputs[b][t], targets[b][t]);
-      if (b < 2) onlineFirst += loss;
-      if (b >= 14) onlineLoss += loss;
+  // Given rnnkit/online, the same stream learned online, one step at a time, by SnAp-1: its wasm module loads here.
+  let onlineFirst, onlineLoss;
+  if (online) {
+    const learner = new online.OnlineLearner(new ElmanRNN({ inputSize: 2, hiddenSize: 8, outputSize: 1, seed: 7 }), {
+      algorithm: online.snap({ n: 1 }), optimizer: { type: 'adam', learningRate: 0.02 },
+    });
+    onlineFirst = 0;
+    onlineLoss = 0;
+    for (let b = 0; b < 16; b++) {
+      for (let t = 0; t < 12; t++) {
+        const { loss } = learner.learn(inputs[b][t], targets[b][t]);
+        if (b < 2) onlineFirst += loss;
+        if (b >= 14) onlineLoss += loss;
+      }
     }
   }
   return {
