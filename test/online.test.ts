@@ -140,10 +140,10 @@ describe('online learning from a stream', () => {
     expect(() => new OnlineLearner(model, { algorithm: rtrl({ maxBytes: 100 }) })).toThrow(/RTRL would need .* over the cap of 0\.0 MiB/);
     expect(() => new OnlineLearner(model, { algorithm: { type: 'rtrl', maxBytes: 100 } })).toThrow(/over the cap of 0\.0 MiB/);
     expect(() => new OnlineLearner(model, { algorithm: { ...rtrl(), maxBytes: 0 } })).toThrow(/algorithm.maxBytes: expected a finite number in \[1, Infinity\], got 0/);
-    expect(() => new OnlineLearner(model, { algorithm: { type: 'snap', n: 1 } as never })).toThrow(/^algorithm: SnAp-1 comes from its factory: write import \{ snap \} from 'rnnkit' and algorithm: snap\(\)$/);
+    expect(() => new OnlineLearner(model, { algorithm: { type: 'snap', n: 1 } as never })).toThrow(/^algorithm: SnAp-1 comes from its factory: write import \{ snap \} from 'rnnkit/online' and algorithm: snap\(\)$/);
     expect(() => new OnlineLearner(model, { algorithm: snap({ maxBytes: 100 }) })).toThrow(/SnAp-1 would need .* over the cap of 0\.0 MiB/);
     expect(() => new OnlineLearner(model, { algorithm: 'uoro' as never })).toThrow(/algorithm: expected rtrl\(\), 'rtrl', \{ type: 'rtrl', maxBytes \}, snap\(\), uoro\(\) or \{ type: 'tbptt', k \}, got "uoro"/);
-    expect(() => new OnlineLearner(model, { algorithm: { type: 'uoro' } as never })).toThrow(/^algorithm: UORO comes from its factory: write import \{ uoro \} from 'rnnkit' and algorithm: uoro\(\)$/);
+    expect(() => new OnlineLearner(model, { algorithm: { type: 'uoro' } as never })).toThrow(/^algorithm: UORO comes from its factory: write import \{ uoro \} from 'rnnkit/online' and algorithm: uoro\(\)$/);
   });
 
   it('predict advances the state without learning; reset starts a new stream', () => {

@@ -190,7 +190,7 @@ describe('snap(): options, memory and refusals', () => {
     expect(() => computeGradients(model, batch, { algorithm: { ...snap(), type: 'rtrl' } as never })).toThrow(/algorithm\.type: expected 'snap'/);
     expect(computeGradients(model, batch, { algorithm: { ...snap() } }).loss).toBe(computeGradients(model, batch, { algorithm: snap() }).loss);
     // By name or by hand it is refused, saying what to write (a type error too).
-    const write = (call: string) => new RegExp(`^algorithm: SnAp-1 is not built into train\\(\\) and computeGradients\\(\\), so that bundlers leave it out of apps that do not use it: write import \\{ snap \\} from 'rnnkit' and algorithm: ${call}$`);
+    const write = (call: string) => new RegExp(`^algorithm: SnAp-1 is not built into train\\(\\) and computeGradients\\(\\), so that bundlers leave it out of apps that do not use it: write import \\{ snap \\} from 'rnnkit/online' and algorithm: ${call}$`);
     expect(() => computeGradients(model, batch, { algorithm: 'snap' as never })).toThrow(write('snap\\(\\)'));
     expect(() => train(model, batch, { algorithm: { type: 'snap', n: 1 } as never })).toThrow(write('snap\\(\\)'));
     expect(() => train(model, batch, { algorithm: { type: 'snap', maxBytes: 1e6 } as never })).toThrow(write('snap\\(\\{ maxBytes: 1000000 \\}\\)'));

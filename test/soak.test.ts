@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
  * epoch's worth of memory per round would grow them without end.
  */
 const SCRIPT = `
-import { RecurrentNetwork, ElmanRNN, OnlineLearner, RnnStepper, getBackend, sequenceBatch, train } from './dist/index.js';
+import { RecurrentNetwork, ElmanRNN, RnnStepper, getBackend, sequenceBatch, train } from './dist/index.js';
+import { OnlineLearner } from './dist/online.js';
 const wasm = getBackend('wasm-simd');
 const settle = async () => { for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setTimeout(r, 10)); } };
 const report = {};

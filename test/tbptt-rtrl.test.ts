@@ -127,7 +127,7 @@ describe('truncated BPTT', () => {
     const model = model64('tanh');
     const batch = randomBatch({ size: 2, steps: 3, inputSize: 7, outputSize: 5, targets: 'classes' });
     const why = 'RTRL is not built into train\\(\\) and computeGradients\\(\\), so that bundlers leave it out of apps that do not use it';
-    const write = (call: string) => new RegExp(`^algorithm: ${why}: write import \\{ rtrl \\} from 'rnnkit' and algorithm: ${call}$`);
+    const write = (call: string) => new RegExp(`^algorithm: ${why}: write import \\{ rtrl \\} from 'rnnkit/online' and algorithm: ${call}$`);
     expect(() => computeGradients(model, batch, { algorithm: 'rtrl' as never })).toThrow(write('rtrl\\(\\)'));
     expect(() => computeGradients(model, batch, { algorithm: { type: 'rtrl' } as never })).toThrow(write('rtrl\\(\\)'));
     expect(() => computeGradients(model, batch, { algorithm: { type: 'rtrl', maxBytes: 1e6 } as never })).toThrow(write('rtrl\\(\\{ maxBytes: 1000000 \\}\\)'));
