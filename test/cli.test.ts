@@ -127,6 +127,16 @@ describe('rnnkit (the CLI)', () => {
     expect(JSON.parse(readFileSync(join(dir, 'rtrl.json'), 'utf8')).format).toBe('rnnkit');
   });
 
+  it('trains with SnAp-1 and UORO (--algorithm snap, uoro): an LSTM learns the 3-step echo with SnAp-1', () => {
+    const r = rnnkit('train', '--task', 'echo', '--cell', 'lstm', '--algorithm', 'snap', '--hidden', '16', '--epochs', '8', '--lr', '0.05', '--out', 'snap.json', '--backend', 'js');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/; snap, adam/);
+    expect(Number(/after training: accuracy ([\d.]+)/.exec(r.stdout)![1])).toBeGreaterThan(0.9); // a coin flip gets 0.5
+    const u = rnnkit('train', '--task', 'echo', '--algorithm', 'uoro', '--hidden', '6', '--epochs', '1', '--out', 'uoro.json', '--backend', 'js');
+    expect(u.status, u.stderr).toBe(0);
+    expect(u.stdout).toMatch(/; uoro, adam/);
+  });
+
   it('sample: --temperature 0 is greedy (the library\'s sample at τ = 0), --stop ends after the first stop symbol (\\n for a newline), --length is the cap', () => {
     const text = 'the cat sat on the mat.\nthe dog ran to the cat.\n'.repeat(30);
     writeFileSync(join(dir, 'lines.txt'), text);
@@ -300,7 +310,7 @@ describe('rnnkit (the CLI)', () => {
     expect(badValue.stderr).toMatch(/--lr: expected a number ≥ 0, got "fast"/);
     expect(rnnkit('train', '--task', 'nope').stderr).toMatch(/--task: expected one of adding, reber, copy, echo, sine, got "nope"/);
     expect(rnnkit('train').stderr).toMatch(/give exactly one of --task, --text or --csv/);
-    expect(rnnkit('train', '--task', 'echo', '--algorithm', 'tbptt:0').stderr).toMatch(/--algorithm: expected bptt, rtrl or tbptt:K/);
+    expect(rnnkit('train', '--task', 'echo', '--algorithm', 'tbptt:0').stderr).toMatch(/--algorithm: expected bptt, tbptt:K \(K ≥ 1\), rtrl, snap or uoro, got "tbptt:0"/);
     expect(rnnkit('frobnicate').status).toBe(2);
     expect(rnnkit('sample', 'missing.json').stderr).toMatch(/cannot read the model file "missing.json"/);
     writeFileSync(join(dir, 'corrupt.json'), '{"format":"rnnkit","version":99}');

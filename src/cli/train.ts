@@ -18,6 +18,8 @@ import type { GradientSpec } from '../train/gradient-algorithm.js';
 import type { OptimizerSpec } from '../train/optimizer.js';
 import { measure, type Metrics } from '../train/metrics.js';
 import { rtrl } from '../train/rtrl.js';
+import { snap } from '../train/snap.js';
+import { uoro } from '../train/uoro.js';
 import { trainAsync } from '../train/train.js';
 import { createThreadPool } from '../threads/pool.js';
 import type { Command } from './commands.js';
@@ -48,7 +50,9 @@ model and training:
   --embedding E        text: feed character ids through a trainable embedding of width E (default: one-hot)
   --hidden N           hidden units per layer (default: the task's, 128 for text, 32 for csv)
   --activation F       elman cells: tanh (default), sigmoid, relu, identity
-  --algorithm A        bptt (default), tbptt:K (truncated, update every K steps), rtrl
+  --algorithm A        bptt (default), tbptt:K (truncated, update every K steps), rtrl (exact, one
+                       layer, tiny networks), snap (SnAp-1) or uoro (UORO): the online algorithms,
+                       with the sequences' gradient approximated
   --optimizer O        adam (default), sgd, momentum
   --lr X               learning rate (default 0.003 for adam, 0.05 otherwise)
   --batch N            sequences per update (default 32)
@@ -352,9 +356,11 @@ function prepareCsv(values: Record<string, string | boolean | undefined>): Prepa
 function parseAlgorithm(value: string | undefined): GradientSpec {
   if (value === undefined || value === 'bptt') return 'bptt';
   if (value === 'rtrl') return rtrl();
+  if (value === 'snap') return snap({ n: 1 });
+  if (value === 'uoro') return uoro();
   const match = /^tbptt:(\d+)$/.exec(value);
   if (match && Number(match[1]) >= 1) return { type: 'tbptt', k: Number(match[1]) };
-  throw new UsageError(`--algorithm: expected bptt, rtrl or tbptt:K (K ≥ 1), got "${value}"`);
+  throw new UsageError(`--algorithm: expected bptt, tbptt:K (K ≥ 1), rtrl, snap or uoro, got "${value}"`);
 }
 
 function readText(path: string): string {
