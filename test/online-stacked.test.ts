@@ -80,7 +80,9 @@ describe('per-layer SnAp-1 equals full BPTT when no path goes through time (floa
           const model = withoutTime(stacked(cell, options), cell), batch = batchFor(model, 3, 6, 5);
           const bptt = computeGradients(model, batch), approx = computeGradients(model, batch, { algorithm: snap() });
           expect(approx.loss).toBe(bptt.loss);
-          expect(relativeDifference(approx.gradients, bptt.gradients), JSON.stringify(options)).toBeLessThanOrEqual(1e-9);
+          const difference = relativeDifference(approx.gradients, bptt.gradients);
+          console.log(`no path through time, SnAp-1 vs BPTT, ${cell} ${JSON.stringify(options)}: ${difference.toExponential(1)}`);
+          expect(difference, JSON.stringify(options)).toBeLessThanOrEqual(1e-9);
           // The error from above reaches every layer and the embedding.
           for (let l = 0; l < layers; l++) expect(nonzero(bptt.gradients, model.parameterName('W_in', l)), `layer ${l}`).toBeGreaterThan(1e-6);
           if (options.embedding) expect(nonzero(bptt.gradients, 'embedding')).toBeGreaterThan(1e-6);
@@ -181,6 +183,7 @@ describe('stacked SnAp-1 against its definition, with a dense W_rec (float64)', 
     const model = stacked('elman', { layers: 2 }), batch = batchFor(model, 3, 6, 5);
     const reference = referenceSnap(model, batch), library = computeGradients(model, batch, { algorithm: snap() }).gradients;
     const subset = (g: Grads) => Object.fromEntries(Object.keys(reference).map((name) => [name, g[name]!]));
+    console.log(`2-layer Elman, SnAp-1 vs its plain-JS definition: ${relativeDifference(subset(library), reference).toExponential(1)}`);
     expect(relativeDifference(subset(library), reference)).toBeLessThanOrEqual(1e-12);
     for (const name of Object.keys(reference)) expect(nonzero(reference, name), name).toBeGreaterThan(1e-6);
     const bptt = computeGradients(model, batch).gradients, difference = relativeDifference(library, bptt);
@@ -264,6 +267,7 @@ describe('stacked UORO\'s expectation (every sign vector enumerated, float64, B 
         const mean = expectedUoro(model, batch, learned), bptt = computeGradients(model, batch).gradients;
         // Over all parameters at once: the learned states' gradient is zero here, and the mean over the signs leaves
         // rounding (about 1e-23) there.
+        console.log(`no path through time, E[UORO] vs BPTT, ${cell} ${JSON.stringify(options)}: ${globalDifference(mean, bptt).toExponential(1)}`);
         expect(globalDifference(mean, bptt), JSON.stringify(options)).toBeLessThanOrEqual(1e-9);
         for (let l = 0; l < options.layers; l++) expect(nonzero(bptt, model.parameterName('W_in', l))).toBeGreaterThan(1e-6);
         // One sample is not the mean.

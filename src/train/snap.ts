@@ -33,8 +33,9 @@ import { allColumns, errorBelow, errorBelowFlops, flushLayer, layerColumns, laye
  * OnlineLearner. An approximation of RTRL's gradient: each parameter keeps
  * only its influence on the unit it feeds, O(n) time and memory per step
  * (n parameters) instead of RTRL's O(r·n); exact when W_rec (each gate block)
- * is diagonal. A factory, so that bundlers leave SnAp-1 out of apps that do
- * not import it.
+ * is diagonal. Stacked layers and an embedding: per layer, with the error
+ * from above (docs/theory.md (T66)–(T69)). A factory, so that bundlers leave
+ * SnAp-1 out of apps that do not import it.
  */
 export function snap(options: SnapOptions = {}): SnapAlgorithm {
   checkKeys('snap options', options, ['n', 'maxBytes']);

@@ -30,7 +30,9 @@ import { allColumns, errorBelow, errorBelowFlops, flushLayer, layerColumns, laye
  * one backward step per step. The gradient is a random estimate: unbiased
  * (its mean over the random signs is RTRL's, that is BPTT's, gradient) but
  * noisy, so computeGradients() returns a different sample for another seed.
- * One recurrent layer (Elman, LSTM or GRU) on vector inputs.
+ * Any cell (Elman, LSTM or GRU) and depth, with an embedding or not: stacked
+ * layers run it per layer with the error from above (docs/theory.md (T66)–(T69)),
+ * whose mean is that approximation's gradient, not BPTT's.
  */
 export function uoro(options: UoroOptions = {}): UoroAlgorithm {
   checkKeys('uoro options', options, ['seed']);
