@@ -279,6 +279,19 @@ describe('stacked UORO\'s expectation (every sign vector enumerated, float64, B 
   }
 });
 
+describe('stacked UORO\'s mean is the same approximation as stacked SnAp-1 where SnAp-1 is per-layer RTRL (r = 1)', () => {
+  it('every cell, 2 layers, r = 1, a recurrent W_rec, learned states, T = 3 (LSTM 2): E[UORO] = SnAp-1 ≤ 1e-9, both away from BPTT', () => {
+    for (const cell of CELLS) {
+      const model = stacked(cell, { layers: 2, r: 1, p: 3, o: 2 }), batch = batchFor(model, 1, cell === 'lstm' ? 2 : 3, 6);
+      const mean = expectedUoro(model, batch, true), snapped = computeGradients(model, batch, { algorithm: snap() }).gradients;
+      const bptt = computeGradients(model, batch).gradients;
+      console.log(`r = 1, 2-layer ${cell}: E[UORO] vs SnAp-1 ${globalDifference(mean, snapped).toExponential(1)}, SnAp-1 vs BPTT ${globalDifference(snapped, bptt).toExponential(1)}`);
+      expect(globalDifference(mean, snapped), cell).toBeLessThanOrEqual(1e-9);
+      expect(globalDifference(snapped, bptt), cell).toBeGreaterThan(1e-4);
+    }
+  });
+});
+
 describe('stacked SnAp-1 and UORO on a thread pool', () => {
   const pool = createThreadPool({ threads: 2, minShareFlops: 0 });
   afterAll(() => pool.dispose());
