@@ -23,7 +23,7 @@ const ONLINE_ALGORITHMS: Record<string, { files: string[]; marker: string }> = {
   uoro: { files: ['src/train/uoro.ts', 'src/kernels/js/uoro.ts'], marker: 'uoro options' },
 };
 /** The rest of rnnkit/online: the learner, the stream helper, the online kernels' module and its loader. */
-const ONLINE_FILES = ['src/train/online.ts', 'src/data/stream.ts', 'src/backend/attach-kernels.ts', 'src/backend/online-kernel-source.ts'];
+const ONLINE_FILES = ['src/train/online.ts', 'src/train/layers.ts', 'src/data/stream.ts', 'src/backend/attach-kernels.ts', 'src/backend/online-kernel-source.ts'];
 /** What rnnkit/online must take from 'rnnkit', never bundle: the models, the backends and the core kernels. */
 const CORE_FILES = ['src/model/recurrent/model.ts', 'src/model/network.ts', 'src/model/rnn.ts', 'src/backend/index.ts', 'src/backend/kernel-source.ts', 'src/kernels/js/index.ts', 'src/train/train.ts'];
 /** Pieces of the two modules' embedded bytes, to look for in a built bundle. */

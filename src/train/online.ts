@@ -40,7 +40,8 @@ export interface OnlineLearnerOptions {
    * rtrl() or 'rtrl' (default): exact sensitivities carried forward, O(G²·r⁴) per step for G gate blocks
    * (Elman 1, GRU 3, LSTM 4: an LSTM step costs about 16 Elman steps of the same size).
    * snap() (SnAp-1): RTRL's sensitivities kept only where a parameter feeds its own unit, O(n) per step for n
-   * parameters; an approximation (exact when W_rec is diagonal).
+   * parameters; an approximation (exact when W_rec is diagonal). RTRL takes one layer on vector inputs; SnAp-1
+   * and UORO any depth and an embedding too, per layer with the error from above.
    * { type: 'tbptt', k }: a sliding window of the last k steps, back-propagated
    * at each update with error injected from the steps since the last update
    * (Williams & Peng's BPTT(k; n) with n = updateEvery).

@@ -11,6 +11,7 @@ import { checkRecurrentModel } from './online-model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { CELLS } from '../model/recurrent/cells.js';
 import { batchGradient, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
+import { flushLayer, layerColumns } from './layers.js';
 import type { RtrlAlgorithm, RtrlOptions } from 'rnnkit';
 export type { RtrlAlgorithm, RtrlOptions };
 
@@ -92,8 +93,7 @@ export function checkSingleLayerModel(model: RecurrentModel, algorithm: string):
  * LSTM) if learned — G = 1, 4, 3 gate blocks for Elman, LSTM, GRU.
  */
 export function sensitivityColumns(model: RecurrentModel): number {
-  const { inputSize: p, hiddenSize: r, initialState, cell } = model.structure;
-  return CELLS[cell].gates * r * (p + r + 1) + (cell === 'gru' ? r : 0) + (initialState === 'learned' ? (cell === 'lstm' ? 2 * r : r) : 0);
+  return layerColumns(model, 0);
 }
 
 /**
@@ -178,19 +178,7 @@ export function rtrlAdvance(model: RecurrentModel, f: SequenceFrame, regions: Rt
 
 /** Adds the accumulated recurrent gradient into the frame's gradient block and zeroes it. */
 export function rtrlFlush(model: RecurrentModel, f: SequenceFrame, regions: RtrlRegions): void {
-  const { inputSize: p, hiddenSize: r, initialState, cell } = model.structure;
-  const mem = model.workspace.mem, k = f.kernels, g = f.gradients.layers[0]!, G = CELLS[cell].gates * r;
-  // The sensitivity columns: W_in, W_rec, b_rec, b_hn (GRU), then h0 and c0 (LSTM) when they are learned.
-  const parts: [number, number][] = [[g.wIn, G * p], [g.wRec, G * r], [g.bRec, G]];
-  if (cell === 'gru') parts.push([g.bHn, r]);
-  if (initialState === 'learned') parts.push([g.h0, r]);
-  if (initialState === 'learned' && cell === 'lstm') parts.push([g.c0, r]);
-  let column = regions.gradient;
-  for (const [offset, size] of parts) {
-    k.addInPlace(mem, offset, column, size);
-    column += size;
-  }
-  k.fill(mem, regions.gradient, sensitivityColumns(model), 0);
+  flushLayer(model, f, 0, regions.gradient);
 }
 
 /**

@@ -10,7 +10,7 @@ import { CELLS } from '../model/recurrent/cells.js';
 import { batchGradient, IMPLEMENTATION, type OnlineGradient } from './online-gradient.js';
 import type { UoroAlgorithm, UoroOptions } from 'rnnkit';
 export type { UoroAlgorithm, UoroOptions };
-import { checkSingleLayerModel, rtrlFlush, sensitivityColumns } from './rtrl.js';
+import { allColumns, errorBelow, errorBelowFlops, flushLayer, layerColumns, layerInput, layerInputSize } from './layers.js';
 
 /*
  * UORO's façade (Tallec & Ollivier, "Unbiased Online Recurrent Optimization",
@@ -30,7 +30,9 @@ import { checkSingleLayerModel, rtrlFlush, sensitivityColumns } from './rtrl.js'
  * one backward step per step. The gradient is a random estimate: unbiased
  * (its mean over the random signs is RTRL's, that is BPTT's, gradient) but
  * noisy, so computeGradients() returns a different sample for another seed.
- * One recurrent layer (Elman, LSTM or GRU) on vector inputs.
+ * Any cell (Elman, LSTM or GRU) and depth, with an embedding or not: stacked
+ * layers run it per layer with the error from above (docs/theory.md (T66)–(T69)),
+ * whose mean is that approximation's gradient, not BPTT's.
  */
 export function uoro(options: UoroOptions = {}): UoroAlgorithm {
   checkKeys('uoro options', options, ['seed']);
@@ -69,17 +71,23 @@ export function uoroKernels(kernels: Kernels): typeof UORO_KERNELS.js {
   return attachKernels(kernels, UORO_KERNELS);
 }
 
-export interface UoroRegions {
+/** One layer's estimate: its s̃, θ̃, δ and gradient. */
+export interface UoroLayerRegions {
   /** s̃, J·s̃ and ν, each [S][B][r] (S = 2 for the LSTM's (h, c), else 1). */
   state: number;
-  /** −1 in each of S·B·r values (ν = mask − 1). */
-  minus: number;
-  /** θ̃, [B][n], in RTRL's column order. */
+  /** θ̃, [B][n_l], in RTRL's column order over the layer's parameters. */
   theta: number;
   /** The gate errors δ [B][G] (and the GRU's δu [B][r]). */
   delta: number;
-  /** The recurrent parameters' gradient, in RTRL's column order. */
+  /** The layer's recurrent parameters' gradient, in RTRL's column order. */
   gradient: number;
+}
+
+export interface UoroRegions {
+  /** Per layer, bottom first: each layer keeps its own rank-one estimate (T66). */
+  layers: UoroLayerRegions[];
+  /** −1 in each of S·B·r values (ν = mask − 1). */
+  minus: number;
   /** The seed of the signs. */
   seed: number;
   /** Which batch (check() counts them), and how many times start() ran on these regions (an OnlineLearner's resets). */
@@ -103,63 +111,76 @@ function uoroImplementation(seed: number | undefined): OnlineGradient<UoroAlgori
   let draws = 0;
   const implementation: OnlineGradient<UoroAlgorithm, UoroRegions> = {
     resolve: resolveUoro,
-    check(model) {
-      checkSingleLayerModel(model, 'UORO'); // one recurrent layer on vector inputs, as exact RTRL and SnAp-1
+    check() {
       draws = (draws + 1) >>> 0;
     },
     plan(model, batch, start) {
-      const { hiddenSize: r, cell } = model.structure, n = sensitivityColumns(model), S = stateBlocks(model);
-      const G = CELLS[cell].gates * r;
-      const { offsets, end } = planRegions(start, {
-        state: 3 * S * batch * r, minus: S * batch * r, theta: batch * n, delta: batch * (G + (cell === 'gru' ? r : 0)), gradient: n,
-      });
+      const { hiddenSize: r, cell, numLayers } = model.structure, S = stateBlocks(model), G = CELLS[cell].gates * r;
+      const planned = planRegions(start, { minus: S * batch * r });
+      let end = planned.end;
+      const layers: UoroLayerRegions[] = [];
+      for (let l = 0; l < numLayers; l++) {
+        const n = layerColumns(model, l);
+        const { offsets, end: next } = planRegions(end, { state: 3 * S * batch * r, theta: batch * n, delta: batch * (G + (cell === 'gru' ? r : 0)), gradient: n });
+        layers.push(offsets);
+        end = next;
+      }
       // The model's seed (what dropout masks are keyed by) unless uoro({ seed }) says otherwise.
       const s = seed ?? (model as unknown as { dropoutSeed: number }).dropoutSeed;
-      return { regions: { ...offsets, seed: s, draw: draws, starts: 0, step: 0 }, end };
+      return { regions: { layers, minus: planned.offsets.minus, seed: s, draw: draws, starts: 0, step: 0 }, end };
     },
     start(model, f, R, learnedState) {
-      const r = model.structure.hiddenSize, S = stateBlocks(model), n = sensitivityColumns(model), B = f.batch, size = S * B * r;
-      const mem = model.workspace.mem, k = f.kernels, nu = R.state + 2 * size;
+      const r = model.structure.hiddenSize, S = stateBlocks(model), B = f.batch, size = S * B * r;
+      const mem = model.workspace.mem, k = f.kernels;
       R.starts++;
       R.step = 0;
       k.fill(mem, R.minus, size, -1);
-      k.fill(mem, R.theta, B * n, 0);
-      k.fill(mem, R.gradient, n, 0);
-      if (!learnedState) { k.fill(mem, R.state, size, 0); return; }
-      // (T60): s̃_0 = ν_0, and θ̃_0 = ν_0 in the columns of the learned (h0[, c0]), the last S·r.
-      signs(k, mem, R, nu, f.ids, B, r, S);
-      k.copy(mem, R.state, nu, size);
-      for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) k.copy(mem, R.theta + b * n + n - (S - s) * r, nu + (s * B + b) * r, r);
+      R.layers.forEach((L, l) => {
+        const n = layerColumns(model, l), nu = L.state + 2 * size;
+        k.fill(mem, L.theta, B * n, 0);
+        k.fill(mem, L.gradient, n, 0);
+        if (!learnedState) { k.fill(mem, L.state, size, 0); return; }
+        // (T60): s̃_0 = ν_0, and θ̃_0 = ν_0 in the columns of the learned (h0[, c0]), the last S·r.
+        signs(k, mem, R, nu, f.ids, B, r, S, l);
+        k.copy(mem, L.state, nu, size);
+        for (let b = 0; b < B; b++) for (let s = 0; s < S; s++) k.copy(mem, L.theta + b * n + n - (S - s) * r, nu + (s * B + b) * r, r);
+      });
     },
+    // At each step, the top layer first, each layer then handing its error to the one below (T66)–(T68).
     advance(model, f, R, from, count) {
-      const { inputSize: p, hiddenSize: r, activation, cell } = model.structure;
-      const n = sensitivityColumns(model), B = f.batch, gates = CELLS[cell].gates, G = gates * r, S = stateBlocks(model);
-      const mem = model.workspace.mem, core = f.kernels, k = uoroKernels(core), wRec = model.parameterOffset(model.parameterName('W_rec'));
-      const layer = f.layers[0]!, nu = R.state + 2 * S * B * r, jv = R.state + S * B * r, act = activationCode(activation);
+      const { hiddenSize: r, activation, cell, numLayers } = model.structure;
+      const B = f.batch, gates = CELLS[cell].gates, G = gates * r, S = stateBlocks(model);
+      const mem = model.workspace.mem, core = f.kernels, k = uoroKernels(core), act = activationCode(activation);
       for (let s = from; s < from + count; s++) {
-        const x = f.x + s * B * p, h = layer.h + s * B * r, dH = layer.dH + s * B * r, pre = layer.pre + s * B * G;
         R.step++;
-        signs(core, mem, R, nu, f.ids, B, r, S);
-        if (cell === 'lstm') k.lstmUoroTangents(mem, R.state, R.delta, wRec, layer.c + s * B * r, pre, B, r);
-        else if (cell === 'gru') k.gruUoroTangents(mem, R.state, R.delta, wRec, h, pre, layer.un + s * B * r, B, r);
-        else {
-          // (T61)–(T62) for Elman: J·s̃ = σ'(a_t)∘(W_rec·s̃), δ = σ'(a_t)∘ν.
-          core.matmulABt(mem, jv, R.state, wRec, B, r, r, 0);
-          core.activationBackward(mem, h + B * r, jv, B * r, act);
-          core.copy(mem, R.delta, nu, B * r);
-          core.activationBackward(mem, h + B * r, R.delta, B * r, act);
+        for (let l = numLayers - 1; l >= 0; l--) {
+          const layer = f.layers[l]!, L = R.layers[l]!, n = layerColumns(model, l), p = layerInputSize(model, l);
+          const wRec = model.parameterOffset(model.parameterName('W_rec', l)), x = layerInput(model, f, l, s);
+          const nu = L.state + 2 * S * B * r, jv = L.state + S * B * r;
+          const h = layer.h + s * B * r, dH = layer.dH + s * B * r, pre = layer.pre + s * B * G;
+          signs(core, mem, R, nu, f.ids, B, r, S, l);
+          if (cell === 'lstm') k.lstmUoroTangents(mem, L.state, L.delta, wRec, layer.c + s * B * r, pre, B, r);
+          else if (cell === 'gru') k.gruUoroTangents(mem, L.state, L.delta, wRec, h, pre, layer.un + s * B * r, B, r);
+          else {
+            // (T61)–(T62) for Elman: J·s̃ = σ'(a_t)∘(W_rec·s̃), δ = σ'(a_t)∘ν.
+            core.matmulABt(mem, jv, L.state, wRec, B, r, r, 0);
+            core.activationBackward(mem, h + B * r, jv, B * r, act);
+            core.copy(mem, L.delta, nu, B * r);
+            core.activationBackward(mem, h + B * r, L.delta, B * r, act);
+          }
+          k.uoroUpdate(mem, L.state, L.theta, L.delta, x, h, dH, L.gradient, B, p, r, gates, n);
+          errorBelow(model, f, l, s);
         }
-        k.uoroUpdate(mem, R.state, R.theta, R.delta, x, h, dH, R.gradient, B, p, r, gates, n);
       }
     },
     flush(model, f, R) {
-      rtrlFlush(model, f, { h: 0, product: 0, c: 0, gradient: R.gradient });
+      R.layers.forEach((L, l) => flushLayer(model, f, l, L.gradient));
     },
     // Per sequence and step: the product W_rec·s̃ (2·G·r²), and about five passes over θ̃ (the scaling, the norm,
     // the vector-Jacobian product, the gradient).
     flops(model) {
-      const { hiddenSize: r, cell } = model.structure;
-      return 2 * CELLS[cell].gates * r * r + 5 * sensitivityColumns(model);
+      const { hiddenSize: r, cell, numLayers } = model.structure;
+      return numLayers * 2 * CELLS[cell].gates * r * r + 5 * allColumns(model) + errorBelowFlops(model);
     },
     gradient(model, data, indices, algorithm) {
       return batchGradient(implementation, model, data, indices, algorithm);
@@ -175,11 +196,11 @@ const SIGNS = 0x756f726f;
  * ν_t ∈ {±1}, [S][B][r], into `nu`: a dropout mask of rate 1/2 (values 0 and
  * 2, each with probability exactly 1/2: a 24-bit hash against 2²³) minus 1.
  * The mask's hash of (seed, draw, layer, sequence id, step, unit) is keyed
- * here by (seed, batch and restart, SIGNS, sequence id, S·t + state block,
+ * here by (seed, batch and restart, SIGNS + layer, sequence id, S·t + state block,
  * unit): not a stream, so it does not depend on how a batch is split, and
  * every backend draws the same signs.
  */
-function signs(k: Kernels, mem: Float32Array | Float64Array, R: UoroRegions, nu: number, ids: number, B: number, r: number, S: number): void {
-  k.dropoutMask(mem, nu, ids, B, S, R.step * S, r, R.seed, (R.draw + Math.imul(R.starts, 0x9e3779b9)) >>> 0, SIGNS, 0.5);
+function signs(k: Kernels, mem: Float32Array | Float64Array, R: UoroRegions, nu: number, ids: number, B: number, r: number, S: number, layer: number): void {
+  k.dropoutMask(mem, nu, ids, B, S, R.step * S, r, R.seed, (R.draw + Math.imul(R.starts, 0x9e3779b9)) >>> 0, SIGNS + layer, 0.5);
   k.addInPlace(mem, nu, R.minus, S * B * r);
 }
