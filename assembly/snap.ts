@@ -10,13 +10,14 @@ import { at, get, put } from './memory';
 // unit u the coefficients are computed once (the LSTM's four units at a time, tanh c_t on four lanes) and splat
 // once, one call does all of the unit's rows of W_in and W_rec, no loop tests whether a gradient or a source row
 // is there, terms with a zero coefficient (κ_o outside gate o, κ in it and for the learned states) are left out,
-// the LSTM's single columns (b_rec, h0, c0: s = 1) go four units to a vector, the row loops do two vectors a turn,
-// and Elman and GRU take two streams side by side (each gradient vector read and written once for both). Every
-// trace value and gradient column gets the same operations in the same order as in the plain loops (the gradient
-// adds the streams in order b = 0, 1, …; a left-out term is +0), so the results are theirs. Measured alternatives,
-// slower here: streams innermost (the gradient in registers; the rows of B streams at once defeat the
-// prefetchers), the traces in memory order (the coefficients recomputed for each of a unit's 14 rows), two streams
-// side by side in the LSTM's loops (register spills).
+// the LSTM's single columns (b_rec, h0, c0: s = 1) go four units to a vector, and the row loops do two vectors a
+// turn. Every trace value and gradient column gets the same operations in the same order as in the plain loops
+// (the gradient adds the streams in order b = 0, 1, …; a left-out term is +0), so the results are theirs. Measured
+// alternatives, slower here: streams innermost (the gradient in registers; the rows of B streams at once defeat
+// the prefetchers), the traces in memory order (the coefficients recomputed for each of a unit's 14 rows), two
+// streams side by side in the LSTM's loops (register spills). Two Elman or GRU streams side by side (each gradient
+// vector read and written once for both) were 8–10 % faster, but their code put rnnkit/online over its 20 kB
+// budget (scripts/size.mjs).
 
 /** s = 1 for the single columns (b_rec, b_hn, h0, c0), read like a row of x_t or h_{t−1}. Read only. */
 const ONE: usize = memory.data<f32>([1]);
@@ -291,7 +292,7 @@ function lstmRows(
 ): void {
   const end = jh + (<usize>len << 2);
   if (ASC_FEATURE_SIMD) {
-    // Two vectors a turn (half the loop's own operations), then one.
+    // Two vectors a turn (half the loop's own operations); the rest (under 8 columns) in the scalar loop.
     for (; jh + 32 <= end; jh += 32, jc += 32, src += 32, grad += 32) {
       const h = v128.load(jh), h2 = v128.load(jh, 16);
       const c = f32x4.add(f32x4.add(f32x4.mul(fv, v128.load(jc)), f32x4.mul(av, h)), f32x4.mul(kv, v128.load(src)));
@@ -303,14 +304,6 @@ function lstmRows(
       v128.store(jh, v2, 16);
       v128.store(grad, f32x4.add(v128.load(grad), f32x4.mul(ev, v)));
       v128.store(grad, f32x4.add(v128.load(grad, 16), f32x4.mul(ev, v2)), 16);
-    }
-    for (; jh + 16 <= end; jh += 16, jc += 16, src += 16, grad += 16) {
-      const h = v128.load(jh);
-      const c = f32x4.add(f32x4.add(f32x4.mul(fv, v128.load(jc)), f32x4.mul(av, h)), f32x4.mul(kv, v128.load(src)));
-      const v = f32x4.add(f32x4.mul(bv, h), f32x4.mul(cv, c));
-      v128.store(jc, c);
-      v128.store(jh, v);
-      v128.store(grad, f32x4.add(v128.load(grad), f32x4.mul(ev, v)));
     }
   }
   for (; jh < end; jh += 4, jc += 4, src += 4, grad += 4) {
@@ -343,14 +336,6 @@ function lstmRows(
       v128.store(grad, f32x4.add(v128.load(grad), f32x4.mul(ev, v)));
       v128.store(grad, f32x4.add(v128.load(grad, 16), f32x4.mul(ev, v2)), 16);
     }
-    for (; jh + 16 <= end; jh += 16, jc += 16, src += 16, grad += 16) {
-      const h = v128.load(jh);
-      const c = f32x4.add(f32x4.mul(fv, v128.load(jc)), f32x4.mul(av, h));
-      const v = f32x4.add(f32x4.add(f32x4.mul(bv, h), f32x4.mul(ov, v128.load(src))), f32x4.mul(cv, c));
-      v128.store(jc, c);
-      v128.store(jh, v);
-      v128.store(grad, f32x4.add(v128.load(grad), f32x4.mul(ev, v)));
-    }
   }
   for (; jh < end; jh += 4, jc += 4, src += 4, grad += 4) {
     const h = load<f32>(jh);
@@ -381,101 +366,25 @@ function snapCell(
   batch: i32, p: i32, r: i32, n: i32, act: i32,
 ): void {
   const G = gateCount * r, bRecColumns = G * (p + r), stateColumns = bRecColumns + G + (gateCount == 3 ? r : 0);
-  const h0Column = n > stateColumns ? stateColumns : -1, gd: usize = dH != 0 ? grad : 0, diagonal = r * r;
+  const h0Column = n > stateColumns ? stateColumns : -1, gd: usize = dH != 0 ? grad : 0, diagonal = r * r, one: f32 = 1;
   for (let b = 0; b < batch; b++) {
-    const two = ASC_FEATURE_SIMD && gd != 0 && b + 1 < batch;
     const jb = at(j, b * n), xb = at(x, b * p), hb = at(hPrev, b * r);
     for (let u = 0; u < r; u++) {
-      const w = at(wRec, u * (r + 1));
-      cellUnit(gateCount, b, u, w, hb, state, gates, dH, gd, diagonal, r, act);
-      if (!two) {
-        cellRows(gateCount, jb, gd, xb, hb, p, r, u, bRecColumns, h0Column, uDecay, uCr, uCz, uCn, uCu, uE);
-        continue;
+      const w = at(wRec, u * (r + 1)), e: f32 = gd != 0 ? get(dH, b * r + u) : 0;
+      let decay: f32, cr: f32, cz: f32 = 0, cn: f32 = 0, cu: f32 = 0;
+      if (gateCount == 1) {
+        cr = derivative(get(state, b * r + u), act);
+        decay = cr * get(w, 0);
+      } else {
+        const gb = at(gates, b * G), rg = get(gb, u), z = get(gb, r + u), nn = get(gb, 2 * r + u);
+        cn = (one - z) * (one - nn * nn);
+        cr = cn * get(state, b * r + u) * rg * (one - rg);
+        cz = (get(hb, u) - nn) * z * (one - z);
+        cu = cn * rg;
+        decay = cr * get(w, 0) + cz * get(w, diagonal) + cu * get(w, 2 * diagonal) + z;
       }
-      const decay0 = uDecay, cr0 = uCr, cz0 = uCz, cn0 = uCn, cu0 = uCu, e0 = uE;
-      cellUnit(gateCount, b + 1, u, w, at(hb, r), state, gates, dH, gd, diagonal, r, act);
-      cellRows2(gateCount, jb, at(jb, n), gd, xb, at(xb, p), hb, at(hb, r), p, r, u, bRecColumns, h0Column,
-        decay0, cr0, cz0, cn0, cu0, e0, uDecay, uCr, uCz, uCn, uCu, uE);
+      cellRows(gateCount, jb, gd, xb, hb, p, r, u, bRecColumns, h0Column, decay, cr, cz, cn, cu, e);
     }
-    if (two) b++;
-  }
-}
-
-// One Elman or GRU unit's coefficients for one stream (cellUnit's results).
-let uE: f32 = 0, uDecay: f32 = 0, uCr: f32 = 0, uCz: f32 = 0, uCn: f32 = 0, uCu: f32 = 0;
-
-/** Unit u of stream b (hb: its h_{t−1}): the decay, c_r (Elman: σ'), c_z, c_n, c_u and e. */
-// @ts-ignore: decorator
-@inline function cellUnit(
-  gateCount: i32, b: i32, u: i32, w: usize, hb: usize, state: usize, gates: usize, dH: usize, gd: usize, diagonal: i32, r: i32, act: i32,
-): void {
-  const one: f32 = 1;
-  uE = gd != 0 ? get(dH, b * r + u) : 0;
-  if (gateCount == 1) {
-    uCr = derivative(get(state, b * r + u), act);
-    uDecay = uCr * get(w, 0);
-    return;
-  }
-  const gb = at(gates, b * 3 * r), rg = get(gb, u), z = get(gb, r + u), nn = get(gb, 2 * r + u);
-  const cn = (one - z) * (one - nn * nn);
-  const cr = cn * get(state, b * r + u) * rg * (one - rg);
-  const cz = (get(hb, u) - nn) * z * (one - z);
-  const cu = cn * rg;
-  uDecay = cr * get(w, 0) + cz * get(w, diagonal) + cu * get(w, 2 * diagonal) + z;
-  uCr = cr;
-  uCz = cz;
-  uCn = cn;
-  uCu = cu;
-}
-
-/** cellRows for two streams side by side (j0, x0, h0 and j1, x1, h1) with a gradient: each gradient vector read and written once for both. */
-function cellRows2(
-  gateCount: i32, j0: usize, j1: usize, grad: usize, x0: usize, x1: usize, h0: usize, h1: usize, p: i32, r: i32, u: i32, bRecColumns: i32, h0Column: i32,
-  decay0: f32, cr0: f32, cz0: f32, cn0: f32, cu0: f32, e0: f32, decay1: f32, cr1: f32, cz1: f32, cn1: f32, cu1: f32, e1: f32,
-): void {
-  const G = gateCount * r;
-  const dv0 = f32x4.splat(decay0), ev0 = f32x4.splat(e0), dv1 = f32x4.splat(decay1), ev1 = f32x4.splat(e1);
-  for (let gate = 0; gate < gateCount; gate++) {
-    const row = gate * r + u;
-    const in0: f32 = gate == 0 ? cr0 : gate == 1 ? cz0 : cn0, hid0: f32 = gate == 2 ? cu0 : in0;
-    const in1: f32 = gate == 0 ? cr1 : gate == 1 ? cz1 : cn1, hid1: f32 = gate == 2 ? cu1 : in1;
-    rowRun2(at(j0, row * p), at(j1, row * p), at(grad, row * p), x0, x1, p, dv0, f32x4.splat(in0), ev0, dv1, f32x4.splat(in1), ev1, decay0, in0, e0, decay1, in1, e1);
-    rowRun2(at(j0, G * p + row * r), at(j1, G * p + row * r), at(grad, G * p + row * r), h0, h1, r, dv0, f32x4.splat(hid0), ev0, dv1, f32x4.splat(hid1), ev1, decay0, hid0, e0, decay1, hid1, e1);
-  }
-  for (let gate = 0; gate < gateCount; gate++) {
-    single(j0, grad, bRecColumns + gate * r + u, decay0, gate == 0 ? cr0 : gate == 1 ? cz0 : cn0, e0);
-    single(j1, grad, bRecColumns + gate * r + u, decay1, gate == 0 ? cr1 : gate == 1 ? cz1 : cn1, e1);
-  }
-  if (gateCount == 3) {
-    single(j0, grad, bRecColumns + G + u, decay0, cu0, e0);
-    single(j1, grad, bRecColumns + G + u, decay1, cu1, e1);
-  }
-  if (h0Column >= 0) {
-    single(j0, grad, h0Column + u, decay0, 0, e0);
-    single(j1, grad, h0Column + u, decay1, 0, e1);
-  }
-}
-
-/** rowRun for two streams: grad += e0·J0, then += e1·J1, per column. */
-// @ts-ignore: decorator
-@inline function rowRun2(
-  j0: usize, j1: usize, grad: usize, s0: usize, s1: usize, len: i32, dv0: v128, cv0: v128, ev0: v128, dv1: v128, cv1: v128, ev1: v128,
-  decay0: f32, coef0: f32, e0: f32, decay1: f32, coef1: f32, e1: f32,
-): void {
-  let q = 0;
-  for (; q + 4 <= len; q += 4) {
-    const o = <usize>q << 2;
-    const v0 = f32x4.add(f32x4.mul(dv0, v128.load(j0 + o)), f32x4.mul(cv0, v128.load(s0 + o)));
-    const v1 = f32x4.add(f32x4.mul(dv1, v128.load(j1 + o)), f32x4.mul(cv1, v128.load(s1 + o)));
-    v128.store(j0 + o, v0);
-    v128.store(j1 + o, v1);
-    v128.store(grad + o, f32x4.add(f32x4.add(v128.load(grad + o), f32x4.mul(ev0, v0)), f32x4.mul(ev1, v1)));
-  }
-  for (; q < len; q++) {
-    const v0 = decay0 * get(j0, q) + coef0 * get(s0, q), v1 = decay1 * get(j1, q) + coef1 * get(s1, q);
-    put(j0, q, v0);
-    put(j1, q, v1);
-    put(grad, q, get(grad, q) + e0 * v0 + e1 * v1);
   }
 }
 
@@ -524,11 +433,6 @@ function cellRows(
     v128.store(j, v2, 16);
     v128.store(grad, f32x4.add(v128.load(grad), f32x4.mul(ev, v)));
     v128.store(grad, f32x4.add(v128.load(grad, 16), f32x4.mul(ev, v2)), 16);
-  }
-  for (; j + 16 <= end; j += 16, src += 16, grad += 16) {
-    const v = f32x4.add(f32x4.mul(dv, v128.load(j)), f32x4.mul(cv, v128.load(src)));
-    v128.store(j, v);
-    v128.store(grad, f32x4.add(v128.load(grad), f32x4.mul(ev, v)));
   }
   for (; j < end; j += 4, src += 4, grad += 4) {
     const v = decay * load<f32>(j) + coef * load<f32>(src);

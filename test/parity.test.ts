@@ -143,8 +143,8 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
   });
 
   it('SnAp-1\'s trace steps (Elman every σ, LSTM, GRU) and initialisation, with and without the gradient and the learned states\' columns', () => {
-    // p = s, so that W_in's rows are and are not multiples of 4 long; W_rec's rows are r = min(s, 13) long. B = 3: the
-    // wasm kernels take Elman's and the GRU's streams two at a time, and the last one alone.
+    // p = s, so that W_in's rows are and are not multiples of 4 long; W_rec's rows are r = min(s, 13) long. B = 2 and 3:
+    // an even and an odd number of streams.
     const p = s, r = Math.min(s, 13);
     for (const B of [2, 3]) for (const [cell, G] of [['elman', 1], ['lstm', 4], ['gru', 3]] as const) {
       for (const learned of [false, true]) {
