@@ -2,7 +2,10 @@
 // docs/benchmarks.md), by sampling: V8's CPU profiler over a few seconds of
 // learn() calls on B streams, each sample charged to the wasm kernel that was
 // running (internal wasm functions to the exported kernel that called them;
-// the export names come from dist/rnnkit-simd.wasm's export section), or to
+// the export names come from the export sections of dist/rnnkit-simd.wasm, the
+// core module, and dist/rnnkit-online-simd.wasm, the online algorithms' module,
+// which is compiled later, on first use: of the two wasm scripts the profile
+// names, the one with the lower script id is the core module), or to
 // JavaScript (learn()'s own code, argument checks, kernel calls). Beside it,
 // the median of a forward step (RnnStepper.step) of the same model, timed in
 // alternating rounds with learn() (the ratio is the rounds' median), and the
@@ -43,7 +46,8 @@ function exportNames(file) {
   }
   return names;
 }
-const names = exportNames(new URL('../dist/rnnkit-simd.wasm', import.meta.url));
+const coreNames = exportNames(new URL('../dist/rnnkit-simd.wasm', import.meta.url));
+const onlineNames = exportNames(new URL('../dist/rnnkit-online-simd.wasm', import.meta.url));
 
 const middle = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 /** Median ms of one call of `fn`. */
@@ -111,6 +115,8 @@ session.disconnect();
 /** Self time per kernel: a wasm function's own name if exported, else its nearest exported caller's; 'JavaScript' otherwise. */
 function attribute(profile) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n])), parent = new Map();
+  const wasmScripts = [...new Set(profile.nodes.filter((n) => n.callFrame.url.startsWith('wasm://')).map((n) => Number(n.callFrame.scriptId)))].sort((a, b) => a - b);
+  const namesOf = (frame) => (Number(frame.scriptId) === wasmScripts[0] ? coreNames : onlineNames);
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const kernelOf = (node) => {
     let inner;
@@ -118,6 +124,7 @@ function attribute(profile) {
       const m = /^wasm-function\[(\d+)\]$/.exec(n.callFrame.functionName);
       if (!m) break;
       inner ??= m[1];
+      const names = namesOf(n.callFrame);
       if (names.has(Number(m[1]))) return `wasm ${names.get(Number(m[1]))}`;
     }
     if (inner !== undefined) return `wasm function ${inner}`;

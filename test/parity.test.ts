@@ -144,9 +144,10 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
   });
 
   it('SnAp-1\'s trace steps (Elman every σ, LSTM, GRU) and initialisation, with and without the gradient and the learned states\' columns', () => {
-    // p = s, so that W_in's rows are and are not multiples of 4 long; W_rec's rows are r = min(s, 13) long.
-    const B = 2, p = s, r = Math.min(s, 13);
-    for (const [cell, G] of [['elman', 1], ['lstm', 4], ['gru', 3]] as const) {
+    // p = s, so that W_in's rows are and are not multiples of 4 long; W_rec's rows are r = min(s, 13) long. B = 2 and 3:
+    // an even and an odd number of streams.
+    const p = s, r = Math.min(s, 13);
+    for (const B of [2, 3]) for (const [cell, G] of [['elman', 1], ['lstm', 4], ['gru', 3]] as const) {
       for (const learned of [false, true]) {
         const n = G * r * (p + r + 1) + (cell === 'gru' ? r : 0) + (learned ? (cell === 'lstm' ? 2 * r : r) : 0);
         const regions = { jH: B * n, jC: B * n, wRec: G * r * r, x: B * p, hPrev: B * r, h: B * r, c: 2 * B * r, gates: B * G * r, un: B * r, dH: B * r, grad: n };

@@ -14,39 +14,71 @@ import { NONE, type Mem } from './types.js';
  * and, when dH is not NONE, grad[k] += Σ_b (∂L_t/∂h_t)[b][u]·J[b][k].
  */
 
-/**
- * J ← decay·J + coef·s over `len` columns from `column` (s = mem[src + q], or 1 when src is NONE); grad += e·J
- * unless grad is NONE.
+/*
+ * The loops: per stream b and unit u, the unit's coefficients once, then its
+ * rows of W_in and W_rec (one loop each, no per-element test of the source or
+ * the gradient), then its single columns (s = 1). Terms whose coefficient is 0
+ * (κ_o for gates i, f, g; κ for gate o and the learned states) are left out,
+ * as in assembly/snap.ts. The gradient adds the streams in order b = 0, 1, ….
  */
-function trace(mem: Mem, j: number, grad: number, column: number, src: number, len: number, decay: number, coef: number, e: number): void {
-  j += column;
-  if (grad !== NONE) grad += column;
+
+/** J ← decay·J + coef·s over `len` columns (j, grad, src: the first column's indices); grad += e·J unless grad is NONE. */
+function run(mem: Mem, j: number, grad: number, src: number, len: number, decay: number, coef: number, e: number): void {
+  if (grad === NONE) {
+    for (let q = 0; q < len; q++) mem[j + q] = decay * mem[j + q]! + coef * mem[src + q]!;
+    return;
+  }
   for (let q = 0; q < len; q++) {
-    const v = decay * mem[j + q]! + coef * (src === NONE ? 1 : mem[src + q]!);
+    const v = decay * mem[j + q]! + coef * mem[src + q]!;
     mem[j + q] = v;
-    if (grad !== NONE) mem[grad + q] += e * v;
+    mem[grad + q] += e * v;
   }
 }
 
 /**
- * The LSTM's pair of traces over `len` columns from `column` (T57):
- *   J^c ← f·J^c + α·J^h + κ·s,   J^h ← β·J^h + κ_o·s + k_c·J^c (the new J^c);   grad += e·J^h.
+ * The LSTM's pair of traces over `len` columns (T57):
+ *   J^c ← f·J^c + α·J^h + κ·s,   J^h ← β·J^h + κ_o·s + k_c·J^c (the new J^c);   grad += e·J^h (unless grad is NONE).
  */
-function trace2(
-  mem: Mem, jh: number, jc: number, grad: number, column: number, src: number, len: number, f: number, alpha: number, kappa: number,
+function pair(
+  mem: Mem, jh: number, jc: number, grad: number, src: number, len: number, f: number, alpha: number, kappa: number,
   beta: number, kappaO: number, kc: number, e: number,
 ): void {
-  jh += column;
-  jc += column;
-  if (grad !== NONE) grad += column;
-  for (let q = 0; q < len; q++) {
-    const s = src === NONE ? 1 : mem[src + q]!, h = mem[jh + q]!;
-    const c = f * mem[jc + q]! + alpha * h + kappa * s;
-    const v = beta * h + kappaO * s + kc * c;
-    mem[jc + q] = c;
-    mem[jh + q] = v;
-    if (grad !== NONE) mem[grad + q] += e * v;
+  if (grad === NONE) {
+    for (let q = 0; q < len; q++) {
+      const s = mem[src + q]!, h = mem[jh + q]!;
+      const c = f * mem[jc + q]! + alpha * h + kappa * s;
+      mem[jc + q] = c;
+      mem[jh + q] = beta * h + kappaO * s + kc * c;
+    }
+  } else if (kappaO === 0) {
+    for (let q = 0; q < len; q++) {
+      const h = mem[jh + q]!;
+      const c = f * mem[jc + q]! + alpha * h + kappa * mem[src + q]!;
+      const v = beta * h + kc * c;
+      mem[jc + q] = c;
+      mem[jh + q] = v;
+      mem[grad + q] += e * v;
+    }
+  } else {
+    for (let q = 0; q < len; q++) {
+      const h = mem[jh + q]!;
+      const c = f * mem[jc + q]! + alpha * h;
+      const v = beta * h + kappaO * mem[src + q]! + kc * c;
+      mem[jc + q] = c;
+      mem[jh + q] = v;
+      mem[grad + q] += e * v;
+    }
   }
+}
+
+/** The pair on one single column (s = 1). */
+function pairColumn(mem: Mem, jh: number, jc: number, grad: number, f: number, alpha: number, kappa: number, beta: number, kappaO: number, kc: number, e: number): void {
+  const h = mem[jh]!;
+  const c = f * mem[jc]! + alpha * h + kappa;
+  const v = beta * h + kappaO + kc * c;
+  mem[jc] = c;
+  mem[jh] = v;
+  if (grad !== NONE) mem[grad] += e * v;
 }
 
 /**
@@ -96,9 +128,9 @@ export function snapGruStep(
 }
 
 /**
- * The three steps (one copy of the loops), by gate count: 1 Elman (state φ_t, act its σ), 4 LSTM (state c_{t−1}
- * then c_t), 3 GRU (state ũ_n). Columns per unit u: gate rows g·r + u of W_in, W_rec, b_rec; then b_hn (GRU),
- * h0 and c0 (LSTM) when n has them. W_rec[g·r + u][u], gate g's diagonal entry for unit u, is r² after gate g − 1's.
+ * The three steps, by gate count: 1 Elman (state φ_t, act its σ), 4 LSTM (state c_{t−1} then c_t), 3 GRU
+ * (state ũ_n). Columns per unit u: gate rows g·r + u of W_in, W_rec, b_rec; then b_hn (GRU), h0 and c0 (LSTM)
+ * when n has them. W_rec[g·r + u][u], gate g's diagonal entry for unit u, is r² after gate g − 1's.
  */
 function snapCell(
   mem: Mem, gateCount: number, jH: number, jC: number, wRec: number, x: number, hPrev: number, state: number, gates: number,
@@ -106,6 +138,7 @@ function snapCell(
 ): void {
   const G = gateCount * r, bRecColumns = G * (p + r), stateColumns = bRecColumns + G + (gateCount === 3 ? r : 0);
   const learned = n > stateColumns, gd = dH === NONE ? NONE : grad, diagonal = r * r;
+  const at = (k: number) => (gd === NONE ? NONE : gd + k);
   for (let b = 0; b < batch; b++) {
     const jh = jH + b * n, jc = jC + b * n, gb = gates + b * G, xb = x + b * p, hb = hPrev + b * r;
     for (let u = 0; u < r; u++) {
@@ -117,12 +150,12 @@ function snapCell(
         for (let gate = 0; gate < 4; gate++) {
           const row = gate * r + u, kappaO = gate === 3 ? ko : 0, kappa = gate === 0 ? ki : gate === 1 ? kf : gate === 2 ? kg : 0;
           // W_in's row (s = x_t), W_rec's row (s = h_{t−1}), b_rec's column (s = 1).
-          trace2(mem, jh, jc, gd, row * p, xb, p, f, alpha, kappa, beta, kappaO, kc, e);
-          trace2(mem, jh, jc, gd, G * p + row * r, hb, r, f, alpha, kappa, beta, kappaO, kc, e);
-          trace2(mem, jh, jc, gd, bRecColumns + row, NONE, 1, f, alpha, kappa, beta, kappaO, kc, e);
+          pair(mem, jh + row * p, jc + row * p, at(row * p), xb, p, f, alpha, kappa, beta, kappaO, kc, e);
+          pair(mem, jh + G * p + row * r, jc + G * p + row * r, at(G * p + row * r), hb, r, f, alpha, kappa, beta, kappaO, kc, e);
+          pairColumn(mem, jh + bRecColumns + row, jc + bRecColumns + row, at(bRecColumns + row), f, alpha, kappa, beta, kappaO, kc, e);
         }
         // h0 and c0 of unit u: no immediate term.
-        if (learned) for (let col = stateColumns + u; col < n; col += r) trace2(mem, jh, jc, gd, col, NONE, 1, f, alpha, 0, beta, 0, kc, e);
+        if (learned) for (let col = stateColumns + u; col < n; col += r) pairColumn(mem, jh + col, jc + col, at(col), f, alpha, 0, beta, 0, kc, e);
         continue;
       }
       // Elman: decay σ'·W_rec[u][u], every coefficient σ'. GRU: the input side takes c_r, c_z, c_n, the hidden
@@ -141,12 +174,19 @@ function snapCell(
       }
       for (let gate = 0; gate < gateCount; gate++) {
         const row = gate * r + u, input = gate === 0 ? cr : gate === 1 ? cz : cn;
-        trace(mem, jh, gd, row * p, xb, p, decay, input, e);
-        trace(mem, jh, gd, G * p + row * r, hb, r, decay, gate === 2 ? cu : input, e);
-        trace(mem, jh, gd, bRecColumns + row, NONE, 1, decay, input, e);
+        run(mem, jh + row * p, at(row * p), xb, p, decay, input, e);
+        run(mem, jh + G * p + row * r, at(G * p + row * r), hb, r, decay, gate === 2 ? cu : input, e);
+        single(mem, jh + bRecColumns + row, at(bRecColumns + row), decay, input, e);
       }
-      if (gateCount === 3) trace(mem, jh, gd, bRecColumns + G + u, NONE, 1, decay, cu, e); // b_hn
-      if (learned) trace(mem, jh, gd, stateColumns + u, NONE, 1, decay, 0, e); // h0
+      if (gateCount === 3) single(mem, jh + bRecColumns + G + u, at(bRecColumns + G + u), decay, cu, e); // b_hn
+      if (learned) single(mem, jh + stateColumns + u, at(stateColumns + u), decay, 0, e); // h0
     }
   }
+}
+
+/** One single column (s = 1): J ← decay·J + coef; grad += e·J unless grad is NONE. */
+function single(mem: Mem, j: number, grad: number, decay: number, coef: number, e: number): void {
+  const v = decay * mem[j]! + coef;
+  mem[j] = v;
+  if (grad !== NONE) mem[grad] += e * v;
 }
