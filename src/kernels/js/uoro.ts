@@ -121,7 +121,8 @@ export function uoroUpdate(
         if (k === 0 && dH !== NONE) e += mem[dH + b * r + j]! * v;
       }
     }
-    for (let q = 0; q < n; q++) mem[th + q] = mem[th + q]! / rho0;
+    const inv0 = 1 / rho0; // θ̃/ρ0 as a product, as the wasm twin does it (f32x4)
+    for (let q = 0; q < n; q++) mem[th + q] = mem[th + q]! * inv0;
     for (let q = 0; q < G; q++) {
       const d = mem[db + q]! * inv1;
       axpy(mem, th + q * p, d, xb, p);
