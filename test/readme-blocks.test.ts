@@ -269,6 +269,7 @@ describe('README: every name it mentions exists', () => {
       beforeStep: 'a callback method', onStart: 'a callback method', onEpoch: 'a callback method', onEnd: 'a callback method',
       stop: 'a method of the training control', saveWeights: 'a method of the training control', restoreWeights: 'a method of the training control',
       dispose: 'a method of models, learners and pools',
+      learn: 'a method of the OnlineLearner',
     };
     const missing = [...mentioned].filter((name) => !exported.has(name) && !(name in notExports));
     expect(missing).toEqual([]);
