@@ -9,12 +9,14 @@ type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 rmSync('dist', { recursive: true, force: true });
 
 /**
- * Every library entry is src/index.ts, the one public API. They differ only in
- * where the wasm kernels come from: src/backend/kernel-source.ts (the core
- * module) and src/backend/online-kernel-source.ts (the online algorithms'),
- * the embedded bytes by default. This links other sources in their place.
+ * Every rnnkit entry is src/index.ts, the one public API, and every
+ * rnnkit/online entry is src/train/online-entry.ts. They differ only in where
+ * the wasm kernels come from: src/backend/kernel-source.ts (the core module)
+ * and src/backend/online-kernel-source.ts (the online algorithms', which only
+ * rnnkit/online imports), the embedded bytes by default. This links other
+ * sources in their place.
  */
-function kernelSource(core: string | undefined, online: string): Plugin {
+function kernelSource(core: string | undefined, online?: string): Plugin {
   return {
     name: 'kernel-source',
     setup(build) {
@@ -22,7 +24,7 @@ function kernelSource(core: string | undefined, online: string): Plugin {
         build.onResolve({ filter: /^\.\/kernel-source\.js$/ }, (args) =>
           args.importer.endsWith(`${sep}src${sep}backend${sep}index.ts`) ? { path: resolve(core) } : undefined);
       }
-      build.onResolve({ filter: /online-kernel-source\.js$/ }, () => ({ path: resolve(online) }));
+      if (online) build.onResolve({ filter: /online-kernel-source\.js$/ }, () => ({ path: resolve(online) }));
     },
   };
 }
@@ -104,15 +106,15 @@ export default defineConfig([
   // rnnkit/csv: the CSV reader, self-contained.
   { ...library, entry: { csv: 'src/data/csv-entry.ts' }, dts: declarations },
   // rnnkit/js: no wasm bytes in the bundle; the js backend unless useWasmModule() is given a module.
-  { ...library, entry: { js: 'src/index.ts' }, esbuildPlugins: [kernelSource('src/entries/no-kernels.ts', 'src/entries/no-online-kernels.ts'), oneThread()] },
+  { ...library, entry: { js: 'src/index.ts' }, esbuildPlugins: [kernelSource('src/entries/no-kernels.ts'), oneThread()] },
   // The workerd and edge-light export conditions: ESM only, the kernels imported as a .wasm module.
   {
     ...library, format: ['esm'], entry: { workerd: 'src/index.ts' },
-    esbuildPlugins: [kernelSource('src/entries/workerd-kernels.ts', 'src/entries/workerd-online-kernels.ts'), wasmBesideEntry, oneThread()],
+    esbuildPlugins: [kernelSource('src/entries/workerd-kernels.ts'), wasmBesideEntry, oneThread()],
   },
   {
     ...library, format: ['esm'], entry: { 'edge-light': 'src/index.ts' },
-    esbuildPlugins: [kernelSource('src/entries/edge-light-kernels.ts', 'src/entries/edge-light-online-kernels.ts'), wasmBesideEntry, oneThread()],
+    esbuildPlugins: [kernelSource('src/entries/edge-light-kernels.ts'), wasmBesideEntry, oneThread()],
   },
   {
     // The command-line programs: ESM only, not part of the typed public API.

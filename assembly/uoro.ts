@@ -1,6 +1,7 @@
 import { matmulABt } from './core-imports';
 import { at, get, put } from './memory';
 import { tanh1 } from './rtrl';
+import { scaleInPlace, sumSquares } from './vector';
 
 // UORO (docs/theory.md (T60)–(T65)): a rank-one estimate s̃θ̃ᵀ of ∂s_t/∂θ per
 // sequence. Layout, columns and equations in src/kernels/js/uoro.ts; byte
@@ -51,25 +52,6 @@ export function gruUoroTangents(state: usize, delta: usize, wRec: usize, hPrev: 
   }
 }
 
-/** Σ x[i]² over n values, in f64. */
-function squares(x: usize, n: i32): f64 {
-  let i = 0, s: f64 = 0;
-  if (ASC_FEATURE_SIMD) {
-    // Four squares a turn, summed in float64 (as the scalar loop and the JS twin do), two accumulators of two lanes.
-    let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
-    for (; i + 4 <= n; i += 4) {
-      const v = v128.load(at(x, i));
-      const lo = f64x2.promote_low_f32x4(v), hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
-      a0 = f64x2.add(a0, f64x2.mul(lo, lo));
-      a1 = f64x2.add(a1, f64x2.mul(hi, hi));
-    }
-    const a = f64x2.add(a0, a1);
-    s = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
-  }
-  for (; i < n; i++) { const v = <f64>get(x, i); s += v * v; }
-  return s;
-}
-
 /** y[i] += a·x[i] for i < n. */
 function axpy(y: usize, a: f32, x: usize, n: i32): void {
   let i = 0;
@@ -78,16 +60,6 @@ function axpy(y: usize, a: f32, x: usize, n: i32): void {
     for (; i + 4 <= n; i += 4) v128.store(at(y, i), f32x4.add(v128.load(at(y, i)), f32x4.mul(av, v128.load(at(x, i)))));
   }
   for (; i < n; i++) put(y, i, get(y, i) + a * get(x, i));
-}
-
-/** y[i] ·= a for i < n. */
-function scale(y: usize, a: f32, n: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    const av = f32x4.splat(a);
-    for (; i + 4 <= n; i += 4) v128.store(at(y, i), f32x4.mul(v128.load(at(y, i)), av));
-  }
-  for (; i < n; i++) put(y, i, get(y, i) * a);
 }
 
 /**
@@ -106,13 +78,13 @@ export function uoroUpdate(
     let jvSq: f64 = 0, nuSq: f64 = 0;
     for (let k = 0; k < states; k++) {
       const s = at(state, (k * batch + b) * r);
-      jvSq += squares(at(s, block), r);
-      nuSq += squares(at(s, 2 * block), r);
+      jvSq += sumSquares(at(s, block), r);
+      nuSq += sumSquares(at(s, 2 * block), r);
     }
-    const deltaSq = squares(db, G), duSq: f64 = gru ? squares(ub, r) : 0;
-    const recSq: f64 = gru ? deltaSq - squares(at(db, 2 * r), r) + duSq : deltaSq;
-    const vjp = Math.sqrt(deltaSq * (squares(xb, p) + 1) + recSq * squares(hb, r) + duSq);
-    const rho0 = Math.sqrt((Math.sqrt(squares(th, n)) + EPSILON) / (Math.sqrt(jvSq) + EPSILON));
+    const deltaSq = sumSquares(db, G), duSq: f64 = gru ? sumSquares(ub, r) : 0;
+    const recSq: f64 = gru ? deltaSq - sumSquares(at(db, 2 * r), r) + duSq : deltaSq;
+    const vjp = Math.sqrt(deltaSq * (sumSquares(xb, p) + 1) + recSq * sumSquares(hb, r) + duSq);
+    const rho0 = Math.sqrt((Math.sqrt(sumSquares(th, n)) + EPSILON) / (Math.sqrt(jvSq) + EPSILON));
     const rho1 = Math.sqrt((vjp + EPSILON) / (Math.sqrt(nuSq) + EPSILON));
     const inv1 = <f32>(1 / rho1), r0 = <f32>rho0, r1 = <f32>rho1;
     let e: f32 = 0;
@@ -125,7 +97,7 @@ export function uoroUpdate(
       }
     }
     // θ̃/ρ0 as a product with 1/ρ0 (T63), four a turn: a division per parameter and stream cost more than the rest.
-    scale(th, <f32>(1 / rho0), n);
+    scaleInPlace(th, n, <f32>(1 / rho0));
     for (let q = 0; q < G; q++) {
       const d = get(db, q) * inv1;
       axpy(at(th, q * p), d, xb, p);
