@@ -1,7 +1,7 @@
 import { matmulABt } from './core-imports';
 import { at, get, put } from './memory';
 import { tanh1 } from './rtrl';
-import { scaleInPlace, sumSquares } from './vector';
+import { sumSquares } from './vector';
 
 // UORO (docs/theory.md (T60)–(T65)): a rank-one estimate s̃θ̃ᵀ of ∂s_t/∂θ per
 // sequence. Layout, columns and equations in src/kernels/js/uoro.ts; byte
@@ -52,27 +52,56 @@ export function gruUoroTangents(state: usize, delta: usize, wRec: usize, hPrev: 
   }
 }
 
-/** y[i] += a·x[i] for i < n. */
-function axpy(y: usize, a: f32, x: usize, n: i32): void {
+/**
+ * y[i] ← s·y[i] + a·v[i] for i < n and, if `gradient`, g[i] += e·y[i] with g
+ * at y + shift; returns Σ y[i]² of the values stored. One pass over y, f32x4
+ * where the build has SIMD; the squares summed in f32 lanes, then in f64.
+ */
+function scaleAdd(y: usize, n: i32, s: f32, a: f32, v: usize, gradient: bool, shift: usize, e: f32): f64 {
   let i = 0;
+  let sq: f64 = 0;
   if (ASC_FEATURE_SIMD) {
-    const av = f32x4.splat(a);
-    for (; i + 4 <= n; i += 4) v128.store(at(y, i), f32x4.add(v128.load(at(y, i)), f32x4.mul(av, v128.load(at(x, i)))));
+    const sv = f32x4.splat(s), av = f32x4.splat(a), ev = f32x4.splat(e);
+    let acc = f32x4.splat(0);
+    if (gradient) {
+      for (; i + 4 <= n; i += 4) {
+        const t = f32x4.add(f32x4.mul(sv, v128.load(at(y, i))), f32x4.mul(av, v128.load(at(v, i))));
+        v128.store(at(y, i), t);
+        acc = f32x4.add(acc, f32x4.mul(t, t));
+        const g = at(y, i) + shift;
+        v128.store(g, f32x4.add(v128.load(g), f32x4.mul(ev, t)));
+      }
+    } else {
+      for (; i + 4 <= n; i += 4) {
+        const t = f32x4.add(f32x4.mul(sv, v128.load(at(y, i))), f32x4.mul(av, v128.load(at(v, i))));
+        v128.store(at(y, i), t);
+        acc = f32x4.add(acc, f32x4.mul(t, t));
+      }
+    }
+    sq = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
   }
-  for (; i < n; i++) put(y, i, get(y, i) + a * get(x, i));
+  for (; i < n; i++) {
+    const t = s * get(y, i) + a * get(v, i);
+    put(y, i, t);
+    sq += <f64>t * t;
+    if (gradient) { const g = at(y, i) + shift; store<f32>(g, load<f32>(g) + e * t); }
+  }
+  return sq;
 }
 
 /**
  * The UORO update (T63)–(T65) for B sequences; see uoroUpdate in
- * src/kernels/js/uoro.ts. O(B·n): passes over each sequence's θ̃, f32x4 where
- * the build has SIMD.
+ * src/kernels/js/uoro.ts. One pass over each sequence's θ̃ (the new θ̃, the
+ * gradient and ‖θ̃‖² for the next step, kept in norms), f32x4 where the build
+ * has SIMD.
  */
 export function uoroUpdate(
-  state: usize, thT: usize, delta: usize, x: usize, hPrev: usize, dH: usize, grad: usize,
+  state: usize, thT: usize, norms: usize, delta: usize, x: usize, hPrev: usize, dH: usize, grad: usize,
   batch: i32, inputSize: i32, hiddenSize: i32, gates: i32, paramCount: i32,
 ): void {
   const p = inputSize, r = hiddenSize, n = paramCount, G = gates * r, gru = gates == 3, states = gates == 4 ? 2 : 1;
   const block = states * batch * r, deltaU = at(delta, batch * G), wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
+  const tail = bRecColumns + G + (gru ? r : 0);
   for (let b = 0; b < batch; b++) {
     const th = at(thT, b * n), xb = at(x, b * p), hb = at(hPrev, b * r), db = at(delta, b * G), ub = at(deltaU, b * r);
     let jvSq: f64 = 0, nuSq: f64 = 0;
@@ -84,9 +113,9 @@ export function uoroUpdate(
     const deltaSq = sumSquares(db, G), duSq: f64 = gru ? sumSquares(ub, r) : 0;
     const recSq: f64 = gru ? deltaSq - sumSquares(at(db, 2 * r), r) + duSq : deltaSq;
     const vjp = Math.sqrt(deltaSq * (sumSquares(xb, p) + 1) + recSq * sumSquares(hb, r) + duSq);
-    const rho0 = Math.sqrt((Math.sqrt(sumSquares(th, n)) + EPSILON) / (Math.sqrt(jvSq) + EPSILON));
+    const rho0 = Math.sqrt((Math.sqrt(<f64>get(norms, b)) + EPSILON) / (Math.sqrt(jvSq) + EPSILON));
     const rho1 = Math.sqrt((vjp + EPSILON) / (Math.sqrt(nuSq) + EPSILON));
-    const inv1 = <f32>(1 / rho1), r0 = <f32>rho0, r1 = <f32>rho1;
+    const inv0 = <f32>(1 / rho0), inv1 = <f32>(1 / rho1), r0 = <f32>rho0, r1 = <f32>rho1;
     let e: f32 = 0;
     for (let k = 0; k < states; k++) {
       const s = at(state, (k * batch + b) * r);
@@ -96,15 +125,18 @@ export function uoroUpdate(
         if (k == 0 && dH != 0) e += get(dH, b * r + j) * v;
       }
     }
-    // θ̃/ρ0 as a product with 1/ρ0 (T63), four a turn: a division per parameter and stream cost more than the rest.
-    scaleInPlace(th, n, <f32>(1 / rho0));
+    // The gradient's columns are θ̃'s, at grad − th (wrapping: an address difference).
+    const g = e != 0, shift = grad - th;
+    let sq: f64 = 0;
+    for (let q = 0; q < G; q++) sq += scaleAdd(at(th, q * p), p, inv0, get(db, q) * inv1, xb, g, shift, e);
     for (let q = 0; q < G; q++) {
-      const d = get(db, q) * inv1;
-      axpy(at(th, q * p), d, xb, p);
-      put(th, bRecColumns + q, get(th, bRecColumns + q) + d);
-      axpy(at(th, wRecColumns + q * r), gru && q >= 2 * r ? get(ub, q - 2 * r) * inv1 : d, hb, r);
+      const d = (gru && q >= 2 * r ? get(ub, q - 2 * r) : get(db, q)) * inv1;
+      sq += scaleAdd(at(th, wRecColumns + q * r), r, inv0, d, hb, g, shift, e);
     }
-    if (gru) axpy(at(th, bRecColumns + G), inv1, ub, r);
-    if (e != 0) axpy(grad, e, th, n);
+    sq += scaleAdd(at(th, bRecColumns), G, inv0, inv1, db, g, shift, e);
+    if (gru) sq += scaleAdd(at(th, bRecColumns + G), r, inv0, inv1, ub, g, shift, e);
+    // h0's and c0's columns: only scaled.
+    sq += scaleAdd(at(th, tail), n - tail, inv0, 0, at(th, tail), g, shift, e);
+    put(norms, b, <f32>sq);
   }
 }

@@ -182,7 +182,7 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
       for (const extra of [0, S * r]) {
         const n = G * (p + r + 1) + (cell === 'gru' ? r : 0) + extra;
         const regions = {
-          state: 3 * S * B * r, theta: B * n, delta: B * (G + r), wRec: G * r, x: B * p, hPrev: B * r, c: 2 * B * r, gates: B * G,
+          state: 3 * S * B * r, theta: B * n, norms: B, delta: B * (G + r), wRec: G * r, x: B * p, hPrev: B * r, c: 2 * B * r, gates: B * G,
           un: B * r, dH: B * r, grad: n,
         };
         const fill = (mem: Float32Array, o: Record<string, number>) => {
@@ -193,6 +193,10 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
               const at = o.gates! + b * G + k, squashed = Math.floor(k / r) === 2;
               mem[at] = squashed ? Math.tanh(2 * mem[at]!) : 1 / (1 + Math.exp(-2 * mem[at]!));
             }
+            // ‖θ̃‖², as the previous step's update leaves it.
+            let sq = 0;
+            for (let i = 0; i < n; i++) sq += mem[o.theta! + b * n + i]! ** 2;
+            mem[o.norms! + b] = sq;
           }
         };
         if (cell !== 'elman') {
@@ -206,7 +210,7 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
         for (const withGrad of [true, false]) {
           expectParity({
             regions, fill,
-            run: (K, mem, o) => uoroKernels(K).uoroUpdate(mem, o.state!, o.theta!, o.delta!, o.x!, o.hPrev!, withGrad ? o.dH! : NONE, o.grad!, B, p, r, gates, n),
+            run: (K, mem, o) => uoroKernels(K).uoroUpdate(mem, o.state!, o.theta!, o.norms!, o.delta!, o.x!, o.hPrev!, withGrad ? o.dH! : NONE, o.grad!, B, p, r, gates, n),
           });
         }
       }

@@ -63,7 +63,7 @@ export const UORO_KERNELS: KernelPair<{
   lstmUoroTangents: typeof lstmUoroTangents; gruUoroTangents: typeof gruUoroTangents; uoroUpdate: typeof uoroUpdate;
 }> = {
   js: { lstmUoroTangents, gruUoroTangents, uoroUpdate },
-  addresses: { lstmUoroTangents: 0b11111, gruUoroTangents: 0b111111, uoroUpdate: 0b1111111 },
+  addresses: { lstmUoroTangents: 0b11111, gruUoroTangents: 0b111111, uoroUpdate: 0b11111111 },
 };
 
 /** UORO's kernels for a frame's kernel table: the wasm exports on a wasm backend or a thread's recorder, else the JS twins. */
@@ -77,6 +77,8 @@ export interface UoroLayerRegions {
   state: number;
   /** θ̃, [B][n_l], in RTRL's column order over the layer's parameters. */
   theta: number;
+  /** ‖θ̃‖² per sequence, [B]: uoroUpdate leaves it for the next step's ρ0. */
+  norms: number;
   /** The gate errors δ [B][G] (and the GRU's δu [B][r]). */
   delta: number;
   /** The layer's recurrent parameters' gradient, in RTRL's column order. */
@@ -121,7 +123,7 @@ function uoroImplementation(seed: number | undefined): OnlineGradient<UoroAlgori
       const layers: UoroLayerRegions[] = [];
       for (let l = 0; l < numLayers; l++) {
         const n = layerColumns(model, l);
-        const { offsets, end: next } = planRegions(end, { state: 3 * S * batch * r, theta: batch * n, delta: batch * (G + (cell === 'gru' ? r : 0)), gradient: n });
+        const { offsets, end: next } = planRegions(end, { state: 3 * S * batch * r, theta: batch * n, norms: batch, delta: batch * (G + (cell === 'gru' ? r : 0)), gradient: n });
         layers.push(offsets);
         end = next;
       }
@@ -139,6 +141,8 @@ function uoroImplementation(seed: number | undefined): OnlineGradient<UoroAlgori
         const n = layerColumns(model, l), nu = L.state + 2 * size;
         k.fill(mem, L.theta, B * n, 0);
         k.fill(mem, L.gradient, n, 0);
+        // ‖θ̃_0‖²: 0, or S·r (the signs in h0's[, c0's] columns, each ±1).
+        k.fill(mem, L.norms, B, learnedState ? S * r : 0);
         if (!learnedState) { k.fill(mem, L.state, size, 0); return; }
         // (T60): s̃_0 = ν_0, and θ̃_0 = ν_0 in the columns of the learned (h0[, c0]), the last S·r.
         signs(k, mem, R, nu, f.ids, B, r, S, l);
@@ -168,7 +172,7 @@ function uoroImplementation(seed: number | undefined): OnlineGradient<UoroAlgori
             core.copy(mem, L.delta, nu, B * r);
             core.activationBackward(mem, h + B * r, L.delta, B * r, act);
           }
-          k.uoroUpdate(mem, L.state, L.theta, L.delta, x, h, dH, L.gradient, B, p, r, gates, n);
+          k.uoroUpdate(mem, L.state, L.theta, L.norms, L.delta, x, h, dH, L.gradient, B, p, r, gates, n);
           errorBelow(model, f, l, s);
         }
       }
@@ -176,11 +180,11 @@ function uoroImplementation(seed: number | undefined): OnlineGradient<UoroAlgori
     flush(model, f, R) {
       R.layers.forEach((L, l) => flushLayer(model, f, l, L.gradient));
     },
-    // Per sequence and step: the product W_rec·s̃ (2·G·r²), and about five passes over θ̃ (the scaling, the norm,
-    // the vector-Jacobian product, the gradient).
+    // Per sequence and step: the product W_rec·s̃ (2·G·r²), and one pass over θ̃ of seven FLOPs an entry (the
+    // new value θ̃/ρ0 + v/ρ1, its square for the norm, the gradient term).
     flops(model) {
       const { hiddenSize: r, cell, numLayers } = model.structure;
-      return numLayers * 2 * CELLS[cell].gates * r * r + 5 * allColumns(model) + errorBelowFlops(model);
+      return numLayers * 2 * CELLS[cell].gates * r * r + 7 * allColumns(model) + errorBelowFlops(model);
     },
     gradient(model, data, indices, algorithm) {
       return batchGradient(implementation, model, data, indices, algorithm);

@@ -88,15 +88,19 @@ export function gruUoroTangents(
  * in closed form. Then
  *   ρ0 = √((‖θ̃‖ + ε)/(‖J·s̃‖ + ε)),  ρ1 = √((‖νᵀ∂F/∂θ‖ + ε)/(‖ν‖ + ε))
  *   s̃ ← ρ0·J·s̃ + ρ1·ν,  θ̃ ← θ̃/ρ0 + (νᵀ∂F/∂θ)/ρ1
- * and, if dH is not NONE, grad[n] += (∂L_t/∂h_t · h̃_t)·θ̃_t summed over the
- * sequences (only h reaches the loss).
+ * and, if dH is not NONE, grad[n] += (∂L_t/∂h_t · s̃_t)·θ̃_t summed over the
+ * sequences (only h reaches the loss). θ̃ is B·n values, far more than fit in
+ * a cache at real sizes, so it is read and written once per step: the new θ̃,
+ * its gradient term and its norm in one pass; norms [B] keeps ‖θ̃‖² for the
+ * next step's ρ0 (start() sets it).
  */
 export function uoroUpdate(
-  mem: Mem, state: number, thT: number, delta: number, x: number, hPrev: number, dH: number, grad: number,
+  mem: Mem, state: number, thT: number, norms: number, delta: number, x: number, hPrev: number, dH: number, grad: number,
   batch: number, inputSize: number, hiddenSize: number, gates: number, paramCount: number,
 ): void {
   const p = inputSize, r = hiddenSize, n = paramCount, G = gates * r, gru = gates === 3, states = gates === 4 ? 2 : 1;
   const block = states * batch * r, deltaU = delta + batch * G, wRecColumns = G * p, bRecColumns = wRecColumns + G * r;
+  const tail = bRecColumns + G + (gru ? r : 0), hasGrad = dH !== NONE;
   for (let b = 0; b < batch; b++) {
     const th = thT + b * n, xb = x + b * p, hb = hPrev + b * r, db = delta + b * G, ub = deltaU + b * r;
     let jvSq = 0, nuSq = 0;
@@ -109,29 +113,47 @@ export function uoroUpdate(
     const deltaSq = squares(mem, db, G), duSq = gru ? squares(mem, ub, r) : 0;
     const recSq = gru ? deltaSq - squares(mem, db + 2 * r, r) + duSq : deltaSq;
     const vjp = Math.sqrt(deltaSq * (squares(mem, xb, p) + 1) + recSq * squares(mem, hb, r) + duSq);
-    const rho0 = Math.sqrt((Math.sqrt(squares(mem, th, n)) + UORO_EPSILON) / (Math.sqrt(jvSq) + UORO_EPSILON));
+    const rho0 = Math.sqrt((Math.sqrt(mem[norms + b]!) + UORO_EPSILON) / (Math.sqrt(jvSq) + UORO_EPSILON));
     const rho1 = Math.sqrt((vjp + UORO_EPSILON) / (Math.sqrt(nuSq) + UORO_EPSILON));
-    const inv1 = 1 / rho1;
+    const inv0 = 1 / rho0, inv1 = 1 / rho1;
     let e = 0;
     for (let k = 0; k < states; k++) {
       const s = state + (k * batch + b) * r;
       for (let j = 0; j < r; j++) {
         const v = rho0 * mem[s + block + j]! + rho1 * mem[s + 2 * block + j]!;
         mem[s + j] = v;
-        if (k === 0 && dH !== NONE) e += mem[dH + b * r + j]! * v;
+        if (k === 0 && hasGrad) e += mem[dH + b * r + j]! * v;
       }
     }
-    const inv0 = 1 / rho0; // θ̃/ρ0 as a product, as the wasm twin does it (f32x4)
-    for (let q = 0; q < n; q++) mem[th + q] = mem[th + q]! * inv0;
+    // The gradient's columns are θ̃'s, at grad − th; none when no error reaches h_t.
+    const g = e !== 0, shift = grad - th;
+    let sq = 0;
+    for (let q = 0; q < G; q++) sq += scaleAdd(mem, th + q * p, p, inv0, mem[db + q]! * inv1, xb, g, shift, e);
     for (let q = 0; q < G; q++) {
-      const d = mem[db + q]! * inv1;
-      axpy(mem, th + q * p, d, xb, p);
-      mem[th + bRecColumns + q] = mem[th + bRecColumns + q]! + d;
-      axpy(mem, th + wRecColumns + q * r, gru && q >= 2 * r ? mem[ub + q - 2 * r]! * inv1 : d, hb, r);
+      const d = (gru && q >= 2 * r ? mem[ub + q - 2 * r]! : mem[db + q]!) * inv1;
+      sq += scaleAdd(mem, th + wRecColumns + q * r, r, inv0, d, hb, g, shift, e);
     }
-    if (gru) axpy(mem, th + bRecColumns + G, inv1, ub, r);
-    if (e !== 0) axpy(mem, grad, e, th, n);
+    sq += scaleAdd(mem, th + bRecColumns, G, inv0, inv1, db, g, shift, e);
+    if (gru) sq += scaleAdd(mem, th + bRecColumns + G, r, inv0, inv1, ub, g, shift, e);
+    // h0's and c0's columns: only scaled (F does not depend on them).
+    sq += scaleAdd(mem, th + tail, n - tail, inv0, 0, th + tail, g, shift, e);
+    mem[norms + b] = sq;
   }
+}
+
+/**
+ * y[i] ← s·y[i] + a·v[i] for i < n, then, if `gradient`, the gradient at
+ * y + shift: g[i] += e·y[i]. Returns Σ y[i]² of the values stored.
+ */
+function scaleAdd(mem: Mem, y: number, n: number, s: number, a: number, v: number, gradient: boolean, shift: number, e: number): number {
+  let sq = 0;
+  for (let i = 0; i < n; i++) {
+    mem[y + i] = s * mem[y + i]! + a * mem[v + i]!;
+    const t = mem[y + i]!;
+    sq += t * t;
+    if (gradient) mem[y + shift + i] = mem[y + shift + i]! + e * t;
+  }
+  return sq;
 }
 
 /** Σ x[i]² over n values. */
@@ -139,9 +161,4 @@ function squares(mem: Mem, x: number, n: number): number {
   let s = 0;
   for (let i = 0; i < n; i++) s += mem[x + i]! * mem[x + i]!;
   return s;
-}
-
-/** y[i] += a·x[i] for i < n. */
-function axpy(mem: Mem, y: number, a: number, x: number, n: number): void {
-  for (let i = 0; i < n; i++) mem[y + i] = mem[y + i]! + a * mem[x + i]!;
 }
