@@ -162,8 +162,10 @@ describe('an OnlineLearner with uoro() on a 2-layer network', () => {
    *    UNLEARN at some seeds: at 5000 steps seeds 1 and 4 are at 50% (seed 1: 96% at step 2500, then its
    *    parameters grow and its predictions turn confidently wrong, loss above ln 2), at 10 000 seed 15 too.
    *  - LSTM, 5000 steps: mean 68.6%, from chance (7 seeds ≤ 57%) to 96% (6 seeds ≥ 84%): it learns, unreliably.
+   * Those were with the update in several passes over θ̃; with the one-pass update (other rounding, the titles' figures):
+   * Elman 97.9% (one seed 67%), GRU 94.0% (seeds 1, 10, 12 at 67%, 63%, 78%), LSTM 70.4% (50–99.5%).
    */
-  for (const [cell, steps, least, measured] of [['elman', 5000, 0.9, 99.3], ['gru', 3000, 0.85, 95.0], ['lstm', 5000, 0.58, 68.6]] as const) {
+  for (const [cell, steps, least, measured] of [['elman', 5000, 0.9, 97.9], ['gru', 3000, 0.85, 94.0], ['lstm', 5000, 0.58, 70.4]] as const) {
     it(`${cell}: learns the 1-step delayed echo, mean over 16 seeds of the last 1000 of ${steps} steps ≥ ${Math.round(least * 100)}% (measured ${measured.toFixed(1)}%; chance 50%)`, () => {
       const accuracies = Array.from({ length: 16 }, (_, i) => echo(cell, steps, i + 1));
       const mean = accuracies.reduce((s, a) => s + a, 0) / accuracies.length;

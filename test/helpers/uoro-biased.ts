@@ -7,10 +7,10 @@ import { UORO_EPSILON } from '../../src/kernels/js/uoro.js';
  * with one change — θ̃ is not divided by ρ0 (θ̃ ← θ̃ + (νᵀ∂F/∂θ)/ρ1 while
  * s̃ ← ρ0·J·s̃ + ρ1·ν), so the history term of s̃θ̃ᵀ is J·(s̃θ̃ᵀ)·ρ0 instead of
  * J·(s̃θ̃ᵀ): its expectation is not RTRL's. It computes ‖θ̃‖ itself, and
- * leaves `norms` (the real kernel's record of it) alone.
+ * leaves the real kernel's record of it (_norms) alone.
  */
 export function biasedUoroUpdate(
-  mem: Mem, state: number, thT: number, norms: number, delta: number, x: number, hPrev: number, dH: number, grad: number,
+  mem: Mem, state: number, thT: number, _norms: number, delta: number, x: number, hPrev: number, dH: number, grad: number,
   batch: number, inputSize: number, hiddenSize: number, gates: number, paramCount: number,
 ): void {
   const p = inputSize, r = hiddenSize, n = paramCount, G = gates * r, gru = gates === 3, states = gates === 4 ? 2 : 1;
