@@ -10,6 +10,12 @@
 // the median of a forward step (RnnStepper.step) of the same model, timed in
 // alternating rounds with learn() (the ratio is the rounds' median), and the
 // algorithm's own kernels' rate on its nominal trace FLOPs (docs/benchmarks.md).
+// Last, the floor: the state a step must read and write whatever the kernel
+// (SnAp-1's traces, UORO's θ̃: B·n float32 per trace) scaled in place by the
+// core's f32x4 scaleInPlace in a wasm instance of its own — the least time any
+// float32 kernel can spend on it at this machine's memory bandwidth — as µs
+// and as a multiple of the forward step, alone and with the rest of learn()
+// (all but the algorithm's own kernels).
 //
 //   node bench/online-profile.mjs                  # SnAp-1 at S and M, Elman and LSTM, wasm-simd
 //   node bench/online-profile.mjs M lstm           # a size (S, M) and a cell (elman, lstm, gru)
@@ -72,6 +78,15 @@ function paired(a, b, rounds = 7) {
   return { a: middle(as), b: middle(bs), ratio: middle(ratios) };
 }
 
+/** Median µs of scaling `floats` float32 in place (f32x4), in an instance of the core module of its own: a streaming floor. */
+function streamFloor(floats) {
+  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL('../dist/rnnkit-simd.wasm', import.meta.url))), {});
+  const memory = exports.memory, base = 1 << 20, bytes = base + 4 * floats;
+  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  new Float32Array(memory.buffer, base, floats).fill(1);
+  return 1000 * median(() => exports.scaleInPlace(base, floats, 1), 60);
+}
+
 const session = new Session();
 session.connect();
 await session.post('Profiler.enable');
@@ -84,7 +99,7 @@ for (const size of sizes.length ? sizes : ['S', 'M']) {
     const rng = new rnnkit.Random(7);
     const x = Float32Array.from({ length: B * p }, () => rng.uniform(-1, 1)), y = Float32Array.from({ length: B * o }, () => rng.uniform(-1, 1));
     const stepper = new rnnkit.RnnStepper(model, { streams: B });
-    for (const [algorithm, { make, traceFlops, kernels }] of Object.entries(ONLINE_ALGORITHMS)) {
+    for (const [algorithm, { make, traceFlops, stateFloats, kernels }] of Object.entries(ONLINE_ALGORITHMS)) {
       const learner = new rnnkit.OnlineLearner(model, { algorithm: make(rnnkit), streams: B, optimizer: { type: 'sgd', learningRate: 1e-5 } });
       const { a: step, b: forward, ratio } = paired(() => learner.learn(x, y), () => stepper.step(x));
       await session.post('Profiler.start');
@@ -106,6 +121,11 @@ for (const size of sizes.length ? sizes : ['S', 'M']) {
         if (share < 0.005) break;
         console.log(`  ${name.padEnd(34)} ${(100 * share).toFixed(1).padStart(5)} %  ≈ ${(share * step * 1000).toFixed(1).padStart(7)} µs`);
       }
+      const floats = B * stateFloats(GATES[cell], GATES[cell] * r * (p + r + 1)), floor = streamFloor(floats);
+      const rest = (1 - own / total) * step * 1000;
+      console.log(`  floor: its state, ${(4 * floats / 1e6).toFixed(2)} MB read and written, scaled in place in ${floor.toFixed(1)} µs `
+        + `(${(2 * 4 * floats / floor / 1e3).toFixed(1)} GB/s): ${(floor / 1000 / forward).toFixed(1)}× the forward step; with the rest of learn() `
+        + `(${rest.toFixed(1)} µs) ${((floor + rest) / 1000 / forward).toFixed(1)}×, the least a float32 kernel could bring learn() to here`);
     }
     model.dispose();
   }

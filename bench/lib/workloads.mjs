@@ -55,11 +55,13 @@ export const TBPTT = { ...SIZES.M, T: 1024, k: 32 };
  * for bench/online-profile.mjs. Each entry gets an "S online NAME", "M LSTM online NAME", …
  * workload. SnAp-1 (src/kernels/js/snap.ts): per parameter and stream, the
  * trace J ← γ·J + κ·s (3 FLOPs; the LSTM's pair J^c, J^h 10) and the gradient
- * grad += e·J (2).
+ * grad += e·J (2). `stateFloats(G, n)`: the numbers per stream that a step
+ * must read and write whatever the kernel (SnAp-1's traces, two for the LSTM;
+ * UORO's θ̃), for bench/online-profile.mjs's floor.
  */
 export const ONLINE_ALGORITHMS = {
-  'SnAp-1': { make: (rnnkit) => rnnkit.snap({ n: 1 }), traceFlops: (s, G, n) => (G === 4 ? 12 : 5) * n, kernels: /^snap/ },
-  UORO: { make: (rnnkit) => rnnkit.uoro({ seed: 1 }), traceFlops: (s, G, n) => 2 * G * s.r * s.r + 8 * n, kernels: /uoro/i },
+  'SnAp-1': { make: (rnnkit) => rnnkit.snap({ n: 1 }), traceFlops: (s, G, n) => (G === 4 ? 12 : 5) * n, stateFloats: (G, n) => (G === 4 ? 2 : 1) * n, kernels: /^snap/ },
+  UORO: { make: (rnnkit) => rnnkit.uoro({ seed: 1 }), traceFlops: (s, G, n) => 2 * G * s.r * s.r + 8 * n, stateFloats: (G, n) => n, kernels: /uoro/i },
 };
 
 /** Recurrent parameters of one layer (no learned h0): G·r·(p + r + 1). */
