@@ -24,8 +24,11 @@ const ONLINE_ALGORITHMS: Record<string, { files: string[]; marker: string }> = {
 };
 /** The rest of rnnkit/online: the learner, the stream helper, the online kernels' module and its loader. */
 const ONLINE_FILES = ['src/train/online.ts', 'src/train/layers.ts', 'src/data/stream.ts', 'src/backend/attach-kernels.ts', 'src/backend/online-kernel-source.ts'];
-/** What rnnkit/online must take from 'rnnkit', never bundle: the models, the backends and the core kernels. */
-const CORE_FILES = ['src/model/recurrent/model.ts', 'src/model/network.ts', 'src/model/rnn.ts', 'src/backend/index.ts', 'src/backend/kernel-source.ts', 'src/kernels/js/index.ts', 'src/train/train.ts'];
+/** What rnnkit/online must take from 'rnnkit', never bundle: the models, the backends, the core kernels and the optimizers. */
+const CORE_FILES = [
+  'src/model/recurrent/model.ts', 'src/model/network.ts', 'src/model/rnn.ts', 'src/backend/index.ts', 'src/backend/kernel-source.ts', 'src/kernels/js/index.ts',
+  'src/train/train.ts', 'src/train/optimizer.ts',
+];
 /** Pieces of the two modules' embedded bytes, to look for in a built bundle. */
 const CORE_BYTES = KERNELS_DEFLATE_BASE64.slice(100, 160), ONLINE_BYTES = ONLINE_KERNELS_DEFLATE_BASE64.slice(100, 160);
 

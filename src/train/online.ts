@@ -8,7 +8,7 @@ import { checkRecurrentModel } from './online-model.js';
 import type { SequenceFrame } from '../model/recurrent/frame.js';
 import { clipGradients, gradientNorm, resolveClip, type ClipOptions } from './clip.js';
 import type { OptimizerSpec } from 'rnnkit';
-import { createOptimizer, type Optimizer } from './optimizer.js';
+import { createOptimizer, type Optimizer } from 'rnnkit';
 import { carryState, fillState, initialStateVector } from '../model/recurrent/stepping.js';
 import { implementationOf, type OnlineGradient, type OnlineGradientAlgorithm } from './online-gradient.js';
 import { resolveRtrl, rtrl, type RtrlAlgorithm } from './rtrl.js';
