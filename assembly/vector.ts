@@ -5,15 +5,24 @@ export function sumSquares(x: usize, n: i32): f64 {
   let i = 0;
   let s: f64 = 0;
   if (ASC_FEATURE_SIMD) {
-    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
+    // Eight values a turn into four accumulators: with two, each turn waited on the previous turn's f64 adds.
+    let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0), acc2 = f64x2.splat(0), acc3 = f64x2.splat(0);
+    for (; i + 8 <= n; i += 8) {
+      const v = v128.load(at(x, i)), w = v128.load(at(x, i), 16);
+      const lo = f64x2.promote_low_f32x4(v), hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+      const lo2 = f64x2.promote_low_f32x4(w), hi2 = f64x2.promote_low_f32x4(i32x4.shuffle(w, w, 2, 3, 0, 1));
+      acc0 = f64x2.add(acc0, f64x2.mul(lo, lo));
+      acc1 = f64x2.add(acc1, f64x2.mul(hi, hi));
+      acc2 = f64x2.add(acc2, f64x2.mul(lo2, lo2));
+      acc3 = f64x2.add(acc3, f64x2.mul(hi2, hi2));
+    }
     for (; i + 4 <= n; i += 4) {
       const v = v128.load(at(x, i));
-      const lo = f64x2.promote_low_f32x4(v);
-      const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+      const lo = f64x2.promote_low_f32x4(v), hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
       acc0 = f64x2.add(acc0, f64x2.mul(lo, lo));
       acc1 = f64x2.add(acc1, f64x2.mul(hi, hi));
     }
-    const acc = f64x2.add(acc0, acc1);
+    const acc = f64x2.add(f64x2.add(acc0, acc2), f64x2.add(acc1, acc3));
     s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
   }
   for (; i < n; i++) { const v = <f64>get(x, i); s += v * v; }

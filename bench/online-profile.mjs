@@ -20,6 +20,7 @@
 //   node bench/online-profile.mjs                  # SnAp-1 at S and M, Elman and LSTM, wasm-simd
 //   node bench/online-profile.mjs M lstm           # a size (S, M) and a cell (elman, lstm, gru)
 //   BACKEND=js node bench/online-profile.mjs S     # another backend (js: everything is JavaScript)
+//   STREAMS=1 node bench/online-profile.mjs M      # another number of streams B than the size's (one sensor, one user)
 import { Session } from 'node:inspector/promises';
 import { readFileSync } from 'node:fs';
 import * as core from '../dist/index.js';
@@ -32,6 +33,8 @@ const sizes = process.argv.filter((a) => a === 'S' || a === 'M');
 const cells = process.argv.filter((a) => ['elman', 'lstm', 'gru'].includes(a));
 const backend = process.env.BACKEND ?? 'wasm-simd';
 const seconds = Number(process.env.SECONDS_PER_CASE ?? 3);
+const streams = process.env.STREAMS === undefined ? undefined : Number(process.env.STREAMS);
+if (streams !== undefined && !(Number.isInteger(streams) && streams >= 1 && streams <= 1024)) throw new Error(`STREAMS: an integer 1…1024, not ${process.env.STREAMS}`);
 
 /** Function index → export name, from the wasm binary's export section (the embedded build is the same module). */
 function exportNames(file) {
@@ -94,7 +97,7 @@ await session.post('Profiler.setSamplingInterval', { interval: 100 });
 
 for (const size of sizes.length ? sizes : ['S', 'M']) {
   for (const cell of cells.length ? cells : ['elman', 'lstm']) {
-    const { p, r, o, B } = SIZES[size];
+    const { p, r, o } = SIZES[size], B = streams ?? SIZES[size].B;
     const model = new rnnkit.RecurrentNetwork({ cell, inputSize: p, hiddenSize: r, outputSize: o, backend, seed: 1 });
     const rng = new rnnkit.Random(7);
     const x = Float32Array.from({ length: B * p }, () => rng.uniform(-1, 1)), y = Float32Array.from({ length: B * o }, () => rng.uniform(-1, 1));
