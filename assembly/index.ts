@@ -12,4 +12,4 @@ export { embeddingForward, embeddingBackward } from './embedding';
 export { dropoutMask, multiply } from './dropout';
 export { lossForwardBackward } from './loss';
 export { sgdUpdate, momentumUpdate, adamUpdate } from './optimizer';
-export { sumSquares, scaleInPlace, clampInPlace, copy, fill, sumRowsInto, broadcastRows, addInPlace } from './vector';
+export { sumSquares, allFinite, scaleInPlace, clampInPlace, copy, fill, sumRowsInto, broadcastRows, addInPlace } from './vector';

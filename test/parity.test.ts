@@ -257,6 +257,18 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
   it('vector kernels: sumSquares, scale, clamp, copy (overlapping too), fill, row sums, broadcast, add', () => {
     const n = s;
     expectParity({ regions: { x: n }, run: (K, mem, o) => K.sumSquares(mem, o.x!, n) });
+    // allFinite: 1 on finite values; 0 with one ±∞ or NaN at the start, in the middle or at the end (vector lanes and the tail).
+    const finite: number[] = [];
+    expectParity({ regions: { x: n }, run: (K, mem, o) => { const r = K.allFinite(mem, o.x!, n); finite.push(r); return r; } });
+    expect(finite).toEqual([1, 1, 1]);
+    for (const bad of [Infinity, -Infinity, NaN]) {
+      for (const at of new Set([0, n >> 1, n - 1])) {
+        const seen: number[] = [];
+        expectParity({ regions: { x: n }, fill: (mem, o) => { mem[o.x! + at] = bad; }, run: (K, mem, o) => { const r = K.allFinite(mem, o.x!, n); seen.push(r); return r; } });
+        expect(seen, `${bad} at ${at} of ${n}`).toEqual([0, 0, 0]);
+      }
+    }
+    expectParity({ regions: { x: n }, fill: (mem, o) => { mem[o.x!] = 3.4e38; mem[o.x! + n - 1] = -3.4e38; }, run: (K, mem, o) => K.allFinite(mem, o.x!, n) });
     expectParity({ regions: { x: n }, run: (K, mem, o) => K.scaleInPlace(mem, o.x!, n, 0.37) });
     expectParity({ regions: { x: n }, run: (K, mem, o) => K.clampInPlace(mem, o.x!, n, 0.5) });
     expectParity({ regions: { a: n, b: n }, run: (K, mem, o) => K.copy(mem, o.b!, o.a!, n) });

@@ -17,7 +17,7 @@ export type Kernels = Pick<
   | 'embeddingForward' | 'embeddingBackward' | 'dropoutMask' | 'multiply'
   | 'lossForwardBackward'
   | 'sgdUpdate' | 'momentumUpdate' | 'adamUpdate'
-  | 'sumSquares' | 'scaleInPlace' | 'clampInPlace' | 'copy' | 'fill' | 'sumRowsInto' | 'broadcastRows' | 'addInPlace'
+  | 'sumSquares' | 'allFinite' | 'scaleInPlace' | 'clampInPlace' | 'copy' | 'fill' | 'sumRowsInto' | 'broadcastRows' | 'addInPlace'
 >;
 
 /**

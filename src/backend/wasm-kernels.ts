@@ -22,7 +22,7 @@ const ADDRESS_ARGUMENTS: Record<keyof Kernels, number> = {
   embeddingForward: 0b111, embeddingBackward: 0b111, dropoutMask: 0b11, multiply: 0b111,
   lossForwardBackward: 0b11111,
   sgdUpdate: 0b11, momentumUpdate: 0b111, adamUpdate: 0b1111,
-  sumSquares: 0b1, scaleInPlace: 0b1, clampInPlace: 0b1, copy: 0b11, fill: 0b1, sumRowsInto: 0b11, broadcastRows: 0b11, addInPlace: 0b11,
+  sumSquares: 0b1, allFinite: 0b1, scaleInPlace: 0b1, clampInPlace: 0b1, copy: 0b11, fill: 0b1, sumRowsInto: 0b11, broadcastRows: 0b11, addInPlace: 0b11,
 };
 
 type N = number;

@@ -288,7 +288,7 @@ export class OnlineLearner {
     clipGradients(model, norm, this.clip);
     k.copy(mem, b.snapshot, b.params, n);
     this.optimizer.step(model);
-    if (!Number.isFinite(k.sumSquares(mem, b.params, n))) {
+    if (!k.allFinite(mem, b.params, n)) {
       k.copy(mem, b.params, b.snapshot, n);
       diverged('the update made a weight non-finite; the weights were restored to the last finite ones');
     }

@@ -315,7 +315,7 @@ function* epochsOf<Data>(
           optimizer.learningRate = control.learningRate;
           k.copy(mem(), b.snapshot, b.params, count);
           optimizer.step(model);
-          if (!Number.isFinite(k.sumSquares(mem(), b.params, count))) {
+          if (!k.allFinite(mem(), b.params, count)) {
             k.copy(mem(), b.params, b.snapshot, count);
             throw new DivergenceError(
               `training diverged at step ${firstStep + step} (epoch ${epoch}): the update made a weight non-finite; ` +

@@ -15,4 +15,4 @@ export { embeddingForward, embeddingBackward } from './embedding.js';
 export { dropoutMask, multiply } from './dropout.js';
 export { lossForwardBackward } from './loss.js';
 export { sgdUpdate, momentumUpdate, adamUpdate } from './optimizer.js';
-export { sumSquares, scaleInPlace, clampInPlace, copy, fill, sumRowsInto, broadcastRows, addInPlace } from './vector.js';
+export { sumSquares, allFinite, scaleInPlace, clampInPlace, copy, fill, sumRowsInto, broadcastRows, addInPlace } from './vector.js';

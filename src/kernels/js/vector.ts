@@ -7,6 +7,12 @@ export function sumSquares(mem: Mem, x: number, n: number): number {
   return s;
 }
 
+/** 1 if every x[i] is finite, else 0 (the check after an update: a weight that became ±∞ or NaN). */
+export function allFinite(mem: Mem, x: number, n: number): number {
+  for (let i = 0; i < n; i++) if (!Number.isFinite(mem[x + i]!)) return 0;
+  return 1;
+}
+
 /** x ← s·x (gradient clipping by global norm scales every gradient by one factor). */
 export function scaleInPlace(mem: Mem, x: number, n: number, s: number): void {
   for (let i = 0; i < n; i++) mem[x + i] *= s;
