@@ -260,10 +260,10 @@ describe('UORO refuses what it does not implement, saying what works', () => {
 
 describe('an OnlineLearner with uoro()', () => {
   /** The d-step delayed echo of a random bit stream (as test/online.test.ts's): accuracy over the last 1000 steps. */
-  function echo(delay: number, cell: Cell, steps: number): number {
+  function echo(delay: number, cell: Cell, steps: number, seed: number): number {
     const model = cell === 'elman'
-      ? new ElmanRNN({ inputSize: 1, hiddenSize: 8, outputSize: 2, output: 'softmax', seed: 1 })
-      : new RecurrentNetwork({ cell, inputSize: 1, hiddenSize: 8, outputSize: 2, output: 'softmax', seed: 1 });
+      ? new ElmanRNN({ inputSize: 1, hiddenSize: 8, outputSize: 2, output: 'softmax', seed })
+      : new RecurrentNetwork({ cell, inputSize: 1, hiddenSize: 8, outputSize: 2, output: 'softmax', seed });
     const learner = new OnlineLearner(model, { algorithm: uoro(), optimizer: { type: 'adam', learningRate: 0.01 }, clipNorm: 5 });
     const rng = new Random(101), history: number[] = [];
     let correct = 0;
@@ -276,19 +276,18 @@ describe('an OnlineLearner with uoro()', () => {
     }
     return correct / 1000;
   }
-  // Measured at these seeds (accuracy over the last 1000 of 5000 steps, chance 50%): delay 1, Elman 100%, GRU 100%,
-  // LSTM 97.4% (76–100% over model seeds 1–3 and 5000–10 000 steps: the estimate's noise makes the LSTM's run
-  // depend on the last bit of rounding: 96.2% before θ̃/ρ0 became a product, 83.6% before the one-pass update);
-  // delay 2, Elman 76.7%, GRU 100%.
-  for (const [cell, least] of [['elman', 0.9], ['gru', 0.9], ['lstm', 0.7]] as const) {
-    it(`${cell}: learns the 1-step delayed echo to ≥ ${least * 100}% over the last 1000 of 5000 steps (chance: 50%)`, () => {
-      expect(echo(1, cell, 5000)).toBeGreaterThanOrEqual(least);
+  /*
+   * One run turns on the last bits of rounding (the estimate's noise: seed 1's LSTM measured 96.2%, 83.6% and 97.4%
+   * as the update's arithmetic changed), so each claim is the MEAN over model seeds 1–8 (chance 50%; the mean of
+   * 8000 chance predictions stays within about ±2%). Measured, accuracy over the last 1000 of 5000 steps:
+   * delay 1: Elman 97.8% (one seed 82.6%, the rest 100%), GRU 100% (every seed), LSTM 78.5% (53.6–99.8%);
+   * delay 2: Elman 84.9% (54.9–100%), GRU 82.9% (50.9–100%). No run diverged.
+   */
+  const cases = [[1, 'elman', 0.9, 97.8], [1, 'gru', 0.95, 100], [1, 'lstm', 0.65, 78.5], [2, 'elman', 0.7, 84.9], [2, 'gru', 0.7, 82.9]] as const;
+  for (const [delay, cell, least, measured] of cases) {
+    it(`${cell}: learns the ${delay}-step delayed echo, mean over seeds 1–8 of the last 1000 of 5000 steps ≥ ${least * 100}% (measured ${measured}%; chance 50%)`, () => {
+      const each = Array.from({ length: 8 }, (_, i) => echo(delay, cell, 5000, i + 1));
+      expect(each.reduce((a, b) => a + b, 0) / each.length, each.join(' ')).toBeGreaterThanOrEqual(least);
     });
   }
-  it('elman: the 2-step delayed echo above chance, ≥ 65% (measured 76.7%)', () => {
-    expect(echo(2, 'elman', 5000)).toBeGreaterThanOrEqual(0.65);
-  });
-  it('gru: the 2-step delayed echo to ≥ 90% (measured 100%)', () => {
-    expect(echo(2, 'gru', 5000)).toBeGreaterThanOrEqual(0.9);
-  });
 });
