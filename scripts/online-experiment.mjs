@@ -105,7 +105,7 @@ const ALGORITHMS = [
   { name: 'SnAp-1', algorithm: () => snap({ n: 1 }), cells: ['lstm', 'gru', 'elman'], hiddenSize: R },
   // UORO's random signs come from the model's seed: the same run every time. Its noisy estimate needs a smaller
   // step than the LSTM's and GRU's: at their rates (0.003, 0.001) it stayed at chance on both streams, and on the
-  // echo the LSTM's estimate overflowed float32 152 times (docs/online-experiment.md, Tuning).
+  // echo the LSTM's estimate overflowed float32 86 times (docs/online-experiment.md, Tuning).
   { name: 'UORO', algorithm: () => rnnkit.uoro(), cells: ['lstm', 'gru', 'elman'], hiddenSize: R, learningRate: 0.0003 },
   { name: 'TBPTT, k < delay', algorithm: (stream) => ({ type: 'tbptt', k: stream.shortWindow }), cells: ['lstm', 'elman'], hiddenSize: R },
   // The blind window again at a tenth of the LSTM's step: its best case in the tuning runs (see the docs).
