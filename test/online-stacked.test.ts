@@ -9,6 +9,7 @@ import { uoro } from '../src/train/uoro.js';
 import { createThreadPool } from '../src/threads/pool.js';
 import { relativeDifference } from './helpers/chunks.js';
 import { randomBatch } from './helpers/random-data.js';
+import { awayFromZero, withoutTime } from './helpers/online-models.js';
 
 /*
  * SnAp-1 and UORO on stacked networks and with an embedding (docs/theory.md
@@ -37,19 +38,7 @@ function stacked(cell: Cell, { layers, embedding = false, r = 13, p = 7, o = 5, 
     cell, numLayers: layers, hiddenSize: r, outputSize: o, dtype: 'float64', backend: 'js', seed: 4, init: { recurrentGain: 0.9 }, dropout,
     initialState: learned ? 'learned' : 'zeros', ...(embedding ? { inputSize: 1, vocabularySize: 9, embeddingSize: p } : { inputSize: p }),
   } as RecurrentNetworkConfig);
-  // Biases and learned states away from zero, so that every column is exercised.
-  for (const name of m.parameterNames) if (/^(b_|h0|c0)/.test(name)) m.setParameter(name, m.getParameter(name).map((v, i) => v + 0.3 * Math.cos(i + name.length)));
-  return m;
-}
-
-/** No path through time: every W_rec = 0, and the LSTM's forget gate (the GRU's update gate) exactly 0. */
-function withoutTime(m: RecurrentNetwork, cell: Cell): RecurrentNetwork {
-  const r = m.hiddenSize;
-  for (let l = 0; l < m.structure.numLayers; l++) {
-    m.setParameter(m.parameterName('W_rec', l), new Float64Array(m.getParameter(m.parameterName('W_rec', l)).length));
-    if (cell !== 'elman') m.setParameter(m.parameterName('b_rec', l), m.getParameter(m.parameterName('b_rec', l)).map((v, i) => (i >= r && i < 2 * r ? -1000 : v)));
-  }
-  return m;
+  return awayFromZero(m);
 }
 
 /** B sequences of token ids (or vectors), ragged, vector targets, one masked step. */

@@ -7,6 +7,7 @@ import { gradientCheck } from '../src/train/gradient-check.js';
 import { rtrl, rtrlBytes, sensitivityColumns } from '../src/train/rtrl.js';
 import { relativeDifference } from './helpers/chunks.js';
 import { randomBatch } from './helpers/random-data.js';
+import { awayFromZero } from './helpers/online-models.js';
 
 /*
  * Exact RTRL for the gated cells (docs/theory.md (T48)–(T53)): in float64 it
@@ -19,8 +20,7 @@ const GATED = ['lstm', 'gru'] as const;
 function model64(config: Partial<RecurrentNetworkConfig>) {
   const m = new RecurrentNetwork({ inputSize: 7, hiddenSize: 13, outputSize: 5, dtype: 'float64', seed: 4, init: { recurrentGain: 0.9 }, ...config });
   // Biases and learned states away from zero, so that every column of the sensitivities is exercised.
-  for (const name of m.parameterNames) if (/^(b_|h0|c0)/.test(name)) m.setParameter(name, m.getParameter(name).map((v, i) => v + 0.3 * Math.cos(i + name.length)));
-  return m;
+  return awayFromZero(m);
 }
 
 const HEADS = [

@@ -10,6 +10,7 @@ import { train } from '../src/train/train.js';
 import { createThreadPool } from '../src/threads/pool.js';
 import { relativeDifference } from './helpers/chunks.js';
 import { randomBatch } from './helpers/random-data.js';
+import { awayFromZero } from './helpers/online-models.js';
 
 /*
  * SnAp-1 (docs/theory.md (T54)–(T59)). It drops RTRL's off-diagonal terms,
@@ -27,8 +28,7 @@ function model64(cell: Cell, config: Partial<RecurrentNetworkConfig> = {}, activ
     ? new ElmanRNN({ inputSize: 7, hiddenSize: 13, outputSize: 5, dtype: 'float64', seed: 4, init: { recurrentGain: 0.9 }, activation, ...config } as never)
     : new RecurrentNetwork({ cell, inputSize: 7, hiddenSize: 13, outputSize: 5, dtype: 'float64', seed: 4, init: { recurrentGain: 0.9 }, ...config });
   // Biases and learned states away from zero, so that every trace column is exercised.
-  for (const name of m.parameterNames) if (/^(b_|h0|c0)/.test(name)) m.setParameter(name, m.getParameter(name).map((v, i) => v + 0.3 * Math.cos(i + name.length)));
-  return m;
+  return awayFromZero(m);
 }
 
 /** W_rec with every gate block diagonal (its diagonal kept, a little larger, off-diagonal entries zero). */

@@ -5,10 +5,11 @@ import { Random } from '../src/model/random.js';
 import { computeGradients } from '../src/train/gradient-algorithm.js';
 import { OnlineLearner } from '../src/train/online.js';
 import { snap } from '../src/train/snap.js';
-import { uoro, UORO_KERNELS } from '../src/train/uoro.js';
+import { uoro } from '../src/train/uoro.js';
 import { relativeDifference } from './helpers/chunks.js';
 import { randomBatch } from './helpers/random-data.js';
 import { biasedUoroUpdate } from './helpers/uoro-biased.js';
+import { awayFromZero, flatGradients as flat, withoutTime, withUoroKernel as withKernel } from './helpers/online-models.js';
 
 /*
  * UORO on STACKED networks, with its own seeded signs (test/online-stacked.test.ts
@@ -33,30 +34,9 @@ function stacked(cell: Cell, r: number): RecurrentNetwork {
     cell, numLayers: 2, inputSize: 3, hiddenSize: r, outputSize: 2, dtype: 'float64', backend: 'js', seed: 4,
     init: { recurrentGain: 0.9 }, initialState: 'learned',
   } as RecurrentNetworkConfig);
-  for (const name of m.parameterNames) if (/^(b_|h0|c0)/.test(name)) m.setParameter(name, m.getParameter(name).map((v, i) => v + 0.3 * Math.cos(i + name.length)));
-  return m;
+  return awayFromZero(m);
 }
 
-/** No path through time (as test/online-stacked.test.ts's): every W_rec = 0, the forget (update) gate exactly 0. */
-function withoutTime(m: RecurrentNetwork, cell: Cell): RecurrentNetwork {
-  const r = m.hiddenSize;
-  for (let l = 0; l < m.structure.numLayers; l++) {
-    m.setParameter(m.parameterName('W_rec', l), new Float64Array(m.getParameter(m.parameterName('W_rec', l)).length));
-    if (cell !== 'elman') m.setParameter(m.parameterName('b_rec', l), m.getParameter(m.parameterName('b_rec', l)).map((v, i) => (i >= r && i < 2 * r ? -1000 : v)));
-  }
-  return m;
-}
-
-/** Runs `body` with one of UORO's JS kernels replaced (as test/uoro.test.ts's). */
-function withKernel<T>(name: keyof typeof UORO_KERNELS.js, kernel: unknown, body: () => T): T {
-  const js = UORO_KERNELS.js as unknown as Record<string, unknown>, original = js[name];
-  js[name] = kernel;
-  try { return body(); } finally { js[name] = original; }
-}
-
-function flat(g: Grads, names: readonly string[]): Float64Array {
-  return Float64Array.from(names.flatMap((name) => Array.from(g[name]!)));
-}
 
 interface Moments { names: readonly string[]; N: number; sum: Float64Array; squares: Float64Array; varies: Uint8Array }
 

@@ -7,7 +7,7 @@ import { train } from '../src/train/train.js';
 import { OnlineLearner } from '../src/train/online.js';
 import { IMPLEMENTATION, onlinePass, type OnlineGradient } from '../src/train/online-gradient.js';
 import { rtrl, sensitivityColumns, type RtrlRegions } from '../src/train/rtrl.js';
-import { uoro, UORO_KERNELS, type UoroAlgorithm, type UoroRegions } from '../src/train/uoro.js';
+import { uoro, type UoroAlgorithm, type UoroRegions } from '../src/train/uoro.js';
 import { createThreadPool } from '../src/threads/pool.js';
 import type { SequenceBatch } from '../src/data/sequence-batch.js';
 import type { Mem } from '../src/kernels/js/types.js';
@@ -15,6 +15,7 @@ import { RnnkitError } from '../src/errors.js';
 import { relativeDifference } from './helpers/chunks.js';
 import { randomBatch } from './helpers/random-data.js';
 import { biasedUoroUpdate } from './helpers/uoro-biased.js';
+import { awayFromZero, flatGradients as flat, withUoroKernel as withKernel } from './helpers/online-models.js';
 
 /*
  * UORO (docs/theory.md (T60)–(T65)) is a random estimate: what is proven is
@@ -34,15 +35,7 @@ function tiny(cell: Cell, config: Partial<RecurrentNetworkConfig> = {}) {
     cell, inputSize: 2, hiddenSize: cell === 'lstm' ? 2 : 3, outputSize: 2, dtype: 'float64', backend: 'js', seed: 4, initialState: 'learned', ...config,
   });
   // Biases and learned states away from zero, so that every column is exercised.
-  for (const name of m.parameterNames) if (/^(b_|h0|c0)/.test(name)) m.setParameter(name, m.getParameter(name).map((v, i) => v + 0.3 * Math.cos(i + name.length)));
-  return m;
-}
-
-/** Runs `body` with one of UORO's JS kernels replaced. */
-function withKernel<T>(name: keyof typeof UORO_KERNELS.js, kernel: unknown, body: () => T): T {
-  const js = UORO_KERNELS.js as unknown as Record<string, unknown>, original = js[name];
-  js[name] = kernel;
-  try { return body(); } finally { js[name] = original; }
+  return awayFromZero(m);
 }
 
 /**
@@ -73,10 +66,6 @@ function expectation(bits: number, f: () => Float64Array): Float64Array {
     for (let i = 0; i < v.length; i++) sum[i]! += v[i]!;
   }
   return sum!.map((v) => v / 2 ** bits);
-}
-
-function flat(g: Grads, names: readonly string[]): Float64Array {
-  return Float64Array.from(names.flatMap((name) => Array.from(g[name]!)));
 }
 
 /**
