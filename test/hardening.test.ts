@@ -235,6 +235,29 @@ describe('stopping and diverging mid-stream', () => {
     expect(Number.isFinite(gentle.learn([1], [0.5]).loss)).toBe(true);
     expect(Number.isFinite(learner.predict([1])[0]!)).toBe(true);
   });
+  it('an OnlineLearner whose gradient overflows float32 throws a DivergenceError and keeps its weights, with or without clipping', async () => {
+    const { OnlineLearner } = await import('../src/train/online.js');
+    const { DivergenceError } = await import('../src/errors.js');
+    // b_out's gradient is the sum of the errors y − target over the update's steps: 2 × −3e38 is −∞ in float32, every
+    // other entry finite or not. Clamping (clipValue) would hide the infinity, so the learner looks before it clamps.
+    const cases: [Record<string, number>, RegExp][] = [
+      [{}, /at step 2: the gradient became non-finite; the weights were not updated/],
+      [{ clipValue: 1 }, /at step 2: the gradient became non-finite; the weights were not updated/],
+      [{ clipNorm: 1 }, /at step 2: the gradient norm became (Infinity|NaN); the weights were not updated/],
+    ];
+    for (const [clip, message] of cases) {
+      const model = new ElmanRNN({ inputSize: 1, hiddenSize: 3, outputSize: 1, seed: 2 });
+      const learner = new OnlineLearner(model, { algorithm: { type: 'tbptt', k: 2 }, updateEvery: 2, ...clip });
+      const before = model.parameters();
+      learner.learn([1], [3e38]);
+      let thrown: unknown;
+      try { learner.learn([1], [3e38]); } catch (e) { thrown = e; }
+      expect(thrown, JSON.stringify(clip)).toBeInstanceOf(DivergenceError);
+      expect((thrown as Error).message).toMatch(message);
+      expect(model.parameters()).toEqual(before);
+      expect(Number.isFinite(learner.learn([1], [0.5]).loss)).toBe(true);
+    }
+  });
 });
 
 describe('re-entrancy: calls inside a running one are safe or refused, never silently different', () => {

@@ -278,18 +278,29 @@ export class OnlineLearner {
     // As train(): a non-finite gradient or update stops with a DivergenceError and the last finite weights. The
     // stream's state (h, sensitivities or window) is non-finite too by then, so the learner starts the stream over:
     // the next learn() goes on from there instead of failing again.
-    const norm = gradientNorm(model), b = model.block, n = model.parameterCount;
+    const b = model.block, n = model.parameterCount;
     const diverged = (what: string): never => {
       this.reset();
       throw new DivergenceError(`online learning diverged at step ${this.stepCount}: ${what}; the learner's state was reset (h0, ` +
         'an empty window), so learn() goes on from there. Try a smaller learning rate or clipNorm.', this.stepCount, 0, NaN);
     };
-    if (!Number.isFinite(norm)) diverged(`the gradient norm became ${norm}; the weights were not updated`);
-    clipGradients(model, norm, this.clip);
+    const gradientDiverged = (what: string): never => diverged(`the gradient ${what}; the weights were not updated`);
+    // Only clipping needs the gradient's norm, or its finiteness beforehand (clamping would hide an infinity). Without
+    // it, a non-finite gradient shows in the weights after the update (every optimizer carries a NaN or ±∞ of g into
+    // θ), which saves a pass over the gradient per update: with one stream that pass was ~12 % of a step.
+    if (this.clip.clipNorm !== undefined) {
+      const norm = gradientNorm(model);
+      if (!Number.isFinite(norm)) gradientDiverged(`norm became ${norm}`);
+      clipGradients(model, norm, this.clip);
+    } else if (this.clip.clipValue !== undefined) {
+      if (!k.allFinite(mem, b.grads, n)) gradientDiverged('became non-finite');
+      clipGradients(model, 0, this.clip);
+    }
     k.copy(mem, b.snapshot, b.params, n);
     this.optimizer.step(model);
     if (!k.allFinite(mem, b.params, n)) {
       k.copy(mem, b.params, b.snapshot, n);
+      if (!k.allFinite(mem, b.grads, n)) gradientDiverged('became non-finite');
       diverged('the update made a weight non-finite; the weights were restored to the last finite ones');
     }
     k.fill(mem, model.block.grads, model.parameterCount, 0);
