@@ -47,15 +47,20 @@ function meanEchoAccuracy(algorithm: () => OnlineAlgorithm, steps: number, cell:
 }
 
 describe('online learning from a stream', () => {
-  it('RTRL learns the 3-step delayed echo to ≥ 95% over the last 1000 steps', () => {
-    const { accuracy } = echoAccuracy('rtrl', 5000, 1);
-    expect(accuracy).toBeGreaterThanOrEqual(0.95);
+  // Accuracy over the last 1000 of 5000 steps, over model seeds 1–8 (as the SnAp-1 claims below, so that no claim
+  // rests on one seed's rounding). Measured: RTRL 100% at every seed on Elman (16 units) and GRU (8), LSTM (8)
+  // 98.7–100% (mean 99.8%).
+  it('RTRL learns the 3-step delayed echo (16 Elman units, seeds 1–8: mean ≥ 97%, each ≥ 90% over the last 1000 of 5000 steps)', () => {
+    const each = Array.from({ length: 8 }, (_, i) => echoAccuracy('rtrl', 5000, i + 1).accuracy);
+    expect(each.reduce((a, b) => a + b, 0) / 8, each.join(' ')).toBeGreaterThanOrEqual(0.97);
+    expect(Math.min(...each), each.join(' ')).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('RTRL learns it on an LSTM and on a GRU too (8 units, seed 1: ≥ 99% over the last 1000 steps; 100% when measured)', () => {
+  it('RTRL learns it on an LSTM and on a GRU too (8 units, seeds 1–8: mean ≥ 97%, each ≥ 90%)', () => {
     for (const cell of ['lstm', 'gru'] as const) {
-      const { accuracy } = echoAccuracy('rtrl', 5000, 1, cell, 8);
-      expect(accuracy, cell).toBeGreaterThanOrEqual(0.99);
+      const { mean, each } = meanEchoAccuracy(() => 'rtrl', 5000, cell, 8);
+      expect(mean, `${cell}: ${each.join(' ')}`).toBeGreaterThanOrEqual(0.97);
+      expect(Math.min(...each), `${cell}: ${each.join(' ')}`).toBeGreaterThanOrEqual(0.9);
     }
   });
 
@@ -120,10 +125,13 @@ describe('online learning from a stream', () => {
     }
   });
 
-  it('TBPTT with a sliding window of 8 learns it too (≥ 95%), while a window of 2 cannot see far enough back', () => {
-    expect(echoAccuracy({ type: 'tbptt', k: 8 }, 5000, 1).accuracy).toBeGreaterThanOrEqual(0.95);
+  it('TBPTT with a sliding window of 8 learns it too (seeds 1–8: mean ≥ 95%; 100% when measured), while a window of 2 cannot see far enough back (mean < 65%, each < 75%; 54.5%, at most 59.8%)', () => {
+    const over = (k: number, steps: number) => Array.from({ length: 8 }, (_, i) => echoAccuracy({ type: 'tbptt', k }, steps, i + 1).accuracy);
+    const eight = over(8, 5000), two = over(2, 3000);
+    expect(eight.reduce((a, b) => a + b, 0) / 8, eight.join(' ')).toBeGreaterThanOrEqual(0.95);
     // With k = 2 no gradient links the target to the input 3 steps back: near chance.
-    expect(echoAccuracy({ type: 'tbptt', k: 2 }, 3000, 1).accuracy).toBeLessThan(0.75);
+    expect(two.reduce((a, b) => a + b, 0) / 8, two.join(' ')).toBeLessThan(0.65);
+    expect(Math.max(...two), two.join(' ')).toBeLessThan(0.75);
   });
 
   it('memory does not grow with the stream', () => {
