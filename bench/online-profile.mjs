@@ -3,9 +3,9 @@
 // learn() calls on B streams, each sample charged to the wasm kernel that was
 // running (internal wasm functions to the exported kernel that called them;
 // the export names come from the export sections of dist/rnnkit-simd.wasm, the
-// core module, and dist/rnnkit-online-simd.wasm, the online algorithms' module,
-// which is compiled later, on first use: of the two wasm scripts the profile
-// names, the one with the lower script id is the core module), or to
+// core module, and dist/rnnkit-online-simd.wasm, the online algorithms' module;
+// which of the two a profiled wasm script is, the debugger's scriptParsed event
+// tells by its length in bytes), or to
 // JavaScript (learn()'s own code, argument checks, kernel calls). Beside it,
 // the median of a forward step (RnnStepper.step) of the same model, timed in
 // alternating rounds with learn() (the ratio is the rounds' median), and the
@@ -55,8 +55,12 @@ function exportNames(file) {
   }
   return names;
 }
-const coreNames = exportNames(new URL('../dist/rnnkit-simd.wasm', import.meta.url));
-const onlineNames = exportNames(new URL('../dist/rnnkit-online-simd.wasm', import.meta.url));
+const coreFile = new URL('../dist/rnnkit-simd.wasm', import.meta.url), onlineFile = new URL('../dist/rnnkit-online-simd.wasm', import.meta.url);
+const coreNames = exportNames(coreFile), onlineNames = exportNames(onlineFile);
+/** The export names of each wasm script the debugger reports (by script id), told apart by the module's length in bytes. */
+const namesByScript = new Map();
+const namesByLength = new Map([[readFileSync(coreFile).length, coreNames], [readFileSync(onlineFile).length, onlineNames]]);
+if (namesByLength.size !== 2) throw new Error('the core and online wasm modules have the same length: this profile cannot tell them apart');
 
 const middle = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 /** Median ms of one call of `fn`. */
@@ -92,6 +96,17 @@ function streamFloor(floats) {
 
 const session = new Session();
 session.connect();
+// Enabling the debugger reports the scripts compiled so far (the core module), then each new one (the online module).
+session.on('Debugger.scriptParsed', ({ params }) => {
+  if (params.scriptLanguage === 'WebAssembly' && namesByLength.has(params.length)) namesByScript.set(Number(params.scriptId), namesByLength.get(params.length));
+});
+await session.post('Debugger.enable');
+{ // Compile the online module too (on first use), then turn the debugger off: enabled, it halves the speed of learn().
+  const model = new rnnkit.RecurrentNetwork({ cell: 'elman', inputSize: 1, hiddenSize: 1, outputSize: 1, backend });
+  for (const { make } of Object.values(ONLINE_ALGORITHMS)) new rnnkit.OnlineLearner(model, { algorithm: make(rnnkit) }).learn([0], [0]);
+  model.dispose();
+}
+await session.post('Debugger.disable');
 await session.post('Profiler.enable');
 await session.post('Profiler.setSamplingInterval', { interval: 100 });
 
@@ -138,8 +153,7 @@ session.disconnect();
 /** Self time per kernel: a wasm function's own name if exported, else its nearest exported caller's; 'JavaScript' otherwise. */
 function attribute(profile) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n])), parent = new Map();
-  const wasmScripts = [...new Set(profile.nodes.filter((n) => n.callFrame.url.startsWith('wasm://')).map((n) => Number(n.callFrame.scriptId)))].sort((a, b) => a - b);
-  const namesOf = (frame) => (Number(frame.scriptId) === wasmScripts[0] ? coreNames : onlineNames);
+  const namesOf = (frame) => namesByScript.get(Number(frame.scriptId)) ?? new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const kernelOf = (node) => {
     let inner;
