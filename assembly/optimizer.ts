@@ -5,11 +5,14 @@ export function sgdUpdate(param: usize, grad: usize, n: i32, lr: f32, weightDeca
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const lrv = f32x4.splat(lr), wd = f32x4.splat(weightDecay);
-    for (; i + 4 <= n; i += 4) {
-      const p = v128.load(at(param, i));
-      const g = f32x4.add(v128.load(at(grad, i)), f32x4.mul(wd, p));
-      v128.store(at(param, i), f32x4.sub(p, f32x4.mul(lrv, g)));
+    let pp = param, gp = grad;
+    for (const end = at(param, n & ~7); pp < end; pp += 32, gp += 32) {
+      const p = v128.load(pp), p2 = v128.load(pp, 16);
+      const g = f32x4.add(v128.load(gp), f32x4.mul(wd, p)), g2 = f32x4.add(v128.load(gp, 16), f32x4.mul(wd, p2));
+      v128.store(pp, f32x4.sub(p, f32x4.mul(lrv, g)));
+      v128.store(pp, f32x4.sub(p2, f32x4.mul(lrv, g2)), 16);
     }
+    i = n & ~7;
   }
   for (; i < n; i++) {
     const p = get(param, i);
@@ -24,14 +27,18 @@ export function momentumUpdate(
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const lrv = f32x4.splat(lr), mu = f32x4.splat(momentum), wd = f32x4.splat(weightDecay);
-    for (; i + 4 <= n; i += 4) {
-      const p = v128.load(at(param, i));
-      const g = f32x4.add(v128.load(at(grad, i)), f32x4.mul(wd, p));
-      const v = f32x4.add(f32x4.mul(mu, v128.load(at(velocity, i))), g);
-      v128.store(at(velocity, i), v);
-      const step = nesterov ? f32x4.add(g, f32x4.mul(mu, v)) : v;
-      v128.store(at(param, i), f32x4.sub(p, f32x4.mul(lrv, step)));
+    let pp = param, gp = grad, vp = velocity;
+    for (const end = at(param, n & ~7); pp < end; pp += 32, gp += 32, vp += 32) {
+      const p = v128.load(pp), p2 = v128.load(pp, 16);
+      const g = f32x4.add(v128.load(gp), f32x4.mul(wd, p)), g2 = f32x4.add(v128.load(gp, 16), f32x4.mul(wd, p2));
+      const v = f32x4.add(f32x4.mul(mu, v128.load(vp)), g), v2 = f32x4.add(f32x4.mul(mu, v128.load(vp, 16)), g2);
+      v128.store(vp, v);
+      v128.store(vp, v2, 16);
+      const step = nesterov ? f32x4.add(g, f32x4.mul(mu, v)) : v, step2 = nesterov ? f32x4.add(g2, f32x4.mul(mu, v2)) : v2;
+      v128.store(pp, f32x4.sub(p, f32x4.mul(lrv, step)));
+      v128.store(pp, f32x4.sub(p2, f32x4.mul(lrv, step2)), 16);
     }
+    i = n & ~7;
   }
   for (; i < n; i++) {
     const p = get(param, i);

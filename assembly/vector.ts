@@ -56,7 +56,12 @@ export function scaleInPlace(x: usize, n: i32, s: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const sv = f32x4.splat(s);
-    for (; i + 4 <= n; i += 4) v128.store(at(x, i), f32x4.mul(v128.load(at(x, i)), sv));
+    let q = x;
+    for (const end = at(x, n & ~7); q < end; q += 32) {
+      v128.store(q, f32x4.mul(v128.load(q), sv));
+      v128.store(q, f32x4.mul(v128.load(q, 16), sv), 16);
+    }
+    i = n & ~7;
   }
   for (; i < n; i++) put(x, i, get(x, i) * s);
 }
@@ -79,6 +84,11 @@ export function copy(dst: usize, src: usize, n: i32): void {
 }
 
 export function fill(x: usize, n: i32, value: f32): void {
+  // +0 (all bits 0) is the usual value: bulk memory's fill, a memset.
+  if (reinterpret<i32>(value) == 0) {
+    memory.fill(x, 0, <usize>n << 2);
+    return;
+  }
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const v = f32x4.splat(value);
@@ -91,7 +101,12 @@ export function fill(x: usize, n: i32, value: f32): void {
 export function addInPlace(dst: usize, src: usize, n: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    for (; i + 4 <= n; i += 4) v128.store(at(dst, i), f32x4.add(v128.load(at(dst, i)), v128.load(at(src, i))));
+    let d = dst, s = src;
+    for (const end = at(dst, n & ~7); d < end; d += 32, s += 32) {
+      v128.store(d, f32x4.add(v128.load(d), v128.load(s)));
+      v128.store(d, f32x4.add(v128.load(d, 16), v128.load(s, 16)), 16);
+    }
+    i = n & ~7;
   }
   for (; i < n; i++) put(dst, i, get(dst, i) + get(src, i));
 }

@@ -275,6 +275,20 @@ describe.each(SIZES)('kernel parity at size %i (js vs wasm-simd vs wasm-scalar)'
     expectParity({ regions: { a: 2 * n }, run: (K, mem, o) => K.copy(mem, o.a! + 1, o.a!, n) });
     expectParity({ regions: { a: 2 * n }, run: (K, mem, o) => K.copy(mem, o.a!, o.a! + 1, n) });
     expectParity({ regions: { x: n }, run: (K, mem, o) => K.fill(mem, o.x!, n, 1.25) });
+    // +0 is bulk memory's fill in wasm; −0 (other bits) must not take that path.
+    expectParity({ regions: { x: n }, run: (K, mem, o) => K.fill(mem, o.x!, n, 0) });
+    const negativeZeros: number[] = [];
+    expectParity({
+      regions: { x: n },
+      run: (K, mem, o) => {
+        K.fill(mem, o.x!, n, -0);
+        let count = 0;
+        for (let i = 0; i < n; i++) if (Object.is(mem[o.x! + i], -0)) count++;
+        negativeZeros.push(count);
+        return count;
+      },
+    });
+    expect(negativeZeros).toEqual([n, n, n]);
     expectParity({ regions: { out: n, x: 3 * n }, run: (K, mem, o) => K.sumRowsInto(mem, o.out!, o.x!, 3, n) });
     expectParity({ regions: { x: 3 * n, v: n }, run: (K, mem, o) => K.broadcastRows(mem, o.x!, o.v!, 3, n) });
     expectParity({ regions: { a: n, b: n }, run: (K, mem, o) => K.addInPlace(mem, o.a!, o.b!, n) });
