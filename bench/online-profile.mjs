@@ -10,12 +10,15 @@
 // the median of a forward step (RnnStepper.step) of the same model, timed in
 // alternating rounds with learn() (the ratio is the rounds' median), and the
 // algorithm's own kernels' rate on its nominal trace FLOPs (docs/benchmarks.md).
-// Last, the floor: the state a step must read and write whatever the kernel
-// (SnAp-1's traces, UORO's θ̃: B·n float32 per trace) scaled in place by the
-// core's f32x4 scaleInPlace in a wasm instance of its own — the least time any
-// float32 kernel can spend on it at this machine's memory bandwidth — as µs
-// and as a multiple of the forward step, alone and with the rest of learn()
-// (all but the algorithm's own kernels).
+// Last, two floors for the algorithm's own kernels, whatever their code: the
+// state a step must read and write (SnAp-1's traces, UORO's θ̃: B·n float32
+// per trace) scaled in place by the core's f32x4 scaleInPlace in a wasm
+// instance of its own (this machine's streaming rate), and the algorithm's
+// nominal trace FLOPs at the rate of f32x4 multiplies and adds in registers,
+// measured here, which no kernel that also loads and stores reaches. The larger
+// of the two, as a multiple of the forward step, with the rest of learn() as
+// it is (all but the algorithm's own kernels) and with nothing but the
+// forward step besides: the least its kernels could bring learn() to.
 //
 //   node bench/online-profile.mjs                  # SnAp-1 at S and M, Elman and LSTM, wasm-simd
 //   node bench/online-profile.mjs M lstm           # a size (S, M) and a cell (elman, lstm, gru)
@@ -85,14 +88,49 @@ function paired(a, b, rounds = 7) {
   return { a: middle(as), b: middle(bs), ratio: middle(ratios) };
 }
 
-/** Median µs of scaling `floats` float32 in place (f32x4), in an instance of the core module of its own: a streaming floor. */
-function streamFloor(floats) {
-  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL('../dist/rnnkit-simd.wasm', import.meta.url))), {});
-  const memory = exports.memory, base = 1 << 20, bytes = base + 4 * floats;
+/** An instance of the core module of its own (its memory from 1 MiB on holding `floats` float32 set to 1), for the floors. */
+const floorExports = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(coreFile)), {}).exports;
+function floorMemory(floats) {
+  const memory = floorExports.memory, base = 1 << 20, bytes = base + 4 * floats;
   if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
   new Float32Array(memory.buffer, base, floats).fill(1);
-  return 1000 * median(() => exports.scaleInPlace(base, floats, 1), 60);
+  return base;
 }
+/** Median µs of scaling `floats` float32 in place (f32x4): the streaming floor. */
+function streamFloor(floats) {
+  const base = floorMemory(floats);
+  return 1000 * median(() => floorExports.scaleInPlace(base, floats, 1), 60);
+}
+/**
+ * GFLOP/s of f32x4 multiplies and adds in registers: 12 independent chains acc ← acc·m + m and no memory traffic,
+ * in a wasm module built here (docs/benchmarks.md's register-only probe, 43 GFLOP/s on the reference machine).
+ */
+function registerPeak() {
+  const CHAINS = 12, leb = (n) => { const out = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n); return out; };
+  const section = (id, bytes) => [id, ...leb(bytes.length), ...bytes];
+  const simd = (op) => [0xfd, ...leb(op)];
+  const m = [...new Uint8Array(new Float32Array([0.999999, 0.999999, 0.999999, 0.999999]).buffer)];
+  const body = [1, CHAINS + 1, 0x7b]; // locals: CHAINS accumulators and m, v128
+  body.push(...simd(0x0c), ...m, 0x21, CHAINS + 1); // m (local CHAINS + 1; the iteration count is local 0)
+  for (let i = 1; i <= CHAINS; i++) body.push(0x20, CHAINS + 1, 0x21, i);
+  body.push(0x03, 0x40); // loop
+  for (let i = 1; i <= CHAINS; i++) body.push(0x20, i, 0x20, CHAINS + 1, ...simd(0xe6), 0x20, CHAINS + 1, ...simd(0xe4), 0x21, i);
+  body.push(0x20, 0, 0x41, 1, 0x6b, 0x22, 0, 0x0d, 0, 0x0b); // n ← n − 1; loop while n ≠ 0
+  body.push(0x20, 1);
+  for (let i = 2; i <= CHAINS; i++) body.push(0x20, i, ...simd(0xe4));
+  body.push(...simd(0x1f), 0, 0x0b); // the sum's lane 0, so that nothing is dead
+  const bytes = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...section(1, [1, 0x60, 1, 0x7f, 1, 0x7d]), ...section(3, [1, 0]), ...section(7, [1, 4, ...new TextEncoder().encode('peak'), 0, 0]),
+    ...section(10, [1, ...leb(body.length), ...body])]);
+  const { peak } = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
+  const iterations = 200000, flops = iterations * CHAINS * 8;
+  for (let i = 0; i < 5; i++) peak(iterations);
+  const rates = [];
+  for (let i = 0; i < 31; i++) { const t0 = performance.now(); peak(iterations); rates.push(flops / ((performance.now() - t0) * 1e6)); }
+  return rates.sort((a, b) => a - b)[15];
+}
+const peak = registerPeak();
+console.log(`f32x4 multiply+add in registers here: ${peak.toFixed(1)} GFLOP/s (the arithmetic floor's rate)`);
 
 const session = new Session();
 session.connect();
@@ -130,8 +168,9 @@ for (const size of sizes.length ? sizes : ['S', 'M']) {
       console.log(`${size} ${cell === 'elman' ? 'Elman' : cell.toUpperCase()} online ${algorithm} (p${p} r${r} o${o} B${B}), ${backend}: learn() ${(step * 1000).toFixed(1)} µs, `
         + `forward step ${(forward * 1000).toFixed(1)} µs (median ratio of 7 alternating rounds ${ratio.toFixed(1)}×)`);
       const own = [...shares].filter(([name]) => kernels && kernels.test(name.replace(/^wasm /, ''))).reduce((a, [, t]) => a + t, 0);
+      const flops = B * traceFlops(SIZES[size], GATES[cell], GATES[cell] * r * (p + r + 1));
       if (own > 0) {
-        const flops = B * traceFlops(SIZES[size], GATES[cell], GATES[cell] * r * (p + r + 1)), ms = (own / total) * step;
+        const ms = (own / total) * step;
         console.log(`  its own kernels: ${(100 * own / total).toFixed(1)} % ≈ ${(ms * 1000).toFixed(1)} µs for ${(flops / 1e6).toFixed(3)} MFLOP: ${(flops / ms / 1e6).toFixed(1)} GFLOP/s`);
       }
       for (const [name, t] of [...shares].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
@@ -139,11 +178,12 @@ for (const size of sizes.length ? sizes : ['S', 'M']) {
         if (share < 0.005) break;
         console.log(`  ${name.padEnd(34)} ${(100 * share).toFixed(1).padStart(5)} %  ≈ ${(share * step * 1000).toFixed(1).padStart(7)} µs`);
       }
-      const floats = B * stateFloats(GATES[cell], GATES[cell] * r * (p + r + 1)), floor = streamFloor(floats);
-      const rest = (1 - own / total) * step * 1000;
-      console.log(`  floor: its state, ${(4 * floats / 1e6).toFixed(2)} MB read and written, scaled in place in ${floor.toFixed(1)} µs `
-        + `(${(2 * 4 * floats / floor / 1e3).toFixed(1)} GB/s): ${(floor / 1000 / forward).toFixed(1)}× the forward step; with the rest of learn() `
-        + `(${rest.toFixed(1)} µs) ${((floor + rest) / 1000 / forward).toFixed(1)}×, the least a float32 kernel could bring learn() to here`);
+      const floats = B * stateFloats(GATES[cell], GATES[cell] * r * (p + r + 1)), streaming = streamFloor(floats), arithmetic = flops / peak / 1000;
+      const rest = (1 - own / total) * step * 1000, floor = Math.max(streaming, arithmetic);
+      console.log(`  floors: its state, ${(4 * floats / 1e6).toFixed(2)} MB read and written, scaled in place in ${streaming.toFixed(1)} µs `
+        + `(${(2 * 4 * floats / streaming / 1e3).toFixed(1)} GB/s); its ${(flops / 1e6).toFixed(3)} MFLOP at ${peak.toFixed(1)} GFLOP/s in ${arithmetic.toFixed(1)} µs. `
+        + `The larger with the rest of learn() (${rest.toFixed(1)} µs): ${((floor + rest) / 1000 / forward).toFixed(1)}×; with only the forward step: `
+        + `${(1 + floor / 1000 / forward).toFixed(1)}× — the least its kernels could bring learn() to here`);
     }
     model.dispose();
   }
