@@ -24,6 +24,7 @@
 //   node bench/online-profile.mjs M lstm           # a size (S, M) and a cell (elman, lstm, gru)
 //   BACKEND=js node bench/online-profile.mjs S     # another backend (js: everything is JavaScript)
 //   STREAMS=1 node bench/online-profile.mjs M      # another number of streams B than the size's (one sensor, one user)
+//   UPDATE_EVERY=8 node bench/online-profile.mjs   # the learner's updateEvery (default 1); times are then the mean of 8 steps
 import { Session } from 'node:inspector/promises';
 import { readFileSync } from 'node:fs';
 import * as core from '../dist/index.js';
@@ -38,6 +39,10 @@ const backend = process.env.BACKEND ?? 'wasm-simd';
 const seconds = Number(process.env.SECONDS_PER_CASE ?? 3);
 const streams = process.env.STREAMS === undefined ? undefined : Number(process.env.STREAMS);
 if (streams !== undefined && !(Number.isInteger(streams) && streams >= 1 && streams <= 1024)) throw new Error(`STREAMS: an integer 1…1024, not ${process.env.STREAMS}`);
+const updateEvery = Number(process.env.UPDATE_EVERY ?? 1);
+if (!(Number.isInteger(updateEvery) && updateEvery >= 1 && updateEvery <= 1024)) throw new Error(`UPDATE_EVERY: an integer 1…1024, not ${process.env.UPDATE_EVERY}`);
+/** fn called updateEvery times: one sample holds one update, whatever n (a median of single calls would miss it). */
+const rounds = (fn) => (updateEvery === 1 ? fn : () => { for (let i = 0; i < updateEvery; i++) fn(); });
 
 /** Function index → export name, from the wasm binary's export section (the embedded build is the same module). */
 function exportNames(file) {
@@ -156,8 +161,9 @@ for (const size of sizes.length ? sizes : ['S', 'M']) {
     const x = Float32Array.from({ length: B * p }, () => rng.uniform(-1, 1)), y = Float32Array.from({ length: B * o }, () => rng.uniform(-1, 1));
     const stepper = new rnnkit.RnnStepper(model, { streams: B });
     for (const [algorithm, { make, traceFlops, stateFloats, kernels }] of Object.entries(ONLINE_ALGORITHMS)) {
-      const learner = new rnnkit.OnlineLearner(model, { algorithm: make(rnnkit), streams: B, optimizer: { type: 'sgd', learningRate: 1e-5 } });
-      const { a: step, b: forward, ratio } = paired(() => learner.learn(x, y), () => stepper.step(x));
+      const learner = new rnnkit.OnlineLearner(model, { algorithm: make(rnnkit), streams: B, updateEvery, optimizer: { type: 'sgd', learningRate: 1e-5 } });
+      const timed = paired(rounds(() => learner.learn(x, y)), rounds(() => stepper.step(x)));
+      const step = timed.a / updateEvery, forward = timed.b / updateEvery, ratio = timed.ratio;
       await session.post('Profiler.start');
       const t0 = performance.now();
       while (performance.now() - t0 < seconds * 1000) learner.learn(x, y);
@@ -165,7 +171,7 @@ for (const size of sizes.length ? sizes : ['S', 'M']) {
       learner.dispose();
       const shares = attribute(profile);
       const total = [...shares.values()].reduce((a, b) => a + b, 0);
-      console.log(`${size} ${cell === 'elman' ? 'Elman' : cell.toUpperCase()} online ${algorithm} (p${p} r${r} o${o} B${B}), ${backend}: learn() ${(step * 1000).toFixed(1)} µs, `
+      console.log(`${size} ${cell === 'elman' ? 'Elman' : cell.toUpperCase()} online ${algorithm} (p${p} r${r} o${o} B${B}${updateEvery > 1 ? `, updateEvery ${updateEvery}` : ''}), ${backend}: learn() ${(step * 1000).toFixed(1)} µs, `
         + `forward step ${(forward * 1000).toFixed(1)} µs (median ratio of 7 alternating rounds ${ratio.toFixed(1)}×)`);
       const own = [...shares].filter(([name]) => kernels && kernels.test(name.replace(/^wasm /, ''))).reduce((a, [, t]) => a + t, 0);
       const flops = B * traceFlops(SIZES[size], GATES[cell], GATES[cell] * r * (p + r + 1));
