@@ -245,17 +245,25 @@ describe('stopping and diverging mid-stream', () => {
       [{ clipValue: 1 }, /at step 2: the gradient became non-finite; the weights were not updated/],
       [{ clipNorm: 1 }, /at step 2: the gradient norm became (Infinity|NaN); the weights were not updated/],
     ];
+    // Every optimizer: the update runs on the infinite gradient (its moments take it in), then the learner restores the
+    // weights and resets the moments, so the next updates are finite again.
+    const optimizers = [{ type: 'sgd', learningRate: 0.01 }, { type: 'momentum', learningRate: 0.01 }, { type: 'adam', learningRate: 0.01 }] as const;
     for (const [clip, message] of cases) {
-      const model = new ElmanRNN({ inputSize: 1, hiddenSize: 3, outputSize: 1, seed: 2 });
-      const learner = new OnlineLearner(model, { algorithm: { type: 'tbptt', k: 2 }, updateEvery: 2, ...clip });
-      const before = model.parameters();
-      learner.learn([1], [3e38]);
-      let thrown: unknown;
-      try { learner.learn([1], [3e38]); } catch (e) { thrown = e; }
-      expect(thrown, JSON.stringify(clip)).toBeInstanceOf(DivergenceError);
-      expect((thrown as Error).message).toMatch(message);
-      expect(model.parameters()).toEqual(before);
-      expect(Number.isFinite(learner.learn([1], [0.5]).loss)).toBe(true);
+      for (const optimizer of optimizers) {
+        const model = new ElmanRNN({ inputSize: 1, hiddenSize: 3, outputSize: 1, seed: 2 });
+        const learner = new OnlineLearner(model, { algorithm: { type: 'tbptt', k: 2 }, updateEvery: 2, optimizer, ...clip });
+        const before = model.parameters();
+        learner.learn([1], [3e38]);
+        let thrown: unknown;
+        try { learner.learn([1], [3e38]); } catch (e) { thrown = e; }
+        expect(thrown, `${JSON.stringify(clip)} ${optimizer.type}`).toBeInstanceOf(DivergenceError);
+        expect((thrown as Error).message).toMatch(message);
+        expect(model.parameters()).toEqual(before);
+        for (let t = 0; t < 4; t++) expect(Number.isFinite(learner.learn([1], [0.5]).loss)).toBe(true);
+        const flat = (ps: Record<string, ArrayLike<number>>) => Object.values(ps).flatMap((a) => Array.from(a));
+        const now = flat(model.parameters()), then = flat(before);
+        expect(now.every((v) => Number.isFinite(v)) && now.some((v, i) => v !== then[i])).toBe(true); // learned on, finitely
+      }
     }
   });
 });
