@@ -238,6 +238,7 @@ describe('stopping and diverging mid-stream', () => {
   it('an OnlineLearner whose gradient overflows float32 throws a DivergenceError and keeps its weights, with or without clipping', async () => {
     const { OnlineLearner } = await import('../src/train/online.js');
     const { DivergenceError } = await import('../src/errors.js');
+    const { flatGradients } = await import('./helpers/online-models.js');
     // b_out's gradient is the sum of the errors y − target over the update's steps: 2 × −3e38 is −∞ in float32, every
     // other entry finite or not. Clamping (clipValue) would hide the infinity, so the learner looks before it clamps.
     const cases: [Record<string, number>, RegExp][] = [
@@ -260,8 +261,7 @@ describe('stopping and diverging mid-stream', () => {
         expect((thrown as Error).message).toMatch(message);
         expect(model.parameters()).toEqual(before);
         for (let t = 0; t < 4; t++) expect(Number.isFinite(learner.learn([1], [0.5]).loss)).toBe(true);
-        const flat = (ps: Record<string, ArrayLike<number>>) => Object.values(ps).flatMap((a) => Array.from(a));
-        const now = flat(model.parameters()), then = flat(before);
+        const now = flatGradients(model.parameters(), model.parameterNames), then = flatGradients(before, model.parameterNames);
         expect(now.every((v) => Number.isFinite(v)) && now.some((v, i) => v !== then[i])).toBe(true); // learned on, finitely
       }
     }

@@ -303,7 +303,7 @@ export class OnlineLearner {
       if (!k.allFinite(mem, b.grads, n)) gradientDiverged('became non-finite');
       diverged('the update made a weight non-finite; the weights were restored to the last finite ones');
     }
-    k.fill(mem, model.block.grads, model.parameterCount, 0);
+    k.fill(mem, b.grads, n, 0);
     this.pending = 0;
     this.sinceUpdate = 0;
   }
